@@ -1,0 +1,3 @@
+from augmem.cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""The TOML configuration: typed settings, each value remembering where it came from.
+
+Precedence, highest first: environment (`AUGMEM_<KEY>`), the config file, defaults.
+`augmem config` prints the effective values with their origin.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from augmem.errors import ConfigError
+from augmem.paths import Paths, get_paths
+
+WATCH_KINDS = ("notes", "photos", "audio", "auto")
+
+
+@dataclass
+class Watch:
+    """A watched folder and what kind of memories it holds ("auto": by file type)."""
+
+    path: str
+    kind: str = "auto"
+
+
+@dataclass
+class Settings:
+    """Every setting augmem reads. The docstring of each field is its documentation."""
+
+    model: str = "auto"
+    """Active model name; "auto" = aist-87m when its artifact is present, else minilm."""
+    tiers: list[int] = field(default_factory=list)
+    """Matryoshka tiers to store (empty = the model's default storage tiers)."""
+    store_uri: str = ""
+    """LanceDB URI: a folder, or object storage such as s3://bucket/augmem (empty = data dir)."""
+    artifacts: dict[str, str] = field(default_factory=dict)
+    """Explicit artifact path per model name (set by `augmem models use NAME --artifact F`)."""
+    watch: list[Watch] = field(default_factory=list)
+    """Watched folders (`augmem watch add/remove/list`)."""
+    exclude: list[str] = field(default_factory=list)
+    """Extra glob patterns the watchers and ingest ignore."""
+    forget_deleted: bool = True
+    """Forget a memory when its source file is deleted."""
+    reconcile_minutes: float = 30.0
+    """How often the daemon does a full reconcile of the watched folders."""
+    compact_minutes: float = 60.0
+    """How often the daemon compacts the store and cleans old versions."""
+    mic_enabled: bool = False
+    """Capture microphone clips while the daemon runs."""
+    mic_device: str = ""
+    """Input device name or index (empty = system default)."""
+    mic_max_clip_seconds: float = 30.0
+    """Longest microphone clip; longer sound is cut into several clips."""
+    mic_min_clip_seconds: float = 2.0
+    """Shortest microphone clip kept."""
+    mic_retention_days: float = 0.0
+    """Delete microphone clips older than this many days (0 = keep forever)."""
+    device: str = "auto"
+    """Torch device for embedding: auto, cpu, cuda, mps."""
+
+    def origin(self, key: str) -> str:
+        return self._origins.get(key, "default")
+
+    _origins: dict[str, str] = field(default_factory=dict, repr=False)
+    paths: Paths = field(default_factory=get_paths, repr=False)
+
+    @property
+    def effective_store_uri(self) -> str:
+        return self.store_uri or str(self.paths.store_dir)
+
+    def public_items(self) -> list[tuple[str, Any, str]]:
+        """(key, value, origin) for `augmem config`."""
+        out = []
+        for f in fields(self):
+            if f.name.startswith("_") or f.name == "paths":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "store_uri" and not value:
+                value = self.effective_store_uri
+            if f.name == "watch":
+                value = [f"{w.path} ({w.kind})" for w in value]
+            out.append((f.name, value, self.origin(f.name)))
+        return out
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
+    default = getattr(Settings(), key)
+    try:
+        if key == "watch":
+            items = []
+            for w in value:
+                w = {"path": w} if isinstance(w, str) else dict(w)
+                kind = w.get("kind", "auto")
+                if kind not in WATCH_KINDS:
+                    raise ValueError(f"watch kind {kind!r} is not one of {', '.join(WATCH_KINDS)}")
+                items.append(Watch(path=str(w["path"]), kind=kind))
+            return items
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(f"{value!r} is not a boolean")
+            return bool(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, list):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if key == "tiers":
+                return [int(v) for v in value]
+            return [str(v) for v in value]
+        if isinstance(default, dict):
+            return {str(k): str(v) for k, v in dict(value).items()}
+        return str(value)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{where}: bad value for {key!r}: {exc}") from exc
+
+
+def load_settings(paths: Paths | None = None) -> Settings:
+    """Defaults, then the config file, then AUGMEM_* environment variables."""
+    paths = paths or get_paths()
+    settings = Settings(paths=paths)
+    origins: dict[str, str] = {}
+    cfg = paths.config_file
+    if cfg.exists():
+        try:
+            data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{cfg}: not valid TOML: {exc}", hint="fix or delete the file") from exc
+        for key, value in data.items():
+            if key not in _FIELD_TYPES or key.startswith("_") or key == "paths":
+                raise ConfigError(f"{cfg}: unknown setting {key!r}",
+                                  hint="known settings: " + ", ".join(k for k, *_ in settings.public_items()))
+            setattr(settings, key, _coerce(key, value, str(cfg)))
+            origins[key] = f"file {cfg}"
+    for key in _FIELD_TYPES:
+        if key.startswith("_") or key in ("paths", "watch", "artifacts"):
+            continue
+        env = f"AUGMEM_{key.upper()}"
+        if env in os.environ:
+            setattr(settings, key, _coerce(key, os.environ[env], f"${env}"))
+            origins[key] = f"env {env}"
+    settings._origins = origins
+    return settings
+
+
+def save_settings(settings: Settings, **changes: Any) -> None:
+    """Write `changes` into the config file (only keys the file or `changes` already set)."""
+    import tomli_w
+
+    cfg = settings.paths.config_file
+    data: dict[str, Any] = {}
+    if cfg.exists():
+        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if key == "watch":
+            value = [{"path": w.path, "kind": w.kind} for w in value]
+        data[key] = value
+        setattr(settings, key, _coerce(key, data[key], "change"))
+        settings._origins[key] = f"file {cfg}"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cfg.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.replace(tmp, cfg)

@@ -1,0 +1,1 @@
+"""augmem's own hook implementations, registered like any other plugin."""

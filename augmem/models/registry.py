@@ -1,0 +1,124 @@
+"""Models by name. Filled through the `register_models` hook, so the CLI, the daemon and
+plugins all see the same list; building a model (and importing torch) happens only in
+`load`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from augmem.errors import ArtifactError, UnknownModelError
+from augmem.models.artifacts import ArtifactLocation, HashCache, locate
+
+if TYPE_CHECKING:
+    from augmem.config import Settings
+    from augmem.models.base import Embedder
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What augmem knows about a model before loading it."""
+
+    name: str
+    modalities: tuple[str, ...]
+    dim: int
+    tiers: tuple[int, ...]
+    storage_tiers: tuple[int, ...]
+    description: str
+    load: Callable[[Path, str, str], Embedder]
+    """load(artifact_path, artifact_sha256, device) -> Embedder."""
+    artifact_filename: str | None = None
+    hf_repo: str | None = None
+    size_bytes: int | None = None
+    experimental: bool = False
+    caveat: str = ""
+    synth: Callable[..., None] | None = None
+    """synth(out_path, **options): write a random-init artifact with the published layout."""
+    find: Callable[[], Path | None] | None = None
+    """For artifacts that ship inside a Python package: where that package put it."""
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+    requires_gpu: bool = False
+
+
+class ModelRegistry:
+    def __init__(self) -> None:
+        self._specs: dict[str, ModelSpec] = {}
+        self._aliases: dict[str, str] = {}
+
+    @classmethod
+    def from_plugins(cls, pm) -> ModelRegistry:
+        reg = cls()
+        pm.hook.register_models(register=reg.register)
+        return reg
+
+    def register(self, spec: ModelSpec) -> None:
+        self._specs[spec.name] = spec
+        for alias in spec.aliases:
+            self._aliases[alias.lower()] = spec.name
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def specs(self) -> list[ModelSpec]:
+        return list(self._specs.values())
+
+    def get(self, name: str) -> ModelSpec:
+        key = self._aliases.get(name.lower(), name.lower())
+        for spec_name, spec in self._specs.items():
+            if spec_name.lower() == key:
+                return spec
+        raise UnknownModelError(
+            f"unknown model {name!r}", hint="known models: " + ", ".join(self._specs) or "(none)"
+        )
+
+    def locate(self, spec: ModelSpec, settings: Settings) -> ArtifactLocation:
+        """Where this model's artifact is: config path, models folder, HF cache, or a package."""
+        if spec.find is not None and not settings.artifacts.get(spec.name):
+            p = spec.find()
+            return ArtifactLocation(p, "package" if p else "missing", ("python package",))
+        return locate(
+            spec.name,
+            spec.artifact_filename or f"{spec.name}.safetensors",
+            settings.artifacts.get(spec.name),
+            settings.paths.models_dir,
+            spec.hf_repo,
+        )
+
+    def active_name(self, settings: Settings) -> str:
+        """The configured model; "auto" = aist-87m when its artifact is present, else minilm."""
+        if settings.model != "auto":
+            return self.get(settings.model).name
+        try:
+            if self.locate(self.get("aist-87m"), settings).present:
+                return "aist-87m"
+        except (UnknownModelError, ArtifactError):
+            pass
+        return "minilm"
+
+    def load(self, name: str, settings: Settings, device: str | None = None) -> Embedder:
+        spec = self.get(name)
+        where = self.locate(spec, settings)
+        if not where.present:
+            raise ArtifactError(
+                f"no artifact for model {spec.name!r} (looked in: {'; '.join(where.looked)})",
+                hint=(
+                    f"`augmem models pull {spec.name}` on a machine with internet, copy the file into "
+                    f"{settings.paths.models_dir}, or `augmem models use {spec.name} --artifact FILE`"
+                ),
+            )
+        sha = HashCache(settings.paths.hash_cache_file).sha256(where.path)
+        return spec.load(where.path, sha, resolve_device(device or settings.device))
+
+
+def resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
