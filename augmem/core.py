@@ -74,6 +74,7 @@ class Augmem:
         self._registry = None
         self._embedder = None
         self._store = None
+        self._space: tuple[tuple, str] | None = None
         self._lock = threading.RLock()
         self.write_lock = threading.RLock()
 
@@ -81,30 +82,86 @@ class Augmem:
     @property
     def plugins(self):
         """The plugin manager (loaded on first use)."""
-        raise NotImplementedError
+        if self._pm is None:
+            from augmem.plugins import load_plugins
+
+            self._pm = load_plugins(self.settings.paths.config_dir)
+        return self._pm
 
     @property
     def registry(self):
         """The model registry, filled through the `register_models` hook."""
-        raise NotImplementedError
+        if self._registry is None:
+            from augmem.models.registry import ModelRegistry
+
+            self._registry = ModelRegistry.from_plugins(self.plugins)
+        return self._registry
 
     @property
     def active_model(self) -> str:
         """Name of the active model ("auto" resolved)."""
-        raise NotImplementedError
+        return self.registry.active_name(self.settings)
+
+    @property
+    def spec(self):
+        return self.registry.get(self.active_model)
+
+    def artifact(self):
+        """Where the active model's artifact is (ArtifactLocation)."""
+        return self.registry.locate(self.spec, self.settings)
 
     def active_space(self) -> str:
         """`name:sha256` of the active model's artifact, without loading the model."""
-        raise NotImplementedError
+        from augmem.errors import ArtifactError
+        from augmem.models.artifacts import HashCache
+
+        spec, where = self.spec, self.artifact()
+        if not where.present:
+            raise ArtifactError(
+                f"no artifact for model {spec.name!r} (looked in: {'; '.join(where.looked)})",
+                hint=f"`augmem models pull {spec.name}`, or `augmem models use {spec.name} --artifact FILE`",
+            )
+        st = where.path.stat()
+        key = (str(where.path), st.st_size, st.st_mtime_ns)
+        if self._space is None or self._space[0] != key:
+            sha = HashCache(self.settings.paths.hash_cache_file).sha256(where.path)
+            self._space = (key, f"{spec.name}:{sha}")
+        return self._space[1]
+
+    def tiers(self) -> list[int]:
+        """Stored tiers: the configured ones the model supports (always incl. the full dim)."""
+        spec = self.spec
+        wanted = [t for t in self.settings.tiers if 0 < t <= spec.dim] or list(spec.storage_tiers)
+        return sorted({spec.dim, *wanted}, reverse=True)
 
     def embedder(self):
         """The active model, built on first use (this is where torch gets imported)."""
-        raise NotImplementedError
+        with self._lock:
+            space = self.active_space()
+            if self._embedder is None or self._embedder.space != space:
+                if self._embedder is not None:
+                    self._embedder.close()
+                self._embedder = self.registry.load(self.active_model, self.settings)
+            return self._embedder
 
     @property
     def store(self):
         """The MemoryStore (augmem.store.lance)."""
-        raise NotImplementedError
+        if self._store is None:
+            from augmem.store import MemoryStore
+
+            self._store = MemoryStore(self.settings.effective_store_uri)
+        return self._store
+
+    def notice(self) -> str:
+        """What the user should know about the model choice (empty when all is well)."""
+        if self.settings.model == "auto" and self.active_model != "aist-87m":
+            return (
+                f"AIST-87M weights not found, using the text-only {self.active_model} model: photos and audio are "
+                "kept pending. Get them with `augmem models pull aist-87m` (or `augmem models use aist-87m "
+                "--artifact FILE`)."
+            )
+        return ""
 
     # -- the main jobs --------------------------------------------------------------------
     def ingest(
@@ -114,11 +171,59 @@ class Augmem:
         source: str | None = None,
         progress: ProgressFn | None = None,
         forget_missing: bool = False,
+        force: bool = False,
     ) -> IngestReport:
         """Reconcile files/folders (recursively) into the store: add new, re-embed changed,
         skip unchanged (size + mtime, then content hash), record pending and rejected;
         with `forget_missing`, forget stored memories under these folders whose files are gone."""
-        raise NotImplementedError
+        from augmem.ingest.pipeline import Ingestor
+
+        with self.write_lock:
+            ing = Ingestor(self.store, self.active_space(), self.tiers(), self.embedder,
+                           self.spec.modalities, self.settings, self.plugins)
+            return ing.run(paths, source=source, progress=progress, forget_missing=forget_missing, force=force)
+
+    def embed_query(self, query: str | None, like: str | Path | None, like_id: str | None,
+                    instruction: str | None = None):
+        """The query vector (full dim) for a text, an example file, or a stored memory."""
+        import numpy as np
+
+        from augmem.errors import AugmemError, RejectedItem
+        from augmem.ingest import files
+
+        space = self.active_space()
+        if like_id:
+            vecs = self.store.get_vectors(space, [like_id])
+            if like_id not in vecs:
+                raise AugmemError(f"no memory with id {like_id!r} in the active space")
+            return np.asarray(vecs[like_id], np.float32)
+        emb = self.embedder()
+        if like:
+            p = Path(like).expanduser()
+            modality = files.modality_for(p)
+            if modality is None or not p.is_file():
+                raise AugmemError(f"{p}: not a note, photo or audio file", hint="--like takes a file")
+            if modality not in emb.modalities:
+                raise AugmemError(f"the active model {emb.name!r} cannot embed {modality}",
+                                  hint="use a multimodal model: `augmem models use aist-87m`")
+            size = p.stat().st_size
+            try:
+                if modality == "text":
+                    text = files.read_note(p, size)
+                    a, b = (emb.text_chunks(text) or [(0, len(text))])[0]
+                    return emb.embed_texts([text[a:b]])[0]
+                if modality == "image":
+                    return emb.embed_images([files.load_photo(p, size)[0]])[0]
+                wave, _ = files.load_audio(p, size, emb.audio_sample_rate)
+                a, b = files.split_clips(wave, emb.audio_sample_rate)[0]
+                return emb.embed_audio([wave[a:b]])[0]
+            except RejectedItem as exc:
+                raise AugmemError(f"{p}: {exc.message}") from exc
+        if not query or not query.strip():
+            raise AugmemError("nothing to recall: give a query, --like FILE, or a memory id")
+        if instruction and getattr(emb, "instruction_aware", False):
+            return emb.embed_texts([query], query=True, instruction=instruction)[0]
+        return emb.embed_texts([query], query=True)[0]
 
     def recall(
         self,
@@ -131,27 +236,125 @@ class Augmem:
         instruction: str | None = None,
     ) -> RecallResult:
         """Text query (or a file / stored memory as the example) -> ranked hits of the active space."""
-        raise NotImplementedError
+        space = self.active_space()
+        vec = self.embed_query(query, like, like_id, instruction)
+        tiers = self.tiers()
+        small = min(tiers)
+        hits = self.store.search(
+            space, vec, limit=limit, filters=filters, text_query=query if (query and not like and not like_id) else None,
+            candidate_tier=small if small < self.spec.dim else None, candidates=max(100, limit * 20),
+            exclude_ids=(like_id,) if like_id else (),
+        )
+        for replaced in self.plugins.hook.recall_postprocess(query=query, hits=hits, settings=self.settings):
+            if replaced is not None:
+                hits = replaced
+        done, total = self.migration_state()
+        pending = len(self.store.pending_sources())
+        return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
+                            pending=pending, notice=self.notice() if pending else "")
 
     def status(self) -> dict:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
-        raise NotImplementedError
+        where = self.artifact()
+        out = {
+            "model": self.active_model,
+            "model_setting": self.settings.model,
+            "artifact": str(where.path) if where.path else None,
+            "artifact_origin": where.origin,
+            "space": None,
+            "artifact_sha256": None,
+            "tiers": self.tiers(),
+            "store_uri": self.settings.effective_store_uri,
+            "store_bytes": None,
+            "counts": {},
+            "spaces": {},
+            "sources": {},
+            "pending": 0,
+            "rejected": 0,
+            "not_migrated": 0,
+            "migrated": 0,
+            "notice": self.notice(),
+        }
+        if where.present:
+            out["space"] = self.active_space()
+            out["artifact_sha256"] = out["space"].split(":", 1)[1]
+        store = self.store
+        for space in store.spaces():
+            out["spaces"][space] = sum(store.count(space).values())
+        if out["space"] and out["space"] in out["spaces"]:
+            out["counts"] = store.count(out["space"])
+        by_status: dict[str, int] = {}
+        for row in store.get_sources().values():
+            by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+        out["sources"] = by_status
+        out["pending"] = by_status.get("pending", 0)
+        out["rejected"] = by_status.get("rejected", 0)
+        if out["space"]:
+            done, total = self.migration_state()
+            out["migrated"], out["not_migrated"] = done, max(0, total - done)
+        out["store_bytes"] = store.size_bytes()
+        return out
 
     def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
-        """Delete memories by id or source path, then purge them from the store's files."""
-        raise NotImplementedError
+        """Forget whole memories (a note with all its chunks, a recording with all its clips)
+        by memory id or source path, then purge them from the store's files. A forgotten file
+        that is still on disk stays forgotten until its content changes."""
+        import time
+
+        with self.write_lock:
+            store = self.store
+            targets = {str(p) for p in paths}
+            if ids:
+                for space in store.spaces():
+                    for hit_id in ids:
+                        hit = store.get(space, hit_id)
+                        if hit:
+                            targets.add(hit.path)
+            if not targets:
+                return 0
+            ledger = store.get_sources(sorted(targets))
+            store.delete(paths=sorted(targets))
+            now = time.time()
+            keep = [{**row, "status": "forgotten", "reason": "forgotten by the user", "updated_at": now}
+                    for p, row in ledger.items() if Path(p).exists()]
+            if keep:
+                store.upsert_sources(keep)
+            store.purge()
+            return len(targets)
 
     def timeline(self, filters: Filters | None = None) -> list[tuple[str, dict[str, int]]]:
         """(YYYY-MM-DD, {modality: count}) per day, newest first."""
-        raise NotImplementedError
+        return self.store.timeline(self.active_space(), filters)
 
     def migration_state(self) -> tuple[int, int]:
-        """(memories in the active space, memories in all) — for re-embedding progress."""
-        raise NotImplementedError
+        """(sources embedded in the active space, sources the active model can embed)."""
+        store, space = self.store, self.active_space()
+        mods = set(self.spec.modalities)
+        ok = [p for p, row in store.get_sources().items() if row["status"] == "ok" and row["modality"] in mods]
+        in_space = store.paths_in_space(space)
+        return sum(1 for p in ok if p in in_space), len(ok)
 
     def migrate_batch(self, batch_size: int = 32) -> int:
-        """Re-embed up to `batch_size` sources that have no rows in the active space; returns how many."""
-        raise NotImplementedError
+        """Re-embed up to `batch_size` sources that have no rows in the active space; once
+        none is left, drop the other spaces' tables. Returns how many were re-embedded."""
+        with self.write_lock:
+            store, space = self.store, self.active_space()
+            store.ensure_space(space, self.tiers())
+            in_space = store.paths_in_space(space)
+            mods = set(self.spec.modalities)
+            todo = [p for p, row in store.get_sources().items()
+                    if row["status"] in ("ok", "pending") and row["modality"] in mods and p not in in_space]
+            batch = todo[:batch_size]
+            if batch:
+                self.ingest(batch, force=True)
+            if len(todo) <= len(batch):
+                for other in store.spaces():
+                    if other != space:
+                        store.drop_space(other)
+            return len(batch)
 
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            if self._embedder is not None:
+                self._embedder.close()
+                self._embedder = None

