@@ -1,0 +1,152 @@
+"""The augmem Textual app and its factory (shared by `augmem tui` and the tests)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from augmem.tui.commands import AugmemCommands
+from augmem.tui.filtering import FilterState
+from augmem.tui.media import Player
+from augmem.tui.messages import StatusRefreshed
+from augmem.tui.screens.help import HelpScreen
+from augmem.tui.screens.recall import RecallScreen
+from augmem.tui.screens.status import StatusScreen, StatusView
+from augmem.tui.screens.timeline import TimelineScreen
+
+Clock = Callable[[], float]
+
+
+def _clock(now: float | datetime | Clock | None) -> Clock:
+    """A fixed `now` (tests, snapshots) or the real clock."""
+    if now is None:
+        return time.time
+    if callable(now):
+        return now
+    fixed = now.timestamp() if isinstance(now, datetime) else float(now)
+    return lambda: fixed
+
+
+def is_daemon_client(backend: Any) -> bool:
+    """Whether `backend` is the daemon (capture can be paused) rather than an in-process core."""
+    return callable(getattr(backend, "pause", None)) and callable(getattr(backend, "resume", None))
+
+
+class AugmemApp(App):
+    """Recall, timeline and status over one backend (the daemon or an in-process core)."""
+
+    CSS_PATH = "augmem.tcss"
+    TITLE = "augmem"
+    MODES = {"recall": RecallScreen, "timeline": TimelineScreen, "status": StatusScreen}
+    DEFAULT_MODE = "recall"
+    COMMANDS = App.COMMANDS | {AugmemCommands}
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("f2", "switch_mode('recall')", "Recall"),
+        Binding("f3", "switch_mode('timeline')", "Timeline"),
+        Binding("f4", "switch_mode('status')", "Status"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        settings: Any = None,
+        now: float | datetime | Clock | None = None,
+        cursor_blink: bool = True,
+        exit_on_first_frame: bool = False,
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings = settings
+        self.clock: Clock = _clock(now)
+        self.cursor_blink = cursor_blink
+        self.exit_on_first_frame = exit_on_first_frame
+        self.is_daemon = is_daemon_client(backend)
+        self.filters = FilterState()
+        """The active filters, shared by the recall and timeline screens."""
+        self.player = Player()
+        self.model_name = ""
+
+    @property
+    def backend_label(self) -> str:
+        where = "daemon" if self.is_daemon else "in-process"
+        return f"{where} · {self.model_name}" if self.model_name else where
+
+    def on_mount(self) -> None:
+        if self.exit_on_first_frame:
+            # bench/tui.py: time from process start to the first painted screen
+            self.call_after_refresh(self.exit, "first-frame")
+            return
+        self._read_badge()
+
+    @work(thread=True, group="badge")
+    def _read_badge(self) -> None:
+        """Which model answers, for the top bar (status() never loads the model)."""
+        try:
+            status = self.backend.status()
+        except Exception:  # noqa: BLE001 - the badge is cosmetic; the screens report errors
+            return
+        self.post_message(StatusRefreshed(status))
+
+    def on_status_refreshed(self, event: StatusRefreshed) -> None:
+        if event.status is not None:
+            self.status_seen(StatusView.from_dict(event.status, daemon=self.is_daemon))
+
+    def status_seen(self, view: StatusView) -> None:
+        """The status screen read fresh status: keep the top bars' badge in step."""
+        if view.model and view.model != self.model_name:
+            self.model_name = view.model
+            from augmem.tui.widgets.nav_bar import NavBar
+
+            for screen in self.screen_stack:
+                for bar in screen.query(NavBar):
+                    bar.backend_label = self.backend_label
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def run_recall_action(self, action: str) -> None:
+        """Run a recall-screen action from anywhere (the command palette)."""
+        if self.current_mode != "recall":
+            await self.switch_mode("recall")
+        await self.screen.run_action(action)
+
+    async def action_toggle_capture(self) -> None:
+        if self.current_mode != "status":
+            await self.switch_mode("status")
+        await self.screen.run_action("toggle_capture")
+
+    def on_unmount(self) -> None:
+        try:
+            self.player.stop()
+        except Exception:  # noqa: BLE001 - quitting must not fail because sound could not stop
+            pass
+
+
+def make_app(
+    backend: Any = None,
+    settings: Any = None,
+    *,
+    now: float | datetime | Clock | None = None,
+    cursor_blink: bool = True,
+    exit_on_first_frame: bool = False,
+) -> AugmemApp:
+    """The app over `backend`, or over what `open_backend(settings)` finds: the daemon when
+    it answers, else an in-process core (whose model loads on the first query, in a worker)."""
+    if backend is None:
+        from augmem.backend import open_backend
+        from augmem.config import load_settings
+
+        settings = settings or load_settings()
+        backend = open_backend(settings)
+    return AugmemApp(backend, settings=settings, now=now, cursor_blink=cursor_blink,
+                     exit_on_first_frame=exit_on_first_frame)

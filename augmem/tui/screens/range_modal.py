@@ -1,0 +1,68 @@
+"""A custom time range: since and until, typed as dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from augmem.tui.filtering import parse_when
+
+Span = tuple[float | None, float | None, str]
+
+
+def _fmt(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d") if ts else ""
+
+
+class RangeModal(ModalScreen[Span | None]):
+    """Two date inputs (either may be empty); dismisses with (since, until, label) or None."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, since: float | None = None, until: float | None = None) -> None:
+        super().__init__()
+        self._since, self._until = since, until
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="range-dialog", classes="dialog"):
+            yield Static("Custom time range", classes="dialog-title")
+            yield Label("Since (YYYY-MM-DD or YYYY-MM-DD HH:MM, empty = the beginning)")
+            yield Input(_fmt(self._since), placeholder="2025-01-01", id="range-since")
+            yield Label("Until (exclusive, empty = now)")
+            yield Input(_fmt(self._until), placeholder="2025-02-01", id="range-until")
+            yield Static(id="range-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="range-cancel")
+                yield Button("Apply", id="range-apply", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#range-since", Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self._apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "range-apply":
+            self._apply()
+        else:
+            self.dismiss(None)
+
+    def _apply(self) -> None:
+        since_text = self.query_one("#range-since", Input).value.strip()
+        until_text = self.query_one("#range-until", Input).value.strip()
+        try:
+            since = parse_when(since_text) if since_text else None
+            until = parse_when(until_text) if until_text else None
+        except ValueError as exc:
+            self.query_one("#range-error", Static).update(str(exc))
+            return
+        if since is not None and until is not None and until <= since:
+            self.query_one("#range-error", Static).update("'until' must come after 'since'")
+            return
+        label = f"{since_text or '…'} – {until_text or 'now'}"
+        self.dismiss((since, until, label))
