@@ -1,0 +1,1 @@
+"""Capture sources that put new memories on disk (the microphone; plugins add more)."""

@@ -1,0 +1,305 @@
+"""`augmem daemon …` and `augmem watch …`: run, start, stop, inspect and install the
+background daemon; choose the folders it watches. Only click is imported up front."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+
+def _settings():
+    from augmem.config import load_settings
+
+    return load_settings()
+
+
+@click.group()
+def daemon():
+    """The background daemon: watchers, microphone capture, scheduled jobs, socket API."""
+
+
+@daemon.command()
+@click.option("--stderr-log/--no-stderr-log", default=True, show_default=True,
+              help="Also write the log to stderr (the log file is always written).")
+@click.option("--debug", is_flag=True, help="Log debug messages too.")
+def run(stderr_log, debug):
+    """Run the daemon in the foreground until SIGTERM or Ctrl-C."""
+    import logging
+
+    from augmem.daemon.runtime import Daemon, configure_logging
+
+    settings = _settings()
+    configure_logging(settings.paths.run_dir, stderr=stderr_log, level=logging.DEBUG if debug else logging.INFO)
+    code = Daemon(settings).run()
+    raise SystemExit(code)
+
+
+@daemon.command()
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for the socket to answer.")
+def start(timeout):
+    """Start the daemon in the background (detached) and print its pid."""
+    from augmem.daemon import service
+
+    settings = _settings()
+    pid = service.start(settings, timeout=timeout)
+    click.echo(f"augmem daemon started (pid {pid}) for {settings.paths.data_dir}")
+    click.echo(f"log: {service.log_path(settings)}")
+
+
+@daemon.command()
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for a clean exit.")
+@click.option("--force", is_flag=True, help="SIGKILL it if it has not stopped by then.")
+def stop(timeout, force):
+    """Stop the daemon (SIGTERM; it finishes the write in progress)."""
+    from augmem.daemon import service
+
+    settings = _settings()
+    pid = service.stop(settings, timeout=timeout, force=force)
+    if pid is None:
+        click.echo(f"no augmem daemon is running for {settings.paths.data_dir}")
+    else:
+        click.echo(f"augmem daemon (pid {pid}) stopped")
+
+
+@daemon.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the full status as JSON.")
+def status(as_json):
+    """Is the daemon up, what is it watching, capturing and re-embedding."""
+    from augmem.daemon.client import connect, daemon_pid
+    from augmem.daemon.state import read_capture_state
+
+    settings = _settings()
+    client = connect(settings, timeout=2.0)
+    if client is None:
+        pid = daemon_pid(settings)
+        cap = read_capture_state(settings.paths.run_dir)
+        if as_json:
+            click.echo(json.dumps({"daemon": {"up": False, "pid": pid}, "capture": cap}, indent=2))
+        elif pid:
+            click.echo(f"daemon     starting or busy (pid {pid}); its socket does not answer yet")
+        else:
+            click.echo(f"daemon     down for {settings.paths.data_dir} (start it with `augmem daemon start`)")
+            if cap.get("paused"):
+                click.echo("capture    paused (stays paused when the daemon starts)")
+        raise SystemExit(0 if pid else 1)
+    with client:
+        st = client.status()
+    if as_json:
+        click.echo(json.dumps(st, indent=2, default=str))
+        return
+    _print_status(st)
+
+
+def _print_status(st: dict) -> None:
+    from augmem.cli.output import relative_time
+
+    d = st.get("daemon", {})
+    up = d.get("uptime_s") or 0
+    click.echo(f"daemon     up (pid {d.get('pid')}) for {_duration(up)}  data {d.get('data_dir')}")
+    click.echo(f"socket     {d.get('socket')}")
+    click.echo(f"log        {d.get('log')}")
+    if st.get("error"):
+        click.secho(f"core       {st['error']}", fg="red")
+    if d.get("model_error"):
+        click.secho(f"model      {d['model_error']}", fg="red")
+    elif st.get("model"):
+        sha = (st.get("artifact_sha256") or "")[:12]
+        click.echo(f"model      {st['model']} ({sha}…)")
+    watching = d.get("watching") or {}
+    if watching:
+        for i, (path, kind) in enumerate(sorted(watching.items())):
+            click.echo(f"{'watching' if i == 0 else '':<10} {path} ({kind})")
+    else:
+        click.echo("watching   nothing (add folders with `augmem watch add PATH`)")
+    for path, why in (d.get("watch_errors") or {}).items():
+        click.secho(f"           {path}: {why}", fg="yellow")
+    cap = st.get("capture") or {}
+    line = f"capture    {cap.get('state', 'off')}"
+    if cap.get("message"):
+        line += f" — {cap['message']}"
+    if cap.get("clips"):
+        line += f" ({cap['clips']} clips this run)"
+    click.echo(line)
+    mig = st.get("migration") or {}
+    if mig.get("total") and (mig.get("left") or mig.get("active")):
+        click.echo(f"re-embed   {mig.get('done')}/{mig.get('total')}  {mig.get('rate', 0):.1f}/s  ETA {mig.get('eta', '?')}")
+    counts = st.get("counts") or {}
+    click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
+    click.echo(f"queue      {d.get('queue', 0)} waiting" + (f", working on {d['working_on']}" if d.get("working_on") else ""))
+    rec = d.get("last_reconcile")
+    if rec:
+        click.echo(f"reconcile  {relative_time(rec['at'])}: {rec.get('added', 0)} added, {rec.get('updated', 0)} updated,"
+                   f" {rec.get('removed', 0)} removed, {rec.get('rejected', 0)} rejected ({rec.get('seconds')} s)")
+    for name, job in sorted((d.get("jobs") or {}).items()):
+        if job.get("last_error"):
+            click.secho(f"job        {name}: last run failed: {job['last_error']}", fg="yellow")
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+@daemon.command()
+def pause():
+    """Pause microphone capture (it stays paused across restarts)."""
+    _capture("pause")
+
+
+@daemon.command()
+def resume():
+    """Resume microphone capture."""
+    _capture("resume")
+
+
+def _capture(op: str) -> None:
+    from augmem.daemon.client import connect
+    from augmem.daemon.state import write_capture_state
+
+    settings = _settings()
+    client = connect(settings, timeout=2.0)
+    if client is None:
+        write_capture_state(settings.paths.run_dir, paused=(op == "pause"))
+        click.echo(f"capture {'paused' if op == 'pause' else 'resumed'} (the daemon is not running; "
+                   "it will start that way)")
+        return
+    with client:
+        info = client.pause() if op == "pause" else client.resume()
+    click.echo(f"capture    {info.get('state')}" + (f" — {info['message']}" if info.get("message") else ""))
+
+
+@daemon.command()
+def reembed():
+    """Re-embed memories into the active model's space now (it also runs on its own)."""
+    from augmem.daemon.client import connect
+    from augmem.errors import DaemonError
+
+    client = connect(_settings(), timeout=2.0)
+    if client is None:
+        raise DaemonError("the daemon is not running", hint="`augmem daemon start` (re-embedding runs in it)")
+    with client:
+        mig = client.reembed()
+    if mig.get("left"):
+        click.echo(f"re-embedding: {mig['done']}/{mig['total']} done, {mig['left']} to go "
+                   "(progress: `augmem daemon status`)")
+    else:
+        click.echo(f"nothing to re-embed: all {mig.get('total', 0)} memories are in the active space")
+
+
+@daemon.command()
+@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
+@click.option("--system", type=click.Choice(["linux", "darwin"]), help="Write the file for this OS (default: this one).")
+def install(print_only, system):
+    """Write a systemd user unit (Linux) or launchd agent (macOS) that runs the daemon at login."""
+    from augmem.daemon import service
+
+    settings = _settings()
+    if print_only:
+        sf = service.service_file(settings, system)
+        click.echo(sf.text, nl=False)
+        return
+    sf = service.install(settings, system)
+    click.echo(f"wrote {sf.path}")
+    click.echo("enable it with:")
+    for cmd in sf.enable:
+        click.echo(f"  {cmd}")
+
+
+@daemon.command()
+@click.option("--lines", "-n", default=30, show_default=True)
+def log(lines):
+    """Show the end of the daemon's log."""
+    from collections import deque
+
+    from augmem.daemon import service
+
+    path = service.log_path(_settings())
+    if not path.exists():
+        click.echo(f"no log yet at {path}")
+        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in deque(fh, maxlen=lines):
+            click.echo(line.rstrip("\n"))
+
+
+# -- watch ---------------------------------------------------------------------------------------
+@click.group()
+def watch():
+    """Folders the daemon watches (new and changed files become memories)."""
+
+
+@watch.command("add")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["notes", "photos", "audio", "auto"]), default="auto", show_default=True,
+              help="What the folder holds (auto: by file type).")
+def watch_add(path, kind):
+    """Watch a folder."""
+    from augmem.config import Watch, save_settings
+    from augmem.errors import ConfigError
+
+    settings = _settings()
+    p = path.expanduser().resolve()
+    if not p.is_dir():
+        raise ConfigError(f"{p}: not a folder", hint="watch a folder (it is searched recursively)")
+    items = [w for w in settings.watch if Path(w.path).expanduser().resolve() != p]
+    existed = len(items) != len(settings.watch)
+    items.append(Watch(path=str(p), kind=kind))
+    save_settings(settings, watch=items)
+    click.echo(f"{'updated' if existed else 'watching'} {p} ({kind})")
+    _tell_daemon(settings, f"run `augmem ingest {p}` now, or start the daemon: `augmem daemon start`")
+
+
+@watch.command("remove")
+@click.argument("path", type=click.Path(path_type=Path))
+def watch_remove(path):
+    """Stop watching a folder (its memories stay; `augmem forget` removes them)."""
+    from augmem.config import save_settings
+    from augmem.errors import ConfigError
+
+    settings = _settings()
+    p = path.expanduser().resolve()
+    items = [w for w in settings.watch if Path(w.path).expanduser().resolve() != p]
+    if len(items) == len(settings.watch):
+        known = ", ".join(w.path for w in settings.watch) or "(none)"
+        raise ConfigError(f"{p} is not watched", hint=f"watched folders: {known}")
+    save_settings(settings, watch=items)
+    click.echo(f"no longer watching {p}")
+    _tell_daemon(settings, None)
+
+
+@watch.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def watch_list(as_json):
+    """List watched folders."""
+    settings = _settings()
+    if as_json:
+        click.echo(json.dumps([{"path": w.path, "kind": w.kind, "exists": Path(w.path).is_dir()}
+                               for w in settings.watch], indent=2))
+        return
+    if not settings.watch:
+        click.echo("no watched folders (add one with `augmem watch add PATH`)")
+        return
+    for w in settings.watch:
+        missing = "" if Path(w.path).expanduser().is_dir() else "  (missing)"
+        click.echo(f"{w.path}  ({w.kind}){missing}")
+
+
+def _tell_daemon(settings, hint_if_down: str | None) -> None:
+    from augmem.daemon.client import connect
+
+    client = connect(settings, timeout=2.0)
+    if client is None:
+        if hint_if_down:
+            click.echo(f"the daemon is not running: {hint_if_down}")
+        return
+    t0 = time.monotonic()
+    with client:
+        client.reload()
+    click.echo(f"the daemon picked it up ({time.monotonic() - t0:.1f} s)")

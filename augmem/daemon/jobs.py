@@ -1,0 +1,220 @@
+"""The daemon's scheduled jobs (APScheduler): periodic reconcile, re-embedding batches,
+store compaction and index upkeep, mic clip retention, config reload.
+
+Each job only submits work to the daemon's single writer and waits for it, so jobs
+never write concurrently; `max_instances=1` + `coalesce=True` mean a slow run is never
+doubled up, and a failing run is logged and the next one goes on."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from augmem.daemon.worker import BACKGROUND, RECONCILE, Cancelled
+
+if TYPE_CHECKING:
+    from augmem.daemon.runtime import Daemon
+
+log = logging.getLogger(__name__)
+
+MIGRATE_CHECK_SECONDS = 5.0
+CONFIG_POLL_SECONDS = 2.0
+MIC_RETRY_SECONDS = 60.0
+RETENTION_HOURS = 6.0
+
+
+class JobRecord:
+    """What status shows about one job."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.failures = 0
+        self.last_run: float | None = None
+        self.last_seconds: float | None = None
+        self.last_error: str | None = None
+        self.last_result: object = None
+
+    def to_json(self) -> dict:
+        return {"runs": self.runs, "failures": self.failures, "last_run": self.last_run,
+                "last_seconds": self.last_seconds, "last_error": self.last_error,
+                "last_result": self.last_result}
+
+
+class MigrationProgress:
+    """Re-embedding progress: done/total from the store, rate and ETA from this run."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+        self.active = False
+        self.space = ""
+        self._t0: float | None = None
+        self._done0 = 0
+        self.rate = 0.0
+
+    def begin(self, done: int, total: int, space: str) -> None:
+        self.done, self.total, self.space, self.active = done, total, space, True
+        self._t0, self._done0, self.rate = time.monotonic(), done, 0.0
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if self._t0 is not None:
+            dt = time.monotonic() - self._t0
+            if dt > 0:
+                self.rate = max(0.0, (done - self._done0) / dt)
+
+    def end(self) -> None:
+        self.active = False
+
+    def to_json(self) -> dict:
+        left = max(0, self.total - self.done)
+        eta_s = left / self.rate if self.rate > 0 and left else (0.0 if not left else None)
+        return {"done": self.done, "total": self.total, "left": left, "active": self.active,
+                "rate": round(self.rate, 2), "eta_s": None if eta_s is None else round(eta_s, 1),
+                "eta": _human_eta(eta_s), "space": self.space}
+
+
+def _human_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+class Jobs:
+    """Builds and owns the BackgroundScheduler for one daemon."""
+
+    def __init__(self, daemon: Daemon):
+        self.d = daemon
+        self.records: dict[str, JobRecord] = {}
+        self.migration = MigrationProgress()
+        self._last_migrate_error: str | None = None
+        self.scheduler = None
+
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        s = self.d.settings
+        self.scheduler = BackgroundScheduler(
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+            executors={"default": {"type": "threadpool", "max_workers": 4}},
+        )
+        now = datetime.now()
+        self._add("reconcile", self.reconcile, minutes=max(s.reconcile_minutes, 0.05), next_run_time=now)
+        self._add("migrate", self.migrate, seconds=MIGRATE_CHECK_SECONDS,
+                  next_run_time=now + timedelta(seconds=1))
+        self._add("compact", self.compact, minutes=max(s.compact_minutes, 0.05))
+        self._add("config", self.d.check_config, seconds=CONFIG_POLL_SECONDS)
+        self._add("mic-retry", self.d.retry_capture, seconds=MIC_RETRY_SECONDS)
+        self._add("retention", self.retention, hours=RETENTION_HOURS, next_run_time=now + timedelta(seconds=30))
+        self.scheduler.start()
+
+    def reschedule(self) -> None:
+        """After a config change: new reconcile/compact intervals."""
+        s = self.d.settings
+        self.scheduler.reschedule_job("reconcile", trigger="interval", minutes=max(s.reconcile_minutes, 0.05))
+        self.scheduler.reschedule_job("compact", trigger="interval", minutes=max(s.compact_minutes, 0.05))
+
+    def run_now(self, name: str) -> None:
+        self.scheduler.modify_job(name, next_run_time=datetime.now())
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def info(self) -> dict:
+        out = {}
+        for name, rec in self.records.items():
+            job = self.scheduler.get_job(name) if self.scheduler else None
+            nxt = job.next_run_time.timestamp() if job and job.next_run_time else None
+            out[name] = {**rec.to_json(), "next_run": nxt}
+        return out
+
+    def _add(self, name: str, fn: Callable[[], object], **trigger) -> None:
+        self.records[name] = JobRecord()
+        next_run = trigger.pop("next_run_time", None)
+        kwargs = {"next_run_time": next_run} if next_run is not None else {}
+        self.scheduler.add_job(self._guarded(name, fn), "interval", id=name, name=name, **trigger, **kwargs)
+
+    def _guarded(self, name: str, fn: Callable[[], object]) -> Callable[[], None]:
+        rec = self.records[name]
+
+        def run() -> None:
+            if self.d.stopping:
+                return
+            t0 = time.monotonic()
+            rec.runs += 1
+            rec.last_run = time.time()
+            try:
+                rec.last_result = fn()
+                rec.last_error = None
+            except Cancelled:
+                rec.last_error = "cancelled (shutdown)"
+            except Exception as exc:  # logged; the next run goes on
+                rec.failures += 1
+                rec.last_error = f"{type(exc).__name__}: {exc}"
+                log.error("job %s failed: %s", name, rec.last_error, exc_info=not _is_augmem_error(exc))
+            finally:
+                rec.last_seconds = round(time.monotonic() - t0, 3)
+
+        run.__name__ = f"augmem_{name}"
+        return run
+
+    # -- the jobs ------------------------------------------------------------------------
+    def reconcile(self) -> dict:
+        report = self.d.submit("reconcile", priority=RECONCILE).result()
+        return report
+
+    def migrate(self) -> dict | None:
+        core = self.d.core
+        try:
+            space = core.active_space()
+            done, total = core.migration_state()
+            extra_spaces = [sp for sp in core.store.spaces() if sp != space]
+        except Exception as exc:
+            msg = f"{type(exc).__name__}: {exc}"
+            if msg != self._last_migrate_error:  # say it once, not every few seconds
+                log.warning("re-embedding check failed: %s", msg)
+                self._last_migrate_error = msg
+            return None
+        self._last_migrate_error = None
+        self.migration.update(done, total)
+        self.migration.space = space
+        if done >= total and not extra_spaces:
+            return None
+        log.info("re-embedding into %s: %d of %d done", space, done, total)
+        self.migration.begin(done, total, space)
+        try:
+            while not self.d.stopping:
+                n = self.d.submit("migrate", priority=BACKGROUND).result()
+                done, total = self.d.core.migration_state()
+                self.migration.update(done, total)
+                if n == 0:
+                    break
+                log.info("re-embedded %d; %d of %d done (%.1f/s, ETA %s)", n, done, total,
+                         self.migration.rate, self.migration.to_json()["eta"])
+        finally:
+            self.migration.end()
+        return self.migration.to_json()
+
+    def compact(self) -> dict:
+        return self.d.submit("compact", priority=BACKGROUND).result()
+
+    def retention(self) -> dict | None:
+        days = self.d.settings.mic_retention_days
+        if not days or days <= 0:
+            return None
+        return self.d.submit("retention", days, priority=BACKGROUND).result()
+
+
+def _is_augmem_error(exc: BaseException) -> bool:
+    from augmem.errors import AugmemError
+
+    return isinstance(exc, AugmemError)

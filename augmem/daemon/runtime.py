@@ -1,0 +1,450 @@
+"""The daemon's composition root: one process per data folder that owns the lock, the
+warm core (model loaded once), the folder watchers, microphone capture, the scheduled
+jobs and the socket API, and shuts all of them down in order on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import signal
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from augmem.config import Settings, load_settings
+from augmem.daemon.client import SOCKET_NAME
+from augmem.daemon.lock import DaemonLock
+from augmem.daemon.state import read_capture_state, write_capture_state
+from augmem.daemon.worker import CHANGES, INTERACTIVE, RECONCILE, Worker
+from augmem.errors import AugmemError
+from augmem.records import Filters
+
+log = logging.getLogger("augmem.daemon")
+
+LOG_NAME = "daemon.log"
+LOCK_NAME = "daemon.lock"
+LOG_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 3
+WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
+"""A watched folder's kind -> the memories' source (auto: decided by file type)."""
+RELOAD_KEYS_CORE = ("model", "artifacts", "tiers", "store_uri", "device")
+RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds")
+
+
+def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
+    """Log to run_dir/daemon.log (rotated at 5 MB, 3 kept), and to stderr when asked."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOG_NAME
+    root = logging.getLogger()
+    root.setLevel(level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fh = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    fh.setFormatter(fmt)
+    root.addHandler(fh)
+    if stderr:
+        sh = logging.StreamHandler()
+        sh.setFormatter(fmt)
+        root.addHandler(sh)
+    for noisy in ("watchdog", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Every job catches and logs its own errors; apscheduler's "skipped: maximum number of
+    # running instances reached" is the designed behaviour for a long re-embedding run.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    return path
+
+
+class Daemon:
+    """`Daemon(settings).run()` blocks until SIGTERM/SIGINT (or `stop()`), then returns 0."""
+
+    def __init__(self, settings: Settings | None = None, *, stream_factory: Callable[..., Any] | None = None):
+        self.settings = settings or load_settings()
+        self.paths = self.settings.paths
+        self.run_dir = self.paths.run_dir
+        self.socket_path = self.run_dir / SOCKET_NAME
+        self.lock = DaemonLock(self.run_dir / LOCK_NAME, self.paths.data_dir)
+        self._stream_factory = stream_factory
+        self._stop = threading.Event()
+        self._core = None
+        self._core_lock = threading.Lock()
+        self.worker = Worker({
+            "changes": self._do_changes, "clip": self._do_clips, "ingest": self._do_ingest,
+            "forget": self._do_forget, "reconcile": self._do_reconcile, "migrate": self._do_migrate,
+            "compact": self._do_compact, "retention": self._do_retention, "reload": self._do_reload,
+            "warmup": self._do_warmup,
+        })
+        self.watcher = None
+        self.mic = None
+        self.jobs = None
+        self.server = None
+        self.started_at: float | None = None
+        self._config_mtime = self._config_stamp()
+        self.last_reconcile: dict | None = None
+        self.model_error: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def core(self):
+        with self._core_lock:
+            if self._core is None:
+                from augmem.core import Augmem
+
+                self._core = Augmem(self.settings)
+            return self._core
+
+    def run(self) -> int:
+        self.lock.acquire()  # DaemonError naming the running daemon's pid
+        try:
+            self._start()
+            if threading.current_thread() is threading.main_thread():
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, self._on_signal)
+                if hasattr(signal, "SIGHUP"):
+                    signal.signal(signal.SIGHUP, lambda *_: self.submit("reload", priority=INTERACTIVE))
+            while not self._stop.wait(1.0):
+                pass
+            return 0
+        finally:
+            self._shutdown()
+            self.lock.release()
+            log.info("daemon stopped")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _on_signal(self, signum, _frame) -> None:
+        if self._stop.is_set():
+            log.warning("second %s: already shutting down", signal.Signals(signum).name)
+            return
+        log.info("%s received: shutting down", signal.Signals(signum).name)
+        self._stop.set()
+
+    def _start(self) -> None:
+        from augmem.daemon.jobs import Jobs
+        from augmem.daemon.server import SocketServer
+        from augmem.daemon.watcher import FolderWatcher
+
+        self.started_at = time.time()
+        log.info("daemon starting (pid %d) for %s", os.getpid(), self.paths.data_dir)
+        self.paths.clips_dir.mkdir(parents=True, exist_ok=True)
+        self.worker.start()
+        self.submit("warmup", priority=INTERACTIVE)
+        self.server = SocketServer(self.socket_path, self.dispatch)
+        self.server.start()
+        log.info("socket %s", self.socket_path)
+        self.watcher = FolderWatcher(self._on_changes, exclude=self.settings.exclude)
+        self.watcher.start()
+        self.watcher.set_folders(self._watch_folders())
+        self._start_capture()
+        self.jobs = Jobs(self)
+        self.jobs.start()
+
+    def _shutdown(self) -> None:
+        self._stop.set()
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("socket", lambda: self.server and self.server.stop()),
+            ("watchers", lambda: self.watcher and self.watcher.stop()),
+            ("microphone", lambda: self.mic and self.mic.stop()),
+            ("writer", lambda: self.worker.stop(timeout=120)),
+            ("scheduler", lambda: self.jobs and self.jobs.stop()),
+            ("core", lambda: self._core and self._core.close()),
+        ]
+        for name, step in steps:
+            try:
+                step()
+            except Exception:
+                log.exception("stopping %s failed", name)
+
+    # -- hand-offs -----------------------------------------------------------------------------
+    def submit(self, kind: str, payload: Any = None, priority: int = CHANGES, mergeable: bool = False) -> Future:
+        return self.worker.submit(kind, payload, priority, mergeable)
+
+    def _on_changes(self, batch) -> None:  # debouncer thread
+        self.submit("changes", batch, CHANGES, mergeable=True)
+
+    def _on_clip(self, path: Path) -> None:  # mic consumer thread
+        self.submit("clip", str(path), CHANGES, mergeable=True)
+
+    def _watch_folders(self) -> list[tuple[str, str]]:
+        return [(w.path, w.kind) for w in self.settings.watch]
+
+    # -- the writer's handlers (all on the worker thread) ------------------------------------------
+    def _do_warmup(self, _payloads) -> None:
+        try:
+            t0 = time.monotonic()
+            emb = self.core.embedder()
+            self.model_error = None
+            log.info("model %s ready (%.1f s)", getattr(emb, "name", "?"), time.monotonic() - t0)
+        except AugmemError as exc:
+            self.model_error = str(exc)
+            log.error("cannot load the model: %s", exc)
+
+    def _do_changes(self, batches) -> dict:
+        from augmem.ingest.files import modality_for
+
+        ingest: dict[str | None, set[str]] = defaultdict(set)
+        forget: set[str] = set()
+        roots: set[tuple[str, str]] = set()
+        for batch in batches:
+            for ch in batch:
+                if ch.gone:
+                    if ch.is_dir or modality_for(Path(ch.path)) is None:
+                        roots.add((ch.root, ch.kind))  # a folder went away: reconcile its watch
+                    else:
+                        forget.add(ch.path)
+                elif ch.is_dir or modality_for(Path(ch.path)) is not None:
+                    ingest[WATCH_SOURCES.get(ch.kind)].add(ch.path)
+        for source, paths in ingest.items():  # a new folder is walked whole: drop its files
+            dirs = [p.rstrip("/") + "/" for p in paths if os.path.isdir(p)]
+            if dirs:
+                paths.difference_update({p for p in paths if any(p.startswith(d) for d in dirs)})
+        out: dict[str, Any] = {}
+        core = self.core
+        if forget and self.settings.forget_deleted:
+            out["forgotten"] = core.forget(paths=sorted(forget))
+            log.info("forgot %d deleted file(s)", out["forgotten"])
+        for source, paths in ingest.items():
+            rep = core.ingest(sorted(paths), source=source, progress=self.worker.check)
+            self._log_report("changed", rep)
+            out.setdefault("reports", []).append(rep.to_json())
+        for root, kind in roots:
+            if self.settings.forget_deleted:
+                rep = core.ingest([root], source=WATCH_SOURCES.get(kind), forget_missing=True,
+                                  progress=self.worker.check)
+                self._log_report("reconciled", rep)
+        return out
+
+    def _do_clips(self, paths) -> dict:
+        rep = self.core.ingest(sorted(set(paths)), source="mic", progress=self.worker.check)
+        self._log_report("mic", rep)
+        return rep.to_json()
+
+    def _do_ingest(self, payloads) -> dict:
+        (paths, source, forget_missing), = payloads
+        rep = self.core.ingest(paths, source=source, forget_missing=forget_missing, progress=self.worker.check)
+        self._log_report("ingest", rep)
+        return rep.to_json()
+
+    def _do_forget(self, payloads) -> int:
+        (ids, paths), = payloads
+        return self.core.forget(ids=ids, paths=paths)
+
+    def _do_reconcile(self, _payloads) -> dict:
+        core, total = self.core, {}
+        groups: dict[str | None, list[str]] = defaultdict(list)
+        for path, kind in self._watch_folders():
+            p = Path(path).expanduser()
+            if p.is_dir():
+                groups[WATCH_SOURCES.get(kind)].append(str(p.absolute()))
+            else:
+                log.warning("watched folder %s is missing; skipped", p)
+        clips = self.paths.clips_dir
+        if clips.is_dir() and any(clips.iterdir()):
+            groups["mic"].append(str(clips))
+        t0 = time.monotonic()
+        for source, roots in groups.items():
+            rep = core.ingest(roots, source=source, forget_missing=True, progress=self.worker.check)
+            self._log_report("reconcile", rep)
+            for k, v in rep.to_json().items():
+                total[k] = total.get(k, 0) + (len(v) if isinstance(v, list) else v)
+        total["seconds"] = round(time.monotonic() - t0, 2)
+        self.last_reconcile = {**total, "at": time.time()}
+        return total
+
+    def _do_migrate(self, _payloads) -> int:
+        return self.core.migrate_batch(32)
+
+    def _do_compact(self, _payloads) -> dict:
+        store = self.core.store
+        if not hasattr(store, "optimize"):
+            return {}
+        report = store.optimize()
+        log.info("store upkeep: %s", report)
+        return report
+
+    def _do_retention(self, payloads) -> dict:
+        days = payloads[0]
+        cutoff = time.time() - days * 86400
+        old = []
+        for p in self.paths.clips_dir.rglob("*.flac"):
+            try:
+                if p.stat().st_mtime < cutoff:
+                    old.append(p)
+            except OSError:
+                continue
+        if not old:
+            return {"deleted": 0}
+        for p in old:
+            p.unlink(missing_ok=True)
+        n = self.core.forget(paths=[str(p) for p in old])
+        for folder in sorted({p.parent for p in old}, reverse=True):
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                pass
+        log.info("retention: deleted %d microphone clip(s) older than %g days", len(old), days)
+        return {"deleted": len(old), "forgotten": n}
+
+    def _do_reload(self, _payloads) -> dict:
+        new = load_settings(self.paths)
+        old = self.settings
+        changed = [k for k in ("watch", "exclude", *RELOAD_KEYS_CORE, *RELOAD_KEYS_MIC,
+                               "reconcile_minutes", "compact_minutes", "forget_deleted", "mic_retention_days")
+                   if getattr(old, k) != getattr(new, k)]
+        self.settings = new
+        if not changed:
+            return {"changed": []}
+        log.info("config changed: %s", ", ".join(changed))
+        if any(k in changed for k in RELOAD_KEYS_CORE):
+            with self._core_lock:
+                old_core, self._core = self._core, None
+            if old_core is not None:
+                old_core.close()
+            self._do_warmup(None)
+            if self.jobs:
+                self.jobs.run_now("migrate")
+        else:
+            with self._core_lock:
+                if self._core is not None:
+                    self._core.settings = new
+        if self.watcher and ("watch" in changed or "exclude" in changed):
+            self.watcher.exclude = list(new.exclude)
+            self.watcher.set_folders(self._watch_folders())
+            if self.jobs:
+                self.jobs.run_now("reconcile")
+        if any(k in changed for k in RELOAD_KEYS_MIC):
+            if self.mic:
+                self.mic.stop()
+                self.mic = None
+            self._start_capture()
+        if self.jobs and ("reconcile_minutes" in changed or "compact_minutes" in changed):
+            self.jobs.reschedule()
+        return {"changed": changed}
+
+    def _log_report(self, what: str, rep) -> None:
+        if rep.added or rep.updated or rep.removed or rep.rejected:
+            log.info("%s: %d added, %d updated, %d removed, %d skipped, %d pending, %d rejected", what,
+                     rep.added, rep.updated, rep.removed, rep.skipped, rep.pending, len(rep.rejected))
+        for path, reason in rep.rejected[:20]:
+            log.warning("skipped %s: %s", path, reason)
+
+    # -- config + capture ------------------------------------------------------------------------
+    def _config_stamp(self) -> tuple | None:
+        try:
+            st = self.paths.config_file.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def check_config(self) -> None:
+        stamp = self._config_stamp()
+        if stamp != self._config_mtime:
+            self._config_mtime = stamp
+            self.submit("reload", priority=INTERACTIVE).result()
+
+    def _start_capture(self) -> None:
+        s = self.settings
+        if not s.mic_enabled:
+            write_capture_state(self.run_dir, state="off", device="",
+                                message="microphone capture is off (set mic_enabled = true to turn it on)")
+            return
+        from augmem.capture.microphone import MicrophoneCapture
+
+        self.mic = MicrophoneCapture(
+            self.paths.clips_dir, self.run_dir, self._on_clip, device=s.mic_device,
+            min_clip_seconds=s.mic_min_clip_seconds, max_clip_seconds=s.mic_max_clip_seconds,
+            stream_factory=self._stream_factory,
+        )
+        self.mic.start()
+
+    def retry_capture(self) -> None:
+        if self.mic is not None:
+            self.mic.retry()
+
+    def capture_info(self) -> dict:
+        if self.mic is not None:
+            return self.mic.info()
+        st = read_capture_state(self.run_dir)
+        return {"state": st.get("state", "off"), "paused": bool(st.get("paused")),
+                "message": st.get("message", "")}
+
+    # -- the socket API --------------------------------------------------------------------------
+    def dispatch(self, req: dict) -> Any:
+        op = req["op"]
+        if op == "ping":
+            return {"pid": os.getpid(), "data_dir": str(self.paths.data_dir)}
+        if op == "recall":
+            f = req.get("filters")
+            result = self.core.recall(req.get("query"), like=req.get("like"), like_id=req.get("like_id"),
+                                      filters=Filters(**f) if f else None, limit=int(req.get("limit") or 10),
+                                      instruction=req.get("instruction"))
+            return result.to_json()
+        if op == "status":
+            return self.status()
+        if op == "pause":
+            if self.mic is not None:
+                return self.mic.pause()
+            write_capture_state(self.run_dir, paused=True)
+            return self.capture_info()
+        if op == "resume":
+            if self.mic is not None:
+                return self.mic.resume()
+            write_capture_state(self.run_dir, paused=False)
+            return self.capture_info()
+        if op == "reembed":
+            self.jobs.run_now("migrate")
+            done, total = self.core.migration_state()
+            return {**self.jobs.migration.to_json(), "done": done, "total": total, "left": max(0, total - done)}
+        if op == "forget":
+            fut = self.submit("forget", (list(req.get("ids") or []), list(req.get("paths") or [])), INTERACTIVE)
+            return fut.result()
+        if op == "timeline":
+            f = req.get("filters")
+            return self.core.timeline(Filters(**f) if f else None)
+        if op == "ingest":
+            payload = ([str(p) for p in req.get("paths") or []], req.get("source"), bool(req.get("forget_missing")))
+            fut = self.submit("ingest", payload, INTERACTIVE)
+            if not req.get("wait", True):
+                return {"queued": len(payload[0])}
+            return fut.result()
+        if op == "reload":
+            return self.submit("reload", priority=INTERACTIVE).result()
+        raise AugmemError(f"unknown op {op!r}")
+
+    def status(self) -> dict:
+        try:
+            out = self.core.status()
+        except AugmemError as exc:
+            out = {"error": str(exc)}
+        jobs = self.jobs
+        out["daemon"] = {
+            "up": True,
+            "pid": os.getpid(),
+            "data_dir": str(self.paths.data_dir),
+            "socket": str(self.socket_path),
+            "log": str(self.run_dir / LOG_NAME),
+            "started_at": self.started_at,
+            "uptime_s": round(time.time() - self.started_at, 1) if self.started_at else None,
+            "watching": self.watcher.folders if self.watcher else {},
+            "watch_errors": dict(self.watcher.errors) if self.watcher else {},
+            "queue": self.worker.pending(),
+            "working_on": self.worker.current,
+            "model_error": self.model_error,
+            "last_reconcile": self.last_reconcile,
+            "jobs": jobs.info() if jobs else {},
+        }
+        out["capture"] = self.capture_info()
+        mig = jobs.migration.to_json() if jobs else {}
+        if "migrated" in out:
+            mig.update(done=out["migrated"], total=out["migrated"] + out.get("not_migrated", 0))
+            mig["left"] = out.get("not_migrated", 0)
+        out["migration"] = mig
+        return out

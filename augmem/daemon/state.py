@@ -1,0 +1,46 @@
+"""Small JSON state files in run_dir that outlive the daemon process, so `augmem status`
+can say whether capture is paused (and why it is off) without a running daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+CAPTURE_STATE = "capture.json"
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_capture_state(run_dir: Path) -> dict[str, Any]:
+    """{"state": "off"|"starting"|"listening"|"paused"|"unavailable"|"error", "paused": bool,
+    "message": str, "device": str, "clips": int, "updated": unix seconds} (empty if never written)."""
+    return read_json(Path(run_dir) / CAPTURE_STATE)
+
+
+def write_capture_state(run_dir: Path, **fields: Any) -> dict[str, Any]:
+    state = read_capture_state(run_dir)
+    state.update(fields)
+    state["updated"] = time.time()
+    write_json_atomic(Path(run_dir) / CAPTURE_STATE, state)
+    return state
+
+
+def capture_paused(run_dir: Path) -> bool:
+    """Pause survives restarts: a paused microphone stays off until `augmem daemon resume`."""
+    return bool(read_capture_state(run_dir).get("paused", False))
