@@ -23,7 +23,7 @@ from augmem import hookspecs
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PLUGINS = ("augmem.default_plugins.models",)
+DEFAULT_PLUGINS = ("augmem.default_plugins.models", "augmem.default_plugins.models_extra")
 
 
 @dataclass
