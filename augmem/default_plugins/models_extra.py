@@ -90,7 +90,7 @@ ALM2VEC_FT = ModelSpec(
 )
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after augmem's own defaults, so `models list` starts with aist-87m
 def register_models(register):
     register(TEG_421M)
     register(AEGIS_EMBED)
