@@ -170,12 +170,13 @@ class Augmem:
         *,
         source: str | None = None,
         progress: ProgressFn | None = None,
-        forget_missing: bool = False,
+        forget_missing: bool = True,
         force: bool = False,
     ) -> IngestReport:
         """Reconcile files/folders (recursively) into the store: add new, re-embed changed,
         skip unchanged (size + mtime, then content hash), record pending and rejected;
-        with `forget_missing`, forget stored memories under these folders whose files are gone."""
+        with `forget_missing` (and the forget_deleted setting), forget stored memories under
+        these folders whose files are gone."""
         from augmem.ingest.pipeline import Ingestor
 
         with self.write_lock:

@@ -261,7 +261,8 @@ def demo(queries, limit):
         click.secho(aug.notice(), fg="yellow")
     update, close = _progress_bar("ingest")
     try:
-        report = aug.ingest([folder], progress=update)
+        kinds = [folder / k for k in ("notes", "photos", "audio") if (folder / k).is_dir()]
+        report = aug.ingest(kinds or [folder], progress=update)
     finally:
         close()
     print_report(report)

@@ -222,6 +222,8 @@ def load_audio(path: Path, size: int, sample_rate: int) -> tuple[np.ndarray, flo
     import soundfile as sf
 
     _check_size(size, MAX_AUDIO_BYTES, "recording")
+    if path.suffix.lower() == ".wav":
+        _check_wav_complete(path, size)
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
@@ -234,6 +236,29 @@ def load_audio(path: Path, size: int, sample_rate: int) -> tuple[np.ndarray, flo
         raise RejectedItem("audio contains NaN or infinite samples")
     duration = len(mono) / sr
     return resample(mono, sr, sample_rate), duration
+
+
+def _check_wav_complete(path: Path, size: int) -> None:
+    """libsndfile quietly reads what is there of a cut-off WAV; we want to know it is cut."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+                return  # not a plain RIFF/WAVE: let the decoder judge it
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    raise RejectedItem("truncated WAV (no data chunk)")
+                cid, n = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"data":
+                    if n != 0xFFFFFFFF and f.tell() + n > size:
+                        raise RejectedItem(f"truncated WAV ({size - f.tell():,} of {n:,} data bytes present)")
+                    return
+                f.seek(n + (n & 1), 1)
+    except OSError as exc:
+        raise RejectedItem(_os_reason(exc)) from exc
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
