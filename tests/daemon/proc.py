@@ -1,0 +1,117 @@
+"""Run a real `python -m augmem daemon run` process on a temporary data folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import tomli_w
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def short_home(prefix: str = "augd-") -> Path:
+    """A short AUGMEM_HOME: Unix socket paths are limited to ~104 bytes."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+def write_config(home: Path, **values) -> None:
+    (home / "config.toml").write_text(tomli_w.dumps(values))
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUGMEM_")}
+    env.update(AUGMEM_HOME=str(home), AUGMEM_LOAD_PLUGINS="", PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+class DaemonProcess:
+    def __init__(self, home: Path, **env: str):
+        self.home = Path(home)
+        self.env = env_for(self.home, **env)
+        self.proc: subprocess.Popen | None = None
+        self.out = self.home / "daemon-test.out"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "data" / "run"
+
+    @property
+    def socket(self) -> Path:
+        return self.run_dir / "augmem.sock"
+
+    def settings(self):
+        from augmem.config import load_settings
+        from augmem.paths import Paths
+
+        return load_settings(Paths(config_dir=self.home, data_dir=self.home / "data", cache_dir=self.home / "cache"))
+
+    def start(self, wait: float = 120.0) -> DaemonProcess:
+        with open(self.out, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "augmem", "daemon", "run"], env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        self.wait_socket(wait)
+        return self
+
+    def wait_socket(self, timeout: float) -> None:
+        from augmem.daemon.client import connect
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.proc.returncode}: {self.output()[-3000:]}")
+            c = connect(self.settings(), timeout=1.0)
+            if c is not None:
+                c.close()
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"daemon socket did not answer: {self.output()[-3000:]}")
+
+    def client(self):
+        from augmem.daemon.client import connect
+
+        c = connect(self.settings(), timeout=5.0)
+        assert c is not None, self.output()[-3000:]
+        return c
+
+    def output(self) -> str:
+        try:
+            return self.out.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def terminate(self, timeout: float = 120.0) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout)
+        self.proc = None
+        return code
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
