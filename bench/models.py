@@ -1,0 +1,164 @@
+"""AIST-87M throughput on this machine, per modality and per tower, the card's L4 table
+in the same form, plus the cheap speed-ups we tried and their cosine drift vs fp32.
+
+    python bench/models.py            # full run (a few minutes on 2 cores)
+    python bench/models.py --quick    # fewer repeats, batch 16 audio skipped
+
+Writes bench/results/models.json. Uses a synthesized artifact (random init, the real
+layout): throughput does not depend on the weights' values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._util import median, print_table, timed, write_json  # noqa: E402
+
+
+def _texts(n_tokens: int, n: int, tok) -> list[str]:
+    words = "memory park dog barking lentil soup budget meeting guitar mountain snow lake beach umbrella".split()
+    rng = np.random.default_rng(n_tokens)
+    out = []
+    for _ in range(n):
+        s = " ".join(rng.choice(words, n_tokens))
+        ids = tok(s, add_special_tokens=True, truncation=True, max_length=n_tokens)["input_ids"]
+        out.append(tok.decode(ids[1:-1]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--artifact", type=Path, help="an AIST-87M.safetensors (default: synthesize one)")
+    args = ap.parse_args()
+
+    import torch
+    from PIL import Image
+
+    from augmem.models.aist import AIST87MEmbedder, preprocess_image, synth
+
+    repeat = 3 if args.quick else 5
+    tmp = Path(tempfile.mkdtemp())
+    artifact = args.artifact or tmp / "AIST-87M.safetensors"
+    if not args.artifact:
+        synth(artifact, seed=0, text_from="minilm")
+    emb = AIST87MEmbedder(artifact, "bench")
+    model = emb.model
+    rng = np.random.default_rng(0)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu", flush=True)
+
+    rows, results = [], {"throughput": [], "towers": [], "speedups": []}
+
+    # -- per-modality throughput (whole embedder call: preprocessing + tower + head) -----------
+    def record(modality, setting, batch, secs):
+        per_s = batch / secs
+        row = {"modality": modality, "setting": setting, "batch": batch, "median_ms": secs * 1000, "items_per_s": per_s}
+        results["throughput"].append(row)
+        rows.append([modality, setting, batch, secs * 1000, per_s])
+        print(f"  {modality} {setting} b{batch}: {secs * 1000:.1f} ms", flush=True)
+
+    for n_tok in (32, 256):
+        for batch in (1, 8, 32):
+            texts = _texts(n_tok, batch, emb.tokenizer)
+            record("text", f"{n_tok} tokens", batch, median(timed(lambda: emb.embed_texts(texts), repeat)))
+    images = [Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)) for _ in range(16)]
+    for batch in (1, 8, 16):
+        record("image", "384 px", batch, median(timed(lambda: emb.embed_images(images[:batch]), repeat)))
+    clips = [rng.standard_normal(320_000).astype(np.float32) * 0.1 for _ in range(16)]
+    for batch in (1, 8) if args.quick else (1, 8, 16):
+        record("audio", "10 s clips", batch, median(timed(lambda: emb.embed_audio(clips[:batch]), max(2, repeat - 2))))
+    print_table("AIST-87M throughput (CPU, fp32, torch.inference_mode)",
+                ["modality", "input", "batch", "median ms", "items/s"], rows)
+
+    # -- each tower's share of one batch of 8 -----------------------------------------------
+    towers = []
+    with torch.inference_mode():
+        enc = emb.tokenizer(_texts(256, 8, emb.tokenizer), padding=True, truncation=True, return_tensors="pt")
+        t_feat = model.text_encoder(enc["input_ids"], enc["attention_mask"])
+        t_tower = median(timed(lambda: model.text_encoder(enc["input_ids"], enc["attention_mask"]), repeat))
+        t_head = median(timed(lambda: model.text_projection(t_feat), repeat))
+        pre = median(timed(lambda: np.stack([preprocess_image(im) for im in images[:8]]), repeat))
+        px = torch.from_numpy(np.stack([preprocess_image(im) for im in images[:8]])).contiguous(memory_format=torch.channels_last)
+        i_feat = model.image_encoder(px)
+        i_tower = median(timed(lambda: model.image_encoder(px), repeat))
+        i_head = median(timed(lambda: model.image_projection(i_feat), repeat))
+        wav = torch.from_numpy(np.stack(clips[:8]))
+        mel = model.audio_encoder.mel(wav)
+        a_mel = median(timed(lambda: model.audio_encoder.mel(wav), repeat))
+        a_feat = model.audio_encoder.encode_mel(mel)
+        a_tower = median(timed(lambda: model.audio_encoder.encode_mel(mel), max(2, repeat - 2)))
+        a_head = median(timed(lambda: model.audio_projection(a_feat), repeat))
+    for modality, parts in (("text (256 tok)", [("BERT + Dense", t_tower), ("head", t_head)]),
+                            ("image", [("preprocess", pre), ("MobileNetV4", i_tower), ("head", i_head)]),
+                            ("audio (10 s)", [("log-mel", a_mel), ("mn20_as", a_tower), ("head", a_head)])):
+        total = sum(s for _, s in parts)
+        for name, s in parts:
+            towers.append([modality, name, s * 1000, 100 * s / total])
+            results["towers"].append({"modality": modality, "part": name, "ms_batch8": s * 1000, "share_pct": 100 * s / total})
+    print_table("Where the time goes (batch 8)", ["modality", "part", "ms", "share %"], towers)
+
+    # -- cheap speed-ups, each against fp32 on the same inputs ---------------------------------
+    speed = []
+
+    def cos_drift(a, b) -> float:
+        a = a / np.linalg.norm(a, axis=1, keepdims=True)
+        b = b / np.linalg.norm(b, axis=1, keepdims=True)
+        return float(1 - (a * b).sum(1).min())
+
+    with torch.inference_mode():
+        base_txt = model.embed_text(enc["input_ids"], enc["attention_mask"]).numpy()
+        base_img = model.embed_image(px).numpy()
+        base_aud = model.embed_audio(wav).numpy()
+        t_txt = median(timed(lambda: model.embed_text(enc["input_ids"], enc["attention_mask"]), repeat))
+        t_img = median(timed(lambda: model.embed_image(px), repeat))
+        t_aud = median(timed(lambda: model.embed_audio(wav), max(2, repeat - 2)))
+
+        # channels_last vs contiguous for the conv towers
+        px_c = px.contiguous()
+        model.image_encoder.to(memory_format=torch.contiguous_format)
+        t = median(timed(lambda: model.embed_image(px_c), repeat))
+        speed.append(["image", "contiguous (vs channels_last)", t_img / t, 0.0])
+        model.image_encoder.to(memory_format=torch.channels_last)
+        model.audio_encoder.to(memory_format=torch.channels_last)
+        t = median(timed(lambda: model.embed_audio(wav), max(2, repeat - 2)))
+        speed.append(["audio", "channels_last", t_aud / t, cos_drift(base_aud, model.embed_audio(wav).numpy())])
+        model.audio_encoder.to(memory_format=torch.contiguous_format)
+
+        # bf16 autocast (this CPU has avx512_bf16 where listed in /proc/cpuinfo)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            for name, fn, base, t0 in (
+                ("text", lambda: model.embed_text(enc["input_ids"], enc["attention_mask"]), base_txt, t_txt),
+                ("image", lambda: model.embed_image(px), base_img, t_img),
+                ("audio", lambda: model.embed_audio(wav), base_aud, t_aud),
+            ):
+                t = median(timed(fn, max(2, repeat - 2)))
+                speed.append([name, "bf16 autocast", t0 / t, cos_drift(base, fn().float().numpy())])
+
+    # dynamic int8 on the Linear layers (text tower and every head)
+    from torch.ao.quantization import quantize_dynamic
+
+    q = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    with torch.inference_mode():
+        for name, fn, base, t0 in (
+            ("text", lambda: q.embed_text(enc["input_ids"], enc["attention_mask"]), base_txt, t_txt),
+            ("image", lambda: q.embed_image(px), base_img, t_img),
+        ):
+            t = median(timed(fn, repeat))
+            speed.append([name, "dynamic int8 Linear", t0 / t, cos_drift(base, fn().numpy())])
+    for r in speed:
+        results["speedups"].append({"modality": r[0], "variant": r[1], "speedup_vs_fp32": r[2], "max_cosine_drift": r[3]})
+    print_table("Speed-ups vs fp32 (batch 8; >1 = faster; drift = max 1 - cos vs fp32)",
+                ["modality", "variant", "speedup x", "max drift"],
+                [[a, b, f"{c:.2f}", f"{d:.2e}"] for a, b, c, d in speed])
+    print(f"\nwrote {write_json('models', results)}")
+
+
+if __name__ == "__main__":
+    main()
