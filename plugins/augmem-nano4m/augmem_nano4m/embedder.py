@@ -1,0 +1,332 @@
+"""nano4M-Audio as an (experimental) augmem embedder: pooled encoder states, 512-d.
+
+Audio: EnCodec 24 kHz at 1.5 kbps gives 2 codebooks x 75 frames/s; the reference's
+tokenisation (scripts/tokenization/10_tok_audio.py, v5_merge_and_split.py) interleaves
+them frame by frame, [c1[0], c2[0], c1[1], c2[1], ...], and adds 1024 to the second
+codebook, so audio ids lie in [0, 2048). One `tok_audio@512` sequence is 256 frames =
+81,920 samples = 3.41 s. A clip becomes consecutive 512-token windows (the last one
+may be shorter); each window goes through the encoder alone (modality id 1, positions
+0..n-1), its states are mean-pooled, the windows are averaged, and the result is
+L2-normalised.
+
+EnCodec itself is a separate model (facebook/encodec_24khz, ~15M parameters) that
+augmem cannot download offline. `embed_audio_tokens` takes tokens you computed
+elsewhere (the dataset's .npy rows, or raw (2, T) codes); `embed_audio` on waveforms
+needs transformers' EncodecModel weights present locally (the `encodec=` argument,
+$AUGMEM_ENCODEC_DIR, or the Hugging Face cache) and otherwise says exactly that.
+
+Text (optional): captions are GPT-2 BPE `scene_desc` tokens (modality id 4). With a
+GPT-2 tokenizer present locally (`text_tokenizer=`, $AUGMEM_GPT2_TOKENIZER, or the
+Hugging Face cache) text queries embed the same way; without one the model is
+audio-only, and text says what is missing.
+
+This is not an embedding model: the card's best cross-modal retrieval is R@5 4.5 %.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from augmem.errors import ArtifactError
+from augmem.models.base import Embedder
+
+NAME = "nano4m-audio"
+DIM = 512
+ENCODEC_SR = 24_000
+ENCODEC_REPO = "facebook/encodec_24khz"
+ENCODEC_BANDWIDTH = 1.5
+CODEBOOK_SIZE = 1024
+WINDOW_TOKENS = 512  # tok_audio@512 = 256 frames x 2 codebooks
+GPT2_REPOS = ("openai-community/gpt2", "gpt2")
+CAVEAT = ("experimental: pooled encoder states of a small generative model trained on 9k animal clips; "
+          "weak cross-modal retrieval (card: best R@5 4.5 %, depth->audio; chance 2.5 %)")
+
+
+def interleave_codes(codes: np.ndarray) -> np.ndarray:
+    """(2, T) EnCodec codes in [0, 1024) -> (2T,) tokens c1[0], c2[0]+1024, c1[1], c2[1]+1024, ..."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[0] != 2:
+        raise ValueError(f"expected (2, frames) EnCodec codes, got shape {codes.shape}")
+    out = codes.astype(np.int64).T.copy()
+    out[:, 1] += CODEBOOK_SIZE
+    return out.reshape(-1)
+
+
+def as_tokens(item: np.ndarray) -> np.ndarray:
+    """Tokens of one clip: (n,) audio tokens in [0, 2048), or (2, T) raw codes (interleaved here)."""
+    arr = np.asarray(item)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"audio tokens must be integers, got {arr.dtype}")
+    if arr.ndim == 2 and arr.shape[0] == 2:
+        arr = interleave_codes(arr)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"expected a 1-D token sequence or (2, T) codes, got shape {arr.shape}")
+    if arr.min() < 0 or arr.max() >= 2 * CODEBOOK_SIZE:
+        raise ValueError(f"audio tokens must lie in [0, {2 * CODEBOOK_SIZE}); got [{arr.min()}, {arr.max()}]")
+    return arr.astype(np.int64)
+
+
+def _hf_snapshot(repo: str, filename: str) -> Path | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(repo_id=repo, filename=filename)
+    except Exception:
+        return None
+    return Path(hit).parent if isinstance(hit, str) and Path(hit).exists() else None
+
+
+def find_encodec(explicit: str | Path | None = None) -> tuple[Path | None, list[str]]:
+    looked = []
+    for c in [explicit, os.environ.get("AUGMEM_ENCODEC_DIR")]:
+        if c:
+            p = Path(c).expanduser()
+            looked.append(str(p))
+            if (p / "config.json").exists():
+                return p, looked
+            if explicit:
+                return None, looked
+    looked.append(f"hugging face cache: {ENCODEC_REPO}")
+    snap = _hf_snapshot(ENCODEC_REPO, "config.json")
+    if snap and any((snap / f).exists() for f in ("model.safetensors", "pytorch_model.bin")):
+        return snap, looked
+    return None, looked
+
+
+def find_gpt2_tokenizer(explicit: str | Path | None = None) -> Path | None:
+    for c in [explicit, os.environ.get("AUGMEM_GPT2_TOKENIZER")]:
+        if c:
+            p = Path(c).expanduser()
+            return p if p.exists() else None
+    for repo in GPT2_REPOS:
+        for f in ("tokenizer.json", "vocab.json"):
+            snap = _hf_snapshot(repo, f)
+            if snap:
+                return snap
+    return None
+
+
+def config_from_metadata(meta: dict, source: str):
+    """The reference writes its model args as the safetensors metadata (str(value) each)."""
+    from augmem_nano4m.fourm import FourMConfig
+
+    kwargs = {}
+    for key in ("modalities", "vocab_sizes", "max_seq_lens", "dim", "enc_depth", "dec_depth", "head_dim",
+                "mlp_ratio"):
+        if key in meta:
+            try:
+                value = ast.literal_eval(meta[key])
+            except (ValueError, SyntaxError) as exc:
+                raise ArtifactError(f"{source}: metadata {key}={meta[key]!r} is not a literal") from exc
+            kwargs[key] = tuple(value) if isinstance(value, list) else value
+    try:
+        return FourMConfig(**kwargs)
+    except TypeError as exc:
+        raise ArtifactError(f"{source}: bad model metadata ({exc})") from exc
+
+
+class Nano4MEmbedder(Embedder):
+    """Pooled nano4M encoder states; audio (tokens, or waveforms with EnCodec), optional text."""
+
+    name = NAME
+    modalities = frozenset({"audio"})
+    dim = DIM
+    tiers = (DIM,)
+    storage_tiers = (DIM,)
+    max_text_tokens = 64
+    audio_sample_rate = ENCODEC_SR
+
+    def __init__(self, artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | Path | None = None,
+                 text_tokenizer: str | Path | None = None, batch_size: int = 8):
+        super().__init__(sha256)
+        import torch
+
+        from augmem.models.artifacts import load_safetensors, load_strict
+        from augmem_nano4m.fourm import FourM, constant_buffer_keys
+
+        tensors, self.metadata = load_safetensors(Path(artifact))
+        tensors = {k.removeprefix("module."): v for k, v in tensors.items()}  # a DDP-wrapped save
+        cfg = config_from_metadata(self.metadata, str(artifact))
+        self.model = FourM(cfg)
+        own = self.model.state_dict()
+        for key in constant_buffer_keys(self.model):  # constants the file may leave out (card: strict=False)
+            tensors.setdefault(key, own[key])
+        load_strict(self.model, tensors, str(artifact))
+        del tensors
+        self.model.eval().to(device)
+        self.config = cfg
+        self.dim = cfg.dim
+        self.tiers = self.storage_tiers = (cfg.dim,)
+        self.device = device
+        self.batch_size = batch_size
+        self._torch = torch
+        self._audio_id = cfg.modality_index("tok_audio@512")
+        self._text_id = cfg.modality_index("scene_desc")
+        self._encodec = None
+        self._encodec_path, self._encodec_looked = find_encodec(encodec)
+        self.tokenizer = None
+        folder = find_gpt2_tokenizer(text_tokenizer)
+        if folder is not None:
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            self.modalities = frozenset({"audio", "text"})
+
+    # -- encoder ---------------------------------------------------------------------------
+
+    def _pool_sequences(self, seqs: list[np.ndarray], modality: int) -> np.ndarray:
+        """Pooled (unnormalised) encoder states of token sequences, batched with padding."""
+        torch = self._torch
+        out = np.zeros((len(seqs), self.dim), np.float32)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        with torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s : s + self.batch_size]
+                n = max(len(seqs[i]) for i in idx)
+                tokens = torch.zeros(len(idx), n, dtype=torch.long)
+                pad = torch.zeros(len(idx), n, dtype=torch.bool)
+                for r, i in enumerate(idx):
+                    tokens[r, : len(seqs[i])] = torch.from_numpy(seqs[i])
+                    pad[r, : len(seqs[i])] = True
+                positions = torch.arange(n).expand(len(idx), n)
+                mods = torch.full_like(tokens, modality)
+                pooled = self.model.pooled(tokens.to(self.device), mods.to(self.device), positions.to(self.device),
+                                           pad.to(self.device))
+                out[idx] = pooled.float().cpu().numpy()
+        return out
+
+    def embed_audio_tokens(self, items: Sequence[np.ndarray]) -> np.ndarray:
+        """Embed precomputed audio tokens: per clip a 1-D sequence in [0, 2048) (interleaved,
+        second codebook +1024) or raw (2, T) EnCodec codes."""
+        from augmem.models.base import l2norm
+
+        windows: list[np.ndarray] = []
+        owner: list[int] = []
+        for i, item in enumerate(items):
+            try:
+                tokens = as_tokens(item)
+            except ValueError as exc:
+                raise ArtifactError(f"audio clip {i}: {exc}") from exc
+            for s in range(0, len(tokens), WINDOW_TOKENS):
+                windows.append(tokens[s : s + WINDOW_TOKENS])
+                owner.append(i)
+        if not items:
+            return np.zeros((0, self.dim), np.float32)
+        pooled = self._pool_sequences(windows, self._audio_id)
+        out = np.zeros((len(items), self.dim), np.float32)
+        counts = np.zeros(len(items), np.float32)
+        np.add.at(out, owner, pooled)
+        np.add.at(counts, owner, 1.0)
+        return l2norm(out / counts[:, None])
+
+    # -- EnCodec ---------------------------------------------------------------------------
+
+    def _need_encodec(self):
+        if self._encodec is None:
+            if self._encodec_path is None:
+                raise ArtifactError(
+                    "nano4M-Audio reads audio as EnCodec 24 kHz tokens, and the EnCodec weights are not here "
+                    f"(looked in: {'; '.join(self._encodec_looked)})",
+                    hint=(f"on a machine with internet: `huggingface-cli download {ENCODEC_REPO}`, then set "
+                          "AUGMEM_ENCODEC_DIR to that folder (or copy the Hugging Face cache); or embed precomputed "
+                          "tokens with embed_audio_tokens()"),
+                )
+            from transformers import EncodecModel
+
+            try:
+                self._encodec = EncodecModel.from_pretrained(str(self._encodec_path), local_files_only=True)
+            except Exception as exc:
+                raise ArtifactError(f"{self._encodec_path}: EnCodec does not load ({type(exc).__name__}: {exc})") from exc
+            self._encodec.eval().to(self.device)
+        return self._encodec
+
+    def tokenize_audio(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """24 kHz mono waveforms -> interleaved audio tokens (needs EnCodec)."""
+        torch = self._torch
+        model = self._need_encodec()
+        out = []
+        with torch.inference_mode():
+            for clip in clips:
+                wav = np.asarray(clip, np.float32).reshape(-1)
+                if len(wav) < ENCODEC_SR // 2:
+                    wav = np.pad(wav, (0, ENCODEC_SR // 2 - len(wav)))
+                x = torch.from_numpy(wav)[None, None].to(self.device)
+                codes = model.encode(x, bandwidth=ENCODEC_BANDWIDTH).audio_codes  # (chunks, 1, 2, frames)
+                codes = torch.cat(list(codes[:, 0]), dim=-1) if codes.shape[0] > 1 else codes[0, 0]
+                out.append(interleave_codes(codes[:2].cpu().numpy()))
+        return out
+
+    def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        """Waveforms (float, 24 kHz) via EnCodec; integer arrays are taken as tokens already."""
+        clips = list(clips)
+        if not clips:
+            return np.zeros((0, self.dim), np.float32)
+        if all(np.issubdtype(np.asarray(c).dtype, np.integer) for c in clips):
+            return self.embed_audio_tokens(clips)
+        return self.embed_audio_tokens(self.tokenize_audio(clips))
+
+    # -- text ------------------------------------------------------------------------------
+
+    def embed_texts(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        from augmem.models.base import l2norm
+
+        if self.tokenizer is None:
+            raise ArtifactError(
+                "nano4M-Audio embeds text as GPT-2 BPE caption tokens, and no GPT-2 tokenizer is here",
+                hint=("on a machine with internet: `huggingface-cli download openai-community/gpt2 tokenizer.json "
+                      "vocab.json merges.txt`, then set AUGMEM_GPT2_TOKENIZER to that folder"),
+            )
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        seqs = []
+        for t in texts:
+            ids = self.tokenizer(t, add_special_tokens=False, truncation=True, max_length=self.max_text_tokens)[
+                "input_ids"] or [0]
+            seqs.append(np.asarray(ids[: self.max_text_tokens], np.int64))
+        return l2norm(self._pool_sequences(seqs, self._text_id))
+
+    def count_tokens(self, text: str) -> int:
+        if self.tokenizer is None:
+            return len(text.split())
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def load(artifact: Path, sha256: str, device: str = "cpu") -> Nano4MEmbedder:
+    return Nano4MEmbedder(artifact, sha256, device)
+
+
+def synth(out: Path, *, small: bool = False, seed: int = 0) -> dict:
+    """Write a random-initialised nano4M-Audio checkpoint (`model.state_dict()` and the model
+    args as metadata, as the reference saves it). `small=True`: same keys, narrower."""
+    import torch
+    from safetensors.torch import save_file
+
+    from augmem_nano4m.fourm import FourM, FourMConfig, count
+
+    cfg = FourMConfig.small() if small else FourMConfig()
+    torch.manual_seed(seed)
+    model = FourM(cfg).eval()
+    meta = {
+        "_target_": "nanofm.models.fourm.FourM",
+        "modalities": str(list(cfg.modalities)),
+        "vocab_sizes": str(list(cfg.vocab_sizes)),
+        "max_seq_lens": str(list(cfg.max_seq_lens)),
+        "dim": str(cfg.dim),
+        "enc_depth": str(cfg.enc_depth),
+        "dec_depth": str(cfg.dec_depth),
+        "head_dim": str(cfg.head_dim),
+        "artifact": "synthetic: random init by `augmem models synth` (not the released weights)",
+        "seed": str(seed),
+        "parameter_count": str(count(model)["parameters"]),
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp), metadata=meta)
+    tmp.replace(out)
+    return meta
