@@ -1,0 +1,21 @@
+"""Offline and isolated, like augmem's own suite: a fresh AUGMEM_HOME per test, no hub."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(autouse=True)
+def augmem_home(tmp_path, monkeypatch):
+    home = tmp_path / "augmem-home"
+    home.mkdir()
+    monkeypatch.setenv("AUGMEM_HOME", str(home))
+    for var in [v for v in os.environ if v.startswith("AUGMEM_") and v != "AUGMEM_HOME"]:
+        monkeypatch.delenv(var)
+    return home
