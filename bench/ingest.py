@@ -1,0 +1,125 @@
+"""Ingest throughput per modality next to the bare encoder's throughput on the same items.
+
+The ratio (ingest / encoder) is the number that matters: it says how much of ingest is
+spent outside the model (walking, hashing, decoding, chunking, LanceDB writes).
+
+    python bench/ingest.py [--notes 200 --photos 48 --clips 24]
+
+Uses a synthesized AIST-87M (random init, real layout) and the real minilm for notes.
+Writes bench/results/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._util import print_table, write_json  # noqa: E402
+
+WORDS = ("morning walk park dog squirrel pond lentil soup garlic cumin budget review marketing hiring "
+         "guitar chord strum mountain snow ridge lake beach umbrella towel dentist appointment").split()
+
+
+def make_corpus(root: Path, notes: int, photos: int, clips: int) -> dict[str, Path]:
+    from PIL import Image
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    dirs = {m: root / m for m in ("notes", "photos", "audio")}
+    for d in dirs.values():
+        d.mkdir(parents=True)
+    for i in range(notes):
+        paras = ["Note %d. " % i + " ".join(rng.choice(WORDS, rng.integers(40, 120))) + "." for _ in range(3)]
+        (dirs["notes"] / f"note{i:04d}.md").write_text("\n\n".join(paras))
+    for i in range(photos):
+        base = rng.integers(0, 255, (3,))
+        im = (base + rng.normal(0, 30, (480, 640, 3))).clip(0, 255).astype(np.uint8)
+        Image.fromarray(im).save(dirs["photos"] / f"photo{i:04d}.jpg", quality=85)
+    t = np.arange(16_000 * 10) / 16_000
+    for i in range(clips):
+        wave = 0.2 * np.sin(2 * np.pi * (200 + 20 * i) * t) + 0.05 * rng.standard_normal(t.size)
+        sf.write(dirs["audio"] / f"clip{i:04d}.wav", wave.astype(np.float32), 16_000)
+    return dirs
+
+
+def run(model: str, artifact: Path | None, folder: Path, modality: str, home: Path) -> dict:
+    import tomli_w
+
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from augmem.ingest import files
+
+    home.mkdir(parents=True)
+    cfg = {"model": model}
+    if artifact:
+        cfg["artifacts"] = {model: str(artifact)}
+    (home / "config.toml").write_text(tomli_w.dumps(cfg))
+    os.environ["AUGMEM_HOME"] = str(home)
+    aug = Augmem(load_settings())
+    emb = aug.embedder()  # load outside the timed region for both measurements
+    emb_fn = {"text": emb.embed_texts, "image": emb.embed_images, "audio": emb.embed_audio}[modality]
+
+    t0 = time.perf_counter()
+    report = aug.ingest([folder])
+    ingest_s = time.perf_counter() - t0
+    n_files = report.added
+
+    # bare encoder: the same items, already decoded, same batch size as ingest uses
+    payloads = []
+    for p in sorted(folder.iterdir()):
+        size = p.stat().st_size
+        if modality == "text":
+            text = files.read_note(p, size)
+            payloads += [text[a:b] for a, b in emb.text_chunks(text)]
+        elif modality == "image":
+            payloads.append(files.load_photo(p, size)[0])
+        else:
+            wave, _ = files.load_audio(p, size, emb.audio_sample_rate)
+            payloads += [wave[a:b] for a, b in files.split_clips(wave, emb.audio_sample_rate)]
+    t0 = time.perf_counter()
+    for i in range(0, len(payloads), 16):
+        emb_fn(payloads[i:i + 16])
+    encoder_s = time.perf_counter() - t0
+    return {"model": model, "modality": modality, "files": n_files, "items": len(payloads),
+            "ingest_s": ingest_s, "encoder_s": encoder_s,
+            "ingest_files_per_s": n_files / ingest_s, "encoder_items_per_s": len(payloads) / encoder_s,
+            "ratio": encoder_s / ingest_s}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--notes", type=int, default=200)
+    ap.add_argument("--photos", type=int, default=48)
+    ap.add_argument("--clips", type=int, default=24)
+    args = ap.parse_args()
+    os.environ.setdefault("AUGMEM_LOAD_PLUGINS", "")
+    from augmem.models.aist import synth
+
+    tmp = Path(tempfile.mkdtemp(prefix="augmem-bench-"))
+    artifact = tmp / "AIST-87M.safetensors"
+    synth(artifact, text_from="minilm")
+    dirs = make_corpus(tmp / "corpus", args.notes, args.photos, args.clips)
+    results = []
+    for i, (model, art, modality) in enumerate([("minilm", None, "text"), ("aist-87m", artifact, "text"),
+                                                ("aist-87m", artifact, "image"), ("aist-87m", artifact, "audio")]):
+        folder = dirs[{"text": "notes", "image": "photos", "audio": "audio"}[modality]]
+        r = run(model, art, folder, modality, tmp / f"home{i}")
+        results.append(r)
+        print(f"  {model} {modality}: {r['ingest_s']:.1f} s ingest, {r['encoder_s']:.1f} s encoder", flush=True)
+    print_table("Ingest vs bare encoder (CPU; ratio = encoder time / ingest time, 1.0 = no overhead)",
+                ["model", "modality", "files", "items", "ingest files/s", "encoder items/s", "ratio"],
+                [[r["model"], r["modality"], r["files"], r["items"], r["ingest_files_per_s"],
+                  r["encoder_items_per_s"], f"{r['ratio']:.2f}"] for r in results])
+    print(f"\nwrote {write_json('ingest', {'results': results})}")
+
+
+if __name__ == "__main__":
+    main()
