@@ -1,0 +1,100 @@
+"""The command line as a user runs it: real processes, a temp AUGMEM_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES, write_config
+
+
+def augmem(*args, env=None, input=None, check=True) -> subprocess.CompletedProcess:
+    out = subprocess.run([sys.executable, "-m", "augmem", *args], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, input=input, timeout=300)
+    if check and out.returncode != 0:
+        raise AssertionError(f"augmem {' '.join(args)} -> {out.returncode}\n{out.stdout}\n{out.stderr}")
+    return out
+
+
+def test_help_and_light_commands_do_not_import_torch():
+    code = ("import sys; from click.testing import CliRunner; from augmem.cli import cli; "
+            "r = CliRunner().invoke(cli, sys.argv[1:]); assert r.exit_code == 0, r.output; "
+            "heavy = [m for m in ('torch', 'lancedb', 'transformers', 'timm', 'textual') if m in sys.modules]; "
+            "print(heavy)")
+    for args in (["--help"], ["recall", "--help"], ["config"], ["models", "list"]):
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == "[]", (args, out.stdout)
+
+
+def test_config_shows_values_and_their_origin(augmem_home):
+    write_config(augmem_home, model="minilm", exclude=["*.bak"])
+    out = augmem("config", "--json", env={"AUGMEM_FORGET_DELETED": "false"})
+    cfg = json.loads(out.stdout)
+    assert cfg["model"] == {"value": "minilm", "from": f"file {augmem_home / 'config.toml'}"}
+    assert cfg["forget_deleted"] == {"value": False, "from": "env AUGMEM_FORGET_DELETED"}
+    assert cfg["reconcile_minutes"]["from"] == "default"
+    assert cfg["store_uri"]["value"] == str(augmem_home / "data" / "store")
+
+
+def test_bad_config_is_a_clear_error(augmem_home):
+    (augmem_home / "config.toml").write_text("modle = 'minilm'\n")
+    out = augmem("status", check=False)
+    assert out.returncode == 2
+    assert "unknown setting 'modle'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ingest_recall_json_and_table_through_the_cli(use_minilm, tmp_path):
+    out = augmem("ingest", str(SAMPLES / "notes"), "--json")
+    report = json.loads(out.stdout)
+    assert report["added"] == len(list((SAMPLES / "notes").iterdir())) and report["rejected"] == []
+    hits = json.loads(augmem("recall", "how do I make lentil soup", "--json", "--no-daemon").stdout)
+    assert Path(hits[0]["path"]).name == "lentil-soup-recipe.md"
+    assert {"id", "modality", "path", "score", "captured_at", "text"} <= hits[0].keys()
+    table = augmem("recall", "fixing a flat tyre on my bike", "-n", "2", "--no-daemon").stdout
+    assert "bike-flat-tyre-repair.txt" in table.splitlines()[2]
+    assert augmem("recall", "soup", "--since", "bogus", check=False).returncode == 2
+
+
+def test_status_and_models_list_say_what_is_missing(augmem_home):
+    out = augmem("models", "list", "--json")
+    models = {m["name"]: m for m in json.loads(out.stdout)}
+    assert models["minilm"]["present"] and not models["aist-87m"]["present"]
+    assert models["minilm"]["active"]  # "auto" falls back to the offline text model
+    st = augmem("status").stdout
+    assert "AIST-87M weights not found" in st and "augmem models pull aist-87m" in st
+
+
+def test_models_use_with_artifact_and_a_missing_pull_offline(augmem_home, aist_artifact):
+    augmem("models", "use", "aist-87m", "--artifact", str(aist_artifact))
+    cfg = json.loads(augmem("config", "--json").stdout)
+    assert cfg["model"]["value"] == "aist-87m"
+    assert cfg["artifacts"]["value"] == {"aist-87m": str(aist_artifact)}
+    out = augmem("models", "pull", "aist-87m", check=False, env={"HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 2 and "HF_HUB_OFFLINE" in out.stderr and "augmem models use" in out.stderr
+
+
+def test_forget_by_query_asks_first(use_minilm, tmp_path):
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "a.md").write_text("The spare key is under the blue flowerpot by the door.")
+    (notes / "b.md").write_text("Buy oat milk and bananas.")
+    augmem("ingest", str(notes))
+    out = augmem("forget", "--query", "where is the spare key", "-n", "1", input="n\n")
+    assert "nothing forgotten" in out.stdout
+    out = augmem("forget", "--query", "where is the spare key", "-n", "1", input="y\n")
+    assert "forgot 1 memory" in out.stdout
+    hits = json.loads(augmem("recall", "spare key flowerpot", "--json", "--no-daemon").stdout)
+    assert [Path(h["path"]).name for h in hits] == ["b.md"]
+
+
+@pytest.mark.slow
+def test_demo_runs_on_the_bundled_samples(augmem_home):
+    out = augmem("demo", "--query", "what do I pack for the beach", "-n", "1")
+    assert "beach-trip-packing-list.md" in out.stdout
+    assert "rejected 0" in out.stdout
