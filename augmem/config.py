@@ -38,6 +38,8 @@ class Settings:
     """LanceDB URI: a folder, or object storage such as s3://bucket/augmem (empty = data dir)."""
     artifacts: dict[str, str] = field(default_factory=dict)
     """Explicit artifact path per model name (set by `augmem models use NAME --artifact F`)."""
+    artifact_sha256: dict[str, str] = field(default_factory=dict)
+    """Pinned artifact sha256 per model name: a file with another hash is refused."""
     watch: list[Watch] = field(default_factory=list)
     """Watched folders (`augmem watch add/remove/list`)."""
     exclude: list[str] = field(default_factory=list)
@@ -142,7 +144,7 @@ def load_settings(paths: Paths | None = None) -> Settings:
             setattr(settings, key, _coerce(key, value, str(cfg)))
             origins[key] = f"file {cfg}"
     for key in _FIELD_TYPES:
-        if key.startswith("_") or key in ("paths", "watch", "artifacts"):
+        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256"):
             continue
         env = f"AUGMEM_{key.upper()}"
         if env in os.environ:

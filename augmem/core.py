@@ -113,7 +113,6 @@ class Augmem:
     def active_space(self) -> str:
         """`name:sha256` of the active model's artifact, without loading the model."""
         from augmem.errors import ArtifactError
-        from augmem.models.artifacts import HashCache
 
         spec, where = self.spec, self.artifact()
         if not where.present:
@@ -124,7 +123,7 @@ class Augmem:
         st = where.path.stat()
         key = (str(where.path), st.st_size, st.st_mtime_ns)
         if self._space is None or self._space[0] != key:
-            sha = HashCache(self.settings.paths.hash_cache_file).sha256(where.path)
+            sha = self.registry.artifact_sha256(spec, where.path, self.settings)
             self._space = (key, f"{spec.name}:{sha}")
         return self._space[1]
 

@@ -77,7 +77,8 @@ def info(name):
 @models.command()
 @click.argument("name")
 @click.option("--artifact", type=click.Path(exists=True, path_type=Path), help="Use this local file or folder.")
-def use(name, artifact):
+@click.option("--sha256", "pin", help="Refuse the artifact unless its sha256 is this (pin a release).")
+def use(name, artifact, pin):
     """Make NAME the active model (its memories are re-embedded in the background)."""
     from augmem.config import save_settings
 
@@ -86,6 +87,12 @@ def use(name, artifact):
     changes = {"model": spec.name}
     if artifact:
         changes["artifacts"] = {**settings.artifacts, spec.name: str(artifact.expanduser().resolve())}
+    if pin:
+        changes["artifact_sha256"] = {**settings.artifact_sha256, spec.name: pin.lower()}
+        if artifact:  # refuse a wrong file now, before the config changes
+            from dataclasses import replace
+
+            reg.artifact_sha256(spec, artifact.resolve(), replace(settings, artifact_sha256=changes["artifact_sha256"]))
     save_settings(settings, **changes)
     where = reg.locate(spec, settings)
     click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")

@@ -108,8 +108,20 @@ class ModelRegistry:
                     f"{settings.paths.models_dir}, or `augmem models use {spec.name} --artifact FILE`"
                 ),
             )
-        sha = HashCache(settings.paths.hash_cache_file).sha256(where.path)
+        sha = self.artifact_sha256(spec, where.path, settings)
         return spec.load(where.path, sha, resolve_device(device or settings.device))
+
+    def artifact_sha256(self, spec: ModelSpec, path: Path, settings: Settings) -> str:
+        """The artifact's sha256 (cached by path, size, mtime), checked against a pin if set."""
+        sha = HashCache(settings.paths.hash_cache_file).sha256(path)
+        pinned = settings.artifact_sha256.get(spec.name)
+        if pinned and pinned.lower() != sha:
+            raise ArtifactError(
+                f"{path}: sha256 {sha[:16]}… does not match the pinned {pinned[:16]}… for {spec.name!r}",
+                hint=f"the file changed or is not the release you pinned; re-download it, or re-pin with "
+                f"`augmem models use {spec.name} --artifact FILE --sha256 NEW`",
+            )
+        return sha
 
 
 def resolve_device(device: str) -> str:

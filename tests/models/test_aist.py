@@ -111,3 +111,25 @@ def test_hash_is_cached_by_path_size_and_mtime(aist_artifact, tmp_path):
     assert HashCache(tmp_path / "hashes.json").sha256(f) == first  # served from the cache file
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     assert HashCache(tmp_path / "hashes.json").sha256(f) == sha256_file(f) != first
+
+
+def test_a_pinned_hash_refuses_another_file(augmem_home, aist_artifact, tmp_path):
+    import subprocess
+    import sys
+
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from tests.conftest import write_config
+
+    wrong = "0" * 64
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
+                 artifact_sha256={"aist-87m": wrong})
+    with pytest.raises(ArtifactError, match="does not match the pinned 0000000000000000"):
+        Augmem(load_settings()).active_space()
+    right = sha256_file(aist_artifact)
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
+                 artifact_sha256={"aist-87m": right})
+    assert Augmem(load_settings()).active_space() == f"aist-87m:{right}"
+    out = subprocess.run([sys.executable, "-m", "augmem", "models", "use", "aist-87m", "--artifact",
+                          str(aist_artifact), "--sha256", wrong], capture_output=True, text=True)
+    assert out.returncode == 2 and "does not match the pinned" in out.stderr
