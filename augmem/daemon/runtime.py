@@ -135,6 +135,7 @@ class Daemon:
         self.started_at = time.time()
         log.info("daemon starting (pid %d) for %s", os.getpid(), self.paths.data_dir)
         self.paths.clips_dir.mkdir(parents=True, exist_ok=True)
+        self._preimport()
         self.worker.start()
         self.submit("warmup", priority=INTERACTIVE)
         self.server = SocketServer(self.socket_path, self.dispatch)
@@ -146,6 +147,23 @@ class Daemon:
         self._start_capture()
         self.jobs = Jobs(self)
         self.jobs.start()
+
+    def _preimport(self) -> None:
+        """Import the core's lazily-loaded modules here, on one thread, before the worker and
+        socket threads start: two threads importing into a package whose __init__ imports its
+        own submodules can see a partially initialised module (seen with augmem.models)."""
+        import importlib
+
+        for name in ("augmem.models", "augmem.models.registry", "augmem.plugins", "augmem.store",
+                     "augmem.ingest.pipeline", "augmem.ingest.files"):
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                log.warning("cannot import %s: %s", name, exc)
+        try:
+            _ = self.core.registry  # loads the plugins (entry points) once, here
+        except AugmemError as exc:
+            log.error("plugins: %s", exc)
 
     def _shutdown(self) -> None:
         self._stop.set()
