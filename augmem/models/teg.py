@@ -251,6 +251,27 @@ def build(cfg: TEGConfig | None = None, device: str | None = None) -> TEG421M:
     return TEG421M(cfg)
 
 
+def build_empty(cfg: TEGConfig | None = None) -> TEG421M:
+    """The model with uninitialised weights, to be filled by a strict load: built on the meta
+    device (no init cost for 420M elements), moved to real memory, and its non-persistent
+    buffers (rotary frequencies, embedding scale, log-mel constants: values computed in
+    `__init__`, not stored in the file) computed again on the CPU. A test checks they equal
+    those of a normally built model."""
+    from transformers.models.gemma3.modeling_gemma3 import Gemma3RotaryEmbedding
+
+    from augmem.models.efficientat import LogMel
+
+    cfg = cfg or TEGConfig()
+    with torch.device("meta"):
+        model = TEG421M(cfg)
+    model.to_empty(device="cpu")
+    backbone = model.gemma._modules["0"].auto_model
+    backbone.rotary_emb = Gemma3RotaryEmbedding(backbone.config)
+    backbone.embed_tokens.embed_scale = torch.tensor(backbone.embed_tokens.scalar_embed_scale)
+    model.audio_encoder.mel = LogMel()
+    return model
+
+
 def component_counts(model: nn.Module) -> dict[str, tuple[int, int]]:
     """{prefix: (tensors, elements)} of the state dict, parameters and buffers alike."""
     out: dict[str, list[int]] = {}
@@ -504,7 +525,7 @@ class TEG421MEmbedder(Embedder):
         if "teg_config" in self.metadata:
             cfg = TEGConfig.from_json(self.metadata["teg_config"], str(artifact))
         self.config = cfg
-        self.model = TEG421M(cfg)
+        self.model = build_empty(cfg)
         from augmem.models.artifacts import load_strict
 
         _fit_scalars(tensors, self.model.state_dict())
@@ -629,6 +650,7 @@ def synth(out: Path, *, small: bool = False, seed: int = 0, gguf_type: str | Non
         "query_prompt": QUERY_PROMPT,
         "document_prompt": DOCUMENT_PROMPT,
         "total_parameters": str(sum(c[1] for c in counts.values())),
+        "parameter_count": str(sum(c[1] for c in counts.values())),
         "components": json.dumps({k: v[1] for k, v in counts.items()}),
     }
     if not cfg.is_published:

@@ -134,6 +134,32 @@ def test_strict_round_trip_is_exact(small_dir, small):
         {k for k in full if not k.startswith("gemma.0.auto_model.layers.")}
 
 
+def test_fast_build_recomputes_every_non_persistent_buffer():
+    cfg = teg.TEGConfig.small()
+    ref = dict(teg.TEG421M(cfg).named_buffers())
+    empty = teg.build_empty(cfg)
+    stored = set(empty.state_dict())
+    computed = {n: b for n, b in empty.named_buffers() if n not in stored}
+    assert len(computed) == 8  # rotary x4, embedding scale, log-mel window, pre-emphasis, mel bank
+    for name, buf in computed.items():
+        assert buf.device.type == "cpu" and buf.dtype == ref[name].dtype and torch.equal(buf, ref[name]), name
+
+
+def test_loaded_model_computes_what_a_normally_built_one_does(small_dir, small):
+    tensors, meta = load_safetensors(small_dir / "teg-small.safetensors")
+    model = teg.TEG421M(teg.TEGConfig.from_json(meta["teg_config"], "test"))
+    model.load_state_dict(tensors)
+    model.eval()
+    enc = small.tokenizer(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        ref_text = model.embed_text(enc["input_ids"], enc["attention_mask"]).numpy()
+        clip = torch.from_numpy(_clips()[0])[None]
+        ref_audio = model.embed_audio(clip).numpy()
+    np.testing.assert_allclose(small.model.embed_text(enc["input_ids"], enc["attention_mask"]).detach().numpy(),
+                               ref_text, atol=1e-6)
+    np.testing.assert_allclose(small.embed_audio(_clips()[:1]), ref_audio, atol=1e-6)
+
+
 def test_outputs_follow_the_runtime_contract(small):
     assert small.dim == 768 and small.tiers == (768, 512, 256, 128) and small.modalities == {"text", "image", "audio"}
     for z in (small.embed_texts(TEXTS), small.embed_images(_images()), small.embed_audio(_clips())):
