@@ -10,6 +10,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import reactive
 
 from augmem.tui.commands import AugmemCommands
 from augmem.tui.filtering import FilterState
@@ -54,6 +55,9 @@ class AugmemApp(App):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
+    model_name: reactive[str] = reactive("")
+    """The model that answers recall (from status), shown in every screen's top bar."""
+
     def __init__(
         self,
         backend: Any,
@@ -61,6 +65,7 @@ class AugmemApp(App):
         settings: Any = None,
         now: float | datetime | Clock | None = None,
         cursor_blink: bool = True,
+        show_timings: bool = True,
         exit_on_first_frame: bool = False,
     ) -> None:
         super().__init__()
@@ -68,12 +73,12 @@ class AugmemApp(App):
         self.settings = settings
         self.clock: Clock = _clock(now)
         self.cursor_blink = cursor_blink
+        self.show_timings = show_timings
         self.exit_on_first_frame = exit_on_first_frame
         self.is_daemon = is_daemon_client(backend)
         self.filters = FilterState()
         """The active filters, shared by the recall and timeline screens."""
         self.player = Player()
-        self.model_name = ""
 
     @property
     def backend_label(self) -> str:
@@ -102,13 +107,8 @@ class AugmemApp(App):
 
     def status_seen(self, view: StatusView) -> None:
         """The status screen read fresh status: keep the top bars' badge in step."""
-        if view.model and view.model != self.model_name:
+        if view.model:
             self.model_name = view.model
-            from augmem.tui.widgets.nav_bar import NavBar
-
-            for screen in self.screen_stack:
-                for bar in screen.query(NavBar):
-                    bar.backend_label = self.backend_label
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -138,10 +138,14 @@ def make_app(
     *,
     now: float | datetime | Clock | None = None,
     cursor_blink: bool = True,
+    show_timings: bool = True,
     exit_on_first_frame: bool = False,
 ) -> AugmemApp:
     """The app over `backend`, or over what `open_backend(settings)` finds: the daemon when
-    it answers, else an in-process core (whose model loads on the first query, in a worker)."""
+    it answers, else an in-process core (whose model loads on the first query, in a worker).
+
+    `now` fixes the clock and `cursor_blink` / `show_timings` off make every frame
+    reproducible (snapshot tests)."""
     if backend is None:
         from augmem.backend import open_backend
         from augmem.config import load_settings
@@ -149,4 +153,4 @@ def make_app(
         settings = settings or load_settings()
         backend = open_backend(settings)
     return AugmemApp(backend, settings=settings, now=now, cursor_blink=cursor_blink,
-                     exit_on_first_frame=exit_on_first_frame)
+                     show_timings=show_timings, exit_on_first_frame=exit_on_first_frame)

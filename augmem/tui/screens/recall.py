@@ -75,6 +75,8 @@ class RecallScreen(Screen):
         self.like: Hit | None = None
         self._debounce: Timer | None = None
         self._searched_once = False
+        self._warming = False
+        self._shown_request: tuple[str, str | None] | None = None
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -111,6 +113,9 @@ class RecallScreen(Screen):
 
     @on(Input.Changed, "#query")
     def _query_changed(self) -> None:
+        if not self._warming:
+            self._warming = True
+            self._warm_up()
         if self.like is not None:
             self._set_like(None)
         if self._debounce is not None:
@@ -143,6 +148,20 @@ class RecallScreen(Screen):
         self._info(f"[$text-muted]searching…{note}[/]")
         self._recall(request, self.app.filters, self.app.clock())
 
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Load the model on the first keystroke, while the person is still typing.
+
+        Only an in-process core has a model here; the daemon's is already warm. Failures
+        are left for the recall itself to report.
+        """
+        load = getattr(self.app.backend, "embedder", None)
+        if callable(load):
+            try:
+                load()
+            except Exception:  # noqa: BLE001 - reported by the recall that follows
+                pass
+
     @work(thread=True, exclusive=True, group="recall")
     def _recall(self, request: RecallRequest, filters: FilterState, now: float) -> None:
         started = time.perf_counter()
@@ -166,13 +185,18 @@ class RecallScreen(Screen):
         self.shown_generation = event.request.generation
         result = event.result
         results = self.query_one(ResultList)
-        results.show_hits(result.hits)
-        n = len(result.hits)
-        parts = [f"[b]{n}[/] result{'s' if n != 1 else ''}", f"{event.seconds * 1000:.0f} ms"]
+        asked = (event.request.query, event.request.like_id)
+        # a new query starts at its best result; the same query (new filters) keeps the place
+        results.show_hits(result.hits, keep_selection=asked == self._shown_request)
+        self._shown_request = asked
+        n, chunks = len(results.hits), len(result.hits)
+        parts = [f"[b]{n}[/] result{'s' if n != 1 else ''}" + (f" ({chunks} passages)" if chunks > n else "")]
+        if self.app.show_timings:
+            parts.append(f"{event.seconds * 1000:.0f} ms")
         if result.not_migrated:
             parts.append(f"[$text-warning]{result.not_migrated} not re-embedded yet[/]")
         if result.pending:
-            parts.append(f"[$text-warning]{result.pending} pending[/]")
+            parts.append(f"[$text-warning]{result.pending} pending[/] [$text-muted](not searchable with this model)[/]")
         info = " · ".join(parts)
         if result.notice:
             info += "\n[$text-muted]" + Content(result.notice).markup + "[/]"

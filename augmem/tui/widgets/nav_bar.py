@@ -19,6 +19,9 @@ class NavBar(Static):
         self.active = active
 
     def on_mount(self) -> None:
+        self.watch(self.app, "model_name", self._model_changed)
+
+    def _model_changed(self) -> None:
         self.backend_label = getattr(self.app, "backend_label", "")
 
     def render(self) -> Content:

@@ -32,12 +32,20 @@ class ResultList(OptionList):
         super().__init__(**kwargs)
         self._clock = clock
         self.hits: list[Hit] = []
+        self.passages: dict[str, int] = {}
+        """How many passages of each file matched (a long note gives several)."""
         self._built_for = 0
 
-    def show_hits(self, hits: list[Hit]) -> None:
-        """Replace the list, keeping the highlight on the same memory when it is still there."""
-        keep = self.selected_hit.id if self.selected_hit else None
-        self.hits = list(hits)
+    def show_hits(self, hits: list[Hit], keep_selection: bool = False) -> None:
+        """Replace the list: one row per source file (its best passage first); with
+        `keep_selection`, the highlight stays on the same memory when it is still there."""
+        keep = self.selected_hit.id if (keep_selection and self.selected_hit) else None
+        best: dict[str, Hit] = {}
+        self.passages = {}
+        for h in hits:
+            best.setdefault(h.path, h)
+            self.passages[h.path] = self.passages.get(h.path, 0) + 1
+        self.hits = list(best.values())
         self._rebuild()
         ids = [h.id for h in self.hits]
         self.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
@@ -60,7 +68,8 @@ class ResultList(OptionList):
         self._built_for = width
         width -= 3  # the option's padding (0 1) and room for a scrollbar that may appear
         now = self._clock()
-        self.set_options([Option(self._prompt(h, width, now), id=h.id) for h in self.hits])
+        self.set_options([Option(self._prompt(h, width, now, self.passages.get(h.path, 1)), id=h.id)
+                          for h in self.hits])
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -70,7 +79,7 @@ class ResultList(OptionList):
             self.highlighted = keep
 
     @staticmethod
-    def _prompt(hit: Hit, width: int, now: float) -> Content:
+    def _prompt(hit: Hit, width: int, now: float, passages: int = 1) -> Content:
         width = max(width, 30)
         when = relative_time(hit.captured_at, now)
         score_text = f"{hit.score:.2f}"
@@ -85,5 +94,7 @@ class ResultList(OptionList):
             (bar(hit.score, SCORE_CELLS), "$accent"),
             (f" {score_text}", "$text-muted"),
         ).truncate(width)
-        line2 = Content.assemble("  ", (snippet(hit), "$text-muted")).truncate(width, ellipsis=True)
+        more = f"+{passages - 1} passages · " if passages > 1 else ""
+        line2 = Content.assemble("  ", (more, "$text-accent"), (snippet(hit), "$text-muted")).truncate(
+            width, ellipsis=True)
         return Content("\n").join([line1, line2])
