@@ -1,12 +1,15 @@
 """Sound-activity gating: decide, block by block, which stretches of microphone audio
 are worth keeping, and cut them into clips.
 
-An energy gate with an adaptive noise floor: the floor follows the room quickly
-downwards and slowly upwards, a block counts as "sound" when it is `margin_db` above
-the floor (and above an absolute minimum), a clip opens after `attack_s` of sound
-(with `preroll_s` of audio from before, so first syllables are kept) and closes after
-`hangover_s` of quiet. Clips shorter than `min_s` are dropped, longer than `max_s` are
-cut. (silero-vad would be a better speech detector; it is not a dependency.)
+An energy gate with an adaptive noise floor: the floor is the minimum block level
+over the last `floor_window_s` seconds (minimum statistics: speech always has pauses
+that dip to the room's level, a fan or hum that starts does not, so the floor climbs
+to it within that window and the gate closes again). A block counts as "sound" when it
+is `margin_db` above the floor (and above an absolute minimum); a clip opens after
+`attack_s` of sound (with `preroll_s` of audio from before, so first syllables are
+kept) and closes after `hangover_s` of quiet. Clips shorter than `min_s` are dropped,
+longer than `max_s` are cut. (silero-vad would be a better speech detector; it is not
+a dependency.)
 """
 
 from __future__ import annotations
@@ -28,10 +31,8 @@ class GateConfig:
     preroll_s: float = 0.3
     min_s: float = 2.0
     max_s: float = 30.0
-    floor_rise_per_s: float = 0.5
-    """How fast (dB/s) the floor climbs towards louder background; sound is held longer."""
-    floor_fall: float = 0.3
-    """Fraction of the gap closed per block when the room gets quieter."""
+    floor_window_s: float = 5.0
+    """The floor is the quietest block level within this window."""
     initial_floor_db: float = -60.0
 
 
@@ -56,6 +57,7 @@ class ActivityGate:
         self.sr = samplerate
         self.cfg = config or GateConfig()
         self.floor_db = self.cfg.initial_floor_db
+        self._levels: deque[tuple[float, float]] = deque()  # (block end in seconds, level dB)
         self.active = False
         self._pos = 0  # stream samples seen
         self._sound_run = 0.0  # seconds of consecutive sound while closed
@@ -79,8 +81,8 @@ class ActivityGate:
             return []
         dur = n / self.sr
         db = level_db(block)
+        self._track_floor(db, (self._pos + n) / self.sr)
         loud = db > self.threshold_db
-        self._track_floor(db, dur, loud)
         out: list[Clip] = []
         if not self.active:
             self._sound_run = self._sound_run + dur if loud else 0.0
@@ -112,14 +114,14 @@ class ActivityGate:
         return [clip] if clip is not None else []
 
     # -- internals --------------------------------------------------------------------------
-    def _track_floor(self, db: float, dur: float, loud: bool) -> None:
-        if db < self.floor_db:
-            self.floor_db += self.cfg.floor_fall * (db - self.floor_db)
-        else:
-            # Rise slowly, and slower still while something is sounding: a steady hum
-            # becomes the floor after a few seconds, speech does not.
-            rate = self.cfg.floor_rise_per_s * (0.2 if loud else 1.0)
-            self.floor_db = min(db, self.floor_db + rate * dur)
+    def _track_floor(self, db: float, now: float) -> None:
+        # a monotonic deque: the window's minimum is at the front, O(1) per block
+        while self._levels and self._levels[-1][1] >= db:
+            self._levels.pop()
+        self._levels.append((now, db))
+        while self._levels[0][0] < now - self.cfg.floor_window_s:
+            self._levels.popleft()
+        self.floor_db = self._levels[0][1]
 
     def _push_preroll(self, block: np.ndarray) -> None:
         self._pre.append(block)

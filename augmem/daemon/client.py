@@ -51,7 +51,10 @@ class DaemonClient:
         with self._lock:
             try:
                 self._sock.settimeout(timeout if timeout is not None else self.call_timeout)
-                self._sock.sendall(protocol.encode({"op": op, **args}))
+                try:
+                    self._sock.sendall(protocol.encode({"op": op, **args}))
+                except BrokenPipeError:
+                    pass  # the daemon may have answered (a refusal) and closed: read it below
                 line = self._file.readline(protocol.MAX_LINE + 1)
             except TimeoutError as exc:
                 raise DaemonError(f"the daemon did not answer {op!r} in time",

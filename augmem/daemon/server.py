@@ -31,6 +31,11 @@ class _Handler(socketserver.StreamRequestHandler):
         allowed, why = protocol.peer_allowed(self.connection, self.server.owner_uid)
         if not allowed:
             log.warning("refused a socket connection: %s", why)
+            try:  # answer the first request (rather than closing under the client's write)
+                self.connection.settimeout(2.0)
+                self.rfile.readline(protocol.MAX_LINE + 1)
+            except OSError:
+                pass
             self._send(protocol.error(f"connection refused: {why}",
                                       "only the user who runs the daemon may use its socket"))
             return
