@@ -17,10 +17,9 @@ INTRO = (
 
 EXTRA_KEYS = {
     "Recall": [
-        ("type", "search as you type (enter: jump to the results)"),
-        ("↑ ↓", "move through results; the preview follows"),
-        ("enter", "play / stop a sound; open a note or photo"),
-        ("tab", "walk the filter bar: modality toggles, source, time range"),
+        ("type", "Search as you type (enter: jump to the results)"),
+        ("↑ ↓", "Move through the results; the preview follows"),
+        ("tab", "Walk the filter bar: modality toggles, source, time range"),
     ],
 }
 
@@ -39,7 +38,7 @@ def _section(title: str, bindings, extra=()) -> Content:
             b = Binding(*b)
         if not b.description:
             continue
-        lines.append(Content.assemble((f"  {_keys(b):<14}", "b $text-secondary"), b.description))
+        lines.append(Content.assemble((f"  {_keys(b):<14}", "b $text-secondary"), b.tooltip or b.description))
     return Content("\n").join(lines)
 
 

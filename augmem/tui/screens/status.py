@@ -47,6 +47,8 @@ class StatusView:
     model: str = ""
     artifact_sha256: str = ""
     capture_note: str = ""
+    files: int | None = None
+    """Source files embedded in the active space (a long note gives several memories)."""
     notice: str = ""
 
     @classmethod
@@ -68,10 +70,11 @@ class StatusView:
         migrated = int(_first(d, "migrated", "in_space", default=max(total - not_migrated, 0)) or 0)
         capture = d.get("capture")
         capture_note = ""
-        if isinstance(capture, dict):  # the daemon's capture section
-            capture_note = str(capture.get("message") or capture.get("state") or "")
-            capture = not capture.get("paused", False) if "paused" in capture else capture.get("state") in (
-                "listening", "starting", "on")
+        if isinstance(capture, dict):  # the daemon's section: {"state", "paused", "message"}
+            state = str(capture.get("state") or "")
+            message = str(capture.get("message") or "")
+            capture_note = f"microphone {state}" + (f": {message}" if message else "") if state else message
+            capture = not capture.get("paused", False)
         elif isinstance(capture, str):
             capture = capture.lower() in ("on", "listening", "running", "capturing", "true")
         migration = d.get("migration")
@@ -79,8 +82,13 @@ class StatusView:
             migrated = int(migration.get("done", migrated))
             not_migrated = max(int(migration["total"]) - migrated, 0)
         daemon_flag = d.get("daemon")
+        if isinstance(daemon_flag, dict):
+            daemon_flag = daemon_flag.get("up", True)
         up = daemon if daemon_flag is None else bool(daemon_flag)
+        by_status = d.get("sources")
+        files = int(by_status.get("ok", 0)) if isinstance(by_status, dict) else None
         return cls(
+            files=files,
             daemon=up,
             capture=bool(capture) if up and capture is not None else None,
             capture_note=capture_note,
@@ -190,17 +198,20 @@ class StatusScreen(Screen):
             with switch.prevent(Switch.Changed):
                 switch.value = bool(v.capture)
             state.update(Content.from_markup(
-                "[b $text-success]on[/] · capturing" if v.capture else "[b $text-warning]paused[/]"))
-            helptext.update(Content.from_markup("[$text-muted]space toggles capture (watchers and microphone)[/]"))
+                "[b $text-success]on[/] [$text-muted]$note[/]" if v.capture else "[b $text-warning]paused[/]",
+                note=v.capture_note))
+            helptext.update(Content.from_markup("[$text-muted]space pauses / resumes capture[/]"))
         else:
             switch.disabled = True
             state.update(Content.from_markup("[$text-muted]off[/]"))
             helptext.update(Content.from_markup(
                 "[$text-muted]Capture runs in the background daemon, which is not running.\n"
                 "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"))
+        title = "[b]$t[/] memories" + (" from [b]$f[/] files" if v.files is not None else "")
+        if v.pending:
+            title += " · [$text-warning]$p files pending[/] [$text-muted](the model cannot embed them)[/]"
         self.query_one("#counts-title", Static).update(Content.from_markup(
-            "[b]$t[/] memories · [$text-warning]$p pending[/]" if v.pending else "[b]$t[/] memories",
-            t=f"{v.total:,}", p=f"{v.pending:,}"))
+            title, t=f"{v.total:,}", f=f"{v.files or 0:,}", p=f"{v.pending:,}"))
         self.query_one(ModalityCounts).show(v.counts, v.pending_by_modality)
         sha = v.artifact_sha256
         self.query_one("#model-info", Static).update(Content("\n").join([
