@@ -32,8 +32,8 @@ def run(stderr_log, debug):
     from augmem.daemon.runtime import Daemon, configure_logging
 
     settings = _settings()
-    configure_logging(settings.paths.run_dir, stderr=stderr_log, level=logging.DEBUG if debug else logging.INFO)
-    code = Daemon(settings).run()
+    level = logging.DEBUG if debug else logging.INFO
+    code = Daemon(settings).run(lambda: configure_logging(settings.paths.run_dir, stderr=stderr_log, level=level))
     raise SystemExit(code)
 
 

@@ -100,9 +100,13 @@ class Daemon:
                 self._core = Augmem(self.settings)
             return self._core
 
-    def run(self) -> int:
-        self.lock.acquire()  # DaemonError naming the running daemon's pid
+    def run(self, setup_logging: Callable[[], object] | None = None) -> int:
+        """Take the lock (DaemonError naming the running daemon's pid), then `setup_logging()`
+        (so a refused second daemon never touches the first one's log), start, and serve."""
+        self.lock.acquire()
         try:
+            if setup_logging is not None:
+                setup_logging()
             self._start()
             if threading.current_thread() is threading.main_thread():
                 for sig in (signal.SIGTERM, signal.SIGINT):

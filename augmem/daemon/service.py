@@ -44,6 +44,7 @@ def start(settings: Settings, *, timeout: float = 120.0, extra_env: dict[str, st
     os.chmod(run_dir, 0o700)
     out = open(run_dir / "daemon.out", "ab")  # crashes before logging is set up land here
     env = {**os.environ, **(extra_env or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
         [sys.executable, "-m", "augmem", "daemon", "run", "--no-stderr-log"],
         stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, cwd="/",
@@ -87,6 +88,13 @@ def stop(settings: Settings, *, timeout: float = 60.0, force: bool = False) -> i
                       hint="it finishes the write in progress first; try again, or `augmem daemon stop --force`")
 
 
+def _package_root() -> str:
+    """The folder that holds the running `augmem` package (the child must import the same one)."""
+    import augmem
+
+    return str(Path(augmem.__file__).resolve().parent.parent)
+
+
 def _last_lines(run_dir: Path, n: int = 3) -> str:
     for name in ("daemon.out", "daemon.log"):
         try:
@@ -117,6 +125,9 @@ def service_file(settings: Settings, system: str | None = None, python: str | No
     for key in ("PYTHONPATH", "ALSA_CONFIG_PATH"):
         if os.environ.get(key):
             env[key] = os.environ[key]
+    root = _package_root()
+    if "site-packages" not in root and "dist-packages" not in root:  # a source checkout
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     home = Path.home()
     if system.startswith("linux"):
         env_lines = "\n".join(f'Environment="{k}={_systemd_escape(v)}"' for k, v in env.items())
