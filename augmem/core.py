@@ -75,6 +75,7 @@ class Augmem:
         self._embedder = None
         self._store = None
         self._space: tuple[tuple, str] | None = None
+        self._books: tuple[tuple, tuple[int, int, int]] | None = None
         self._lock = threading.RLock()
         self.write_lock = threading.RLock()
 
@@ -248,8 +249,7 @@ class Augmem:
         for replaced in self.plugins.hook.recall_postprocess(query=query, hits=hits, settings=self.settings):
             if replaced is not None:
                 hits = replaced
-        done, total = self.migration_state()
-        pending = len(self.store.pending_sources())
+        done, total, pending = self._bookkeeping()
         return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
                             pending=pending, notice=self.notice() if pending else "")
 
@@ -328,11 +328,24 @@ class Augmem:
 
     def migration_state(self) -> tuple[int, int]:
         """(sources embedded in the active space, sources the active model can embed)."""
+        done, total, _ = self._bookkeeping()
+        return done, total
+
+    def _bookkeeping(self) -> tuple[int, int, int]:
+        """(migrated, embeddable, pending) sources; recomputed only when the ledger or the
+        active space's table changed (recall calls this on every query)."""
         store, space = self.store, self.active_space()
+        key = (space, store.versions(space))
+        if self._books is not None and self._books[0] == key:
+            return self._books[1]
         mods = set(self.spec.modalities)
-        ok = [p for p, row in store.get_sources().items() if row["status"] == "ok" and row["modality"] in mods]
+        ledger = store.get_sources()
+        ok = [p for p, row in ledger.items() if row["status"] == "ok" and row["modality"] in mods]
         in_space = store.paths_in_space(space)
-        return sum(1 for p in ok if p in in_space), len(ok)
+        pending = sum(1 for row in ledger.values() if row["status"] == "pending")
+        value = (sum(1 for p in ok if p in in_space), len(ok), pending)
+        self._books = (key, value)
+        return value
 
     def migrate_batch(self, batch_size: int = 32) -> int:
         """Re-embed up to `batch_size` sources that have no rows in the active space; once

@@ -397,6 +397,15 @@ class MemoryStore:
             return 0
         return sum(self._delete_where(SOURCES, _in("path", c)) for c in _chunks(paths))
 
+    def versions(self, space: str) -> tuple[int, int]:
+        """(sources ledger version, space table version): changes whenever either is written,
+        so callers can cache what they derive from both."""
+        out = []
+        for t in (self._open(SOURCES), self._space_table(space, required=False)):
+            with _guard("read table version"):
+                out.append(-1 if t is None else t.version)
+        return out[0], out[1]
+
     def pending_sources(self) -> list[dict]:
         """Ledger rows with status 'pending'."""
         t = self._open(SOURCES)
