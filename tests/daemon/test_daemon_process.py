@@ -177,6 +177,23 @@ def test_daemon_status_command(world):
     assert st["daemon"]["jobs"]["reconcile"]["runs"] >= 1
 
 
+def test_watch_add_while_running_takes_effect_at_once(world):
+    d, _, _ = world
+    trips = d.home / "trips"
+    trips.mkdir()
+    note = trips / "lisbon.md"
+    note.write_text("Tram 28 through Alfama, then custard tarts in Belem.\n")
+    r = subprocess.run([sys.executable, "-m", "augmem", "watch", "add", str(trips)], env=d.env,
+                       capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    assert r.returncode == 0 and "the daemon picked it up" in r.stdout, r.stdout + r.stderr
+    with d.client() as c:
+        assert str(trips) in c.status()["daemon"]["watching"]
+        wait_for(lambda: str(note) in _recall_paths(c, "custard tarts in Lisbon"), 60, what="reconciled new folder")
+        later = trips / "porto.md"
+        later.write_text("Port wine cellars across the river in Gaia.\n")
+        wait_for(lambda: str(later) in _recall_paths(c, "port wine cellars"), 60, what="watched new folder")
+
+
 def test_sigterm_shuts_down_cleanly(world):
     d, _, _ = world
     from augmem.daemon.lock import is_locked
