@@ -167,6 +167,22 @@ def _weights(folder: Path) -> dict:
     return tensors
 
 
+def build_empty(cfg):
+    """ModernBertModel with uninitialised weights, for a strict load to fill: built on the meta
+    device (no init cost for 307M elements), moved to real memory, and its only
+    non-persistent buffers (the rotary frequencies) computed again. A test checks they equal
+    a normally built model's."""
+    import torch
+    from transformers import ModernBertModel
+    from transformers.models.modernbert.modeling_modernbert import ModernBertRotaryEmbedding
+
+    with torch.device("meta"):
+        model = ModernBertModel(cfg)
+    model.to_empty(device="cpu")
+    model.rotary_emb = ModernBertRotaryEmbedding(config=cfg)
+    return model
+
+
 class _LayoutOnly:
     """Stands in for a module in `load_strict` to check a file against a layout (the meta
     device's state dict) without loading anything."""
@@ -240,7 +256,7 @@ class AegisEmbedder(Embedder):
             keep = {f"layers.{i}." for i in range(self.layers)}
             tensors = {k: v for k, v in tensors.items()
                        if not k.startswith("layers.") or any(k.startswith(p) for p in keep)}
-        self.model = ModernBertModel(cfg)
+        self.model = build_empty(cfg)
         load_strict(self.model, tensors, source)
         del tensors
         if self.layers < self.full_layers:

@@ -18,9 +18,8 @@ for every stored memory. Queries use DEFAULT_QUERY_INSTRUCTION unless the caller
 passes one: `embed_texts(texts, query=True, instruction="...")`. `instruction_aware =
 True` on the class is how callers (`augmem recall --instruct "..."`) know they may.
 
-The vector size is the model's: read from the loaded model (`embedding_dim`, then the
-text config's `hidden_size`), else from a probe; the model is not Matryoshka-trained,
-so only the full vector is stored.
+The vector size is the model's, measured with a one-word probe through encode(); the
+model is not Matryoshka-trained, so only the full vector is stored.
 
 Requirements are checked before anything heavy happens, each with a one-line reason
 and the fix: the folder must exist and hold config.json and weights, CUDA must be
@@ -101,16 +100,6 @@ def _to_numpy(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float32)
 
 
-def _model_dim(model) -> int | None:
-    cfg = getattr(model, "config", None)
-    for owner in (model, cfg, getattr(cfg, "text_config", None)):
-        for attr in ("embedding_dim", "hidden_size"):
-            v = getattr(owner, attr, None) if owner is not None else None
-            if isinstance(v, int) and v > 0:
-                return v
-    return None
-
-
 class ALM2VecEmbedder(Embedder):
     """ALM2Vec-FT through its remote-code `encode` API; text and audio, instruction-aware."""
 
@@ -147,9 +136,14 @@ class ALM2VecEmbedder(Embedder):
         self.batch_size = batch_size
         self.folder = folder
         self._torch = torch
-        dim = _model_dim(model)
-        if dim is None:
+        # the vector size: measured with one probe through encode() (exact, whatever head it has)
+        try:
             dim = self._encode(text=["probe"], task="document", instruction=DOC_INSTRUCTION).shape[-1]
+        except ArtifactError:
+            raise
+        except Exception as exc:
+            raise ArtifactError(f"{folder}: encode() fails on a one-word probe ({type(exc).__name__}: {exc})",
+                                hint=HOW_TO_GET) from exc
         self.dim = int(dim)
         self.tiers = (self.dim,)
         self.storage_tiers = (self.dim,)

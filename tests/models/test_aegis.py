@@ -63,6 +63,19 @@ def test_matches_sentence_transformers(folder, full_depth):
     np.testing.assert_allclose(full_depth.embed_texts(TEXTS), ref, atol=1e-5)
 
 
+def test_fast_build_recomputes_the_non_persistent_buffers():
+    from transformers import ModernBertModel
+
+    cfg = aegis.modernbert_config(aegis.SMALL_OVERRIDES)
+    ref = dict(ModernBertModel(cfg).named_buffers())
+    empty = aegis.build_empty(cfg)
+    stored = set(empty.state_dict())
+    computed = {n: b for n, b in empty.named_buffers() if n not in stored}
+    assert len(computed) == 4  # rotary inv_freq (+ original) for global and local layers
+    for name, buf in computed.items():
+        assert buf.device.type == "cpu" and torch.equal(buf, ref[name]), name
+
+
 def test_runtime_contract(full_depth, folder):
     z = full_depth.embed_texts(TEXTS)
     assert z.shape == (4, 128) and z.dtype == np.float32  # the reduced folder is 128-d

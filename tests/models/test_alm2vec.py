@@ -201,3 +201,13 @@ def test_a_model_without_encode_is_rejected(tmp_path, modules_cache):
     (folder / "modeling_standin.py").write_text(text)
     with pytest.raises(ArtifactError, match="no encode"):
         alm2vec.ALM2VecEmbedder(folder, "x", device="cpu", require_cuda=False)
+
+
+def test_a_model_whose_encode_fails_is_rejected(tmp_path, modules_cache):
+    folder = make_standin(tmp_path / "bad_encode")
+    text = (folder / "modeling_standin.py").read_text().replace(
+        '        if task not in ("query", "document"):', '        raise RuntimeError("CUDA kernel missing")\n'
+        '        if task not in ("query", "document"):')
+    (folder / "modeling_standin.py").write_text(text)
+    with pytest.raises(ArtifactError, match="fails on a one-word probe.*CUDA kernel missing"):
+        alm2vec.ALM2VecEmbedder(folder, "x", device="cpu", require_cuda=False)
