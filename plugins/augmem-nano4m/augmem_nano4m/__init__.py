@@ -44,6 +44,6 @@ NANO4M_AUDIO = ModelSpec(
 )
 
 
-@hookimpl
+@hookimpl(trylast=True)  # listed after augmem's own models
 def register_models(register):
     register(NANO4M_AUDIO)
