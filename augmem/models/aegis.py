@@ -285,7 +285,7 @@ class AegisEmbedder(Embedder):
         return f"{self.name}{depth}:{self.artifact_sha256}"
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
 
     def embed_texts(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         torch = self._torch

@@ -567,7 +567,7 @@ class TEG421MEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         if self.tokenizer is None:
             return len(text.split())
-        return len(self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
 
     def _batches(self, items: Sequence, fn) -> np.ndarray:
         out = []

@@ -134,7 +134,8 @@ class Nano4MEmbedder(Embedder):
     """Pooled nano4M encoder states; audio (tokens, or waveforms with EnCodec), optional text."""
 
     name = NAME
-    modalities = frozenset({"audio"})
+    modalities = frozenset({"audio", "text"})
+    """The most it embeds; an instance keeps only what its EnCodec / tokenizer files allow."""
     dim = DIM
     tiers = (DIM,)
     storage_tiers = (DIM,)
@@ -175,7 +176,10 @@ class Nano4MEmbedder(Embedder):
             from transformers import AutoTokenizer
 
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-            self.modalities = frozenset({"audio", "text"})
+        # what ingest may hand us: waveforms only with EnCodec, text only with the GPT-2 tokenizer;
+        # the rest stays pending (precomputed tokens always work through embed_audio_tokens)
+        self.modalities = frozenset({"audio"} if self._encodec_path else set()) | frozenset(
+            {"text"} if self.tokenizer is not None else set())
 
     # -- encoder ---------------------------------------------------------------------------
 
@@ -293,7 +297,7 @@ class Nano4MEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         if self.tokenizer is None:
             return len(text.split())
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
 
 def load(artifact: Path, sha256: str, device: str = "cpu") -> Nano4MEmbedder:
