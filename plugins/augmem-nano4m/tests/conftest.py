@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+if importlib.util.find_spec("augmem_nano4m") is None:  # not pip-installed: test the source tree
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
