@@ -60,9 +60,17 @@ def print_report(report, as_json: bool = False) -> None:
 @click.option("--force", is_flag=True, help="Re-embed even unchanged files.")
 def ingest(paths, source, as_json, force):
     """Add files or folders (recursively) to your memory."""
+    from augmem.daemon.client import connect
+
+    settings = _settings()
+    client = connect(settings)
+    if client is not None:  # one writer per store: let the running daemon do it
+        click.echo("the daemon is running: ingesting through it", err=True)
+        print_report(client.ingest(paths, source=source, forget_missing=True), as_json)
+        return
     from augmem.core import Augmem
 
-    aug = Augmem(_settings())
+    aug = Augmem(settings)
     if aug.notice():
         click.secho(aug.notice(), fg="yellow", err=True)
     update, close = _progress_bar("ingest")
@@ -171,10 +179,16 @@ def status(as_json):
         if cap:
             click.echo(f"capture    {cap.get('state', '?')}" + (f" — {cap['message']}" if cap.get("message") else ""))
         mig = st.get("migration")
-        if mig and mig.get("total"):
+        if mig and mig.get("left"):
             click.echo(f"re-embed   {mig.get('done')}/{mig.get('total')}  {mig.get('rate', 0):.1f}/s  ETA {mig.get('eta', '?')}")
     else:
+        from augmem.daemon.state import read_capture_state
+
         click.echo("daemon     down (start it with `augmem daemon start`)")
+        cap = read_capture_state(_settings().paths.run_dir)
+        if cap:
+            paused = " (paused)" if cap.get("paused") else ""
+            click.echo(f"capture    off — last state {cap.get('state', '?')}{paused}")
 
 
 @click.command()

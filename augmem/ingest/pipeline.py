@@ -75,6 +75,8 @@ class Ingestor:
                 seen.add(item[0])
                 continue
             path = str(item.path)
+            if path in seen:  # a folder and a file inside it were both given
+                continue
             seen.add(path)
             led = ledger.get(path)
             src = source or (led or {}).get("source") or DEFAULT_SOURCE[item.modality]
@@ -206,17 +208,19 @@ class Ingestor:
                 if vec is None:
                     continue
                 j.memories[k].vectors = {t: tier_view(vec, t) for t in self.tiers}
+        done = [j for j in ok if all(m.vectors for m in j.memories)]
+        if not done:
+            return
+        # one store commit and one ledger commit per batch: a crash loses at most this batch,
+        # and the next run re-embeds it (the ledger still shows those files as not done)
+        self.store.replace_paths(self.space, [m for j in done for m in j.memories])
         now = time.time()
-        for job in ok:
-            if any(not m.vectors for m in job.memories):
-                continue
-            path = str(job.found.path)
-            self.store.replace_path(self.space, path, job.memories)
-            self.store.upsert_sources([{
-                "path": path, "source": job.source, "modality": job.found.modality, "size": job.found.size,
-                "mtime": job.found.mtime, "content_sha256": job.sha, "status": "ok", "reason": "",
-                "captured_at": job.memories[0].captured_at, "updated_at": now,
-            }])
+        self.store.upsert_sources([{
+            "path": str(j.found.path), "source": j.source, "modality": j.found.modality, "size": j.found.size,
+            "mtime": j.found.mtime, "content_sha256": j.sha, "status": "ok", "reason": "",
+            "captured_at": j.memories[0].captured_at, "updated_at": now,
+        } for j in done])
+        for job in done:
             report.memories += len(job.memories)
             if job.update:
                 report.updated += 1

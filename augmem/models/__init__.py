@@ -1,9 +1,6 @@
-"""The model layer: one small embedder interface, a registry, and the built-in models.
+"""The model layer: one small embedder interface (`base`), a registry (`registry`),
+artifact handling (`artifacts`) and the model families (`aist`, `minilm`, `teg`, …).
 
-Nothing here imports torch at import time; each model family imports it when built.
+This package imports nothing on its own: import the submodule you need. (Eager imports
+here raced when two daemon threads imported the package at the same moment.)
 """
-
-from augmem.models.base import MODALITIES, Embedder, l2norm, tier_view
-from augmem.models.registry import ModelRegistry, ModelSpec
-
-__all__ = ["MODALITIES", "Embedder", "ModelRegistry", "ModelSpec", "l2norm", "tier_view"]

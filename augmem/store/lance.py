@@ -141,10 +141,12 @@ class MemoryStore:
     """Memories in LanceDB: one table per embedding space, a sources ledger, tiered vector search."""
 
     def __init__(self, uri: str, *, read_consistency: timedelta | None = timedelta(0),
-                 cleanup_older_than: timedelta = timedelta(hours=1)):
+                 cleanup_older_than: timedelta = timedelta(minutes=10)):
         self.uri = str(uri)
         # 0 = every read checks for a newer version, so the CLI sees rows the daemon just wrote
         self._read_consistency = read_consistency
+        # optimize() drops versions older than this: long enough for any read in flight, short enough
+        # that compaction does not keep a second copy of a large store around for long
         self._cleanup_older_than = cleanup_older_than
         self._db = None
         self._tables: dict[str, Any] = {}
@@ -324,6 +326,17 @@ class MemoryStore:
         with _guard(f"replace the rows of {path}"):
             (t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
              .when_not_matched_by_source_delete(f"path = {_lit(path)}").execute(data))
+        return data.num_rows
+
+    def replace_paths(self, space: str, memories: list[Memory]) -> int:
+        """`replace_path` for many paths at once: one commit for a whole ingest batch."""
+        paths = sorted({m.path for m in memories})
+        if not paths:
+            return 0
+        t, data = self._prepare(space, memories)
+        with _guard(f"replace the rows of {len(paths)} files"):
+            (t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
+             .when_not_matched_by_source_delete(_in("path", paths)).execute(data))
         return data.num_rows
 
     def _delete_where(self, name: str, where: str) -> int:
