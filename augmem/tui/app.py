@@ -49,9 +49,10 @@ class AugmemApp(App):
     COMMANDS = App.COMMANDS | {AugmemCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help"),
-        Binding("f2", "switch_mode('recall')", "Recall"),
-        Binding("f3", "switch_mode('timeline')", "Timeline"),
-        Binding("f4", "switch_mode('status')", "Status"),
+        # the top bar shows these (and is clickable); the footer keeps room for the screen's keys
+        Binding("f2", "switch_mode('recall')", "Recall", show=False),
+        Binding("f3", "switch_mode('timeline')", "Timeline", show=False),
+        Binding("f4", "switch_mode('status')", "Status", show=False),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 

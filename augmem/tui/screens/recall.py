@@ -199,7 +199,7 @@ class RecallScreen(Screen):
         if result.not_migrated:
             parts.append(f"[$text-warning]{result.not_migrated} not re-embedded yet[/]")
         if result.pending:
-            parts.append(f"[$text-warning]{result.pending} pending[/] [$text-muted](not searchable with this model)[/]")
+            parts.append(f"[$text-warning]{result.pending} files pending[/]")
         info = " · ".join(parts)
         if result.notice:
             info += "\n[$text-muted]" + Content(result.notice).markup + "[/]"

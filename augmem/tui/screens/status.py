@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static, Switch
 
-from augmem.tui.humanize import human_size
+from augmem.tui.humanize import human_size, short_path
 from augmem.tui.messages import CaptureToggled, StatusRefreshed
 from augmem.tui.screens.recall import describe_error
 from augmem.tui.widgets.modality_counts import ModalityCounts
@@ -209,7 +209,7 @@ class StatusScreen(Screen):
                 "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"))
         title = "[b]$t[/] memories" + (" from [b]$f[/] files" if v.files is not None else "")
         if v.pending:
-            title += " · [$text-warning]$p files pending[/] [$text-muted](the model cannot embed them)[/]"
+            title += "\n[$text-warning]$p files pending[/] [$text-muted]· the active model cannot embed them[/]"
         self.query_one("#counts-title", Static).update(Content.from_markup(
             title, t=f"{v.total:,}", f=f"{v.files or 0:,}", p=f"{v.pending:,}"))
         self.query_one(ModalityCounts).show(v.counts, v.pending_by_modality)
@@ -223,7 +223,7 @@ class StatusScreen(Screen):
         size = human_size(v.store_bytes) if isinstance(v.store_bytes, (int, float)) else "?"
         self.query_one("#store-info", Static).update(Content("\n").join([
             _row("Size", Content.styled(size, "b")),
-            _row("Location", Content.styled(v.store_uri or "?", "$text-muted")),
+            _row("Location", Content.styled(short_path(v.store_uri, 60) if v.store_uri else "?", "$text-muted")),
         ]))
         progress = self.query_one("#migrate-progress", ProgressBar)
         label = self.query_one("#migrate-label", Static)

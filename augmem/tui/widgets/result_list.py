@@ -94,7 +94,7 @@ class ResultList(OptionList):
             (bar(hit.score, SCORE_CELLS), "$accent"),
             (f" {score_text}", "$text-muted"),
         ).truncate(width)
-        more = f"+{passages - 1} passages · " if passages > 1 else ""
+        more = f"+{passages - 1} passage{'s' if passages > 2 else ''} · " if passages > 1 else ""
         line2 = Content.assemble("  ", (more, "$text-accent"), (snippet(hit), "$text-muted")).truncate(
             width, ellipsis=True)
         return Content("\n").join([line1, line2])
