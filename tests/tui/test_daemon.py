@@ -1,0 +1,56 @@
+"""With a daemon up, the TUI talks to it (warm model, no torch here) and can pause capture."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from textual.widgets import Switch
+
+from augmem.tui.screens.status import StatusScreen
+from tests.daemon.proc import DaemonProcess, short_home
+from tests.tui.conftest import SIZE, type_query, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def daemon(user_dir):
+    home = short_home("augtui-")
+    shutil.rmtree(home)
+    shutil.copytree(user_dir / "augmem", home)
+    proc = DaemonProcess(home)
+    try:
+        yield proc.start(wait=240)
+    finally:
+        if proc.proc is not None:
+            proc.terminate()
+        proc.cleanup()
+
+
+async def test_recall_status_and_capture_toggle_through_the_daemon(daemon):
+    from augmem.tui.app import make_app
+
+    app = make_app(settings=daemon.settings(), cursor_blink=False)
+    assert app.is_daemon and type(app.backend).__name__ == "DaemonClient"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.model_name == "minilm", what="badge")
+        assert app.backend_label == "daemon · minilm"
+        await type_query(pilot, "how to fix a bike puncture")
+        hits = app.screen.query_one("#results").hits
+        assert hits[0].path.endswith("bike-flat-tyre-repair.txt")
+
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, StatusScreen)
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.daemon, what="daemon status")
+        assert "● up" in str(screen.query_one("#daemon-state").render())
+        switch = screen.query_one("#capture-switch", Switch)
+        assert not switch.disabled and switch.value  # capturing
+        await pilot.press("space")  # pause
+        await wait_for(pilot, lambda: screen.view.capture is False, what="paused")
+        assert "paused" in str(screen.query_one("#capture-state").render())
+        assert daemon.client().status()["capture"]["paused"] is True
+        await pilot.click("#capture-switch")  # resume, by mouse
+        await wait_for(pilot, lambda: screen.view.capture is True, what="resumed")
+        assert daemon.client().status()["capture"]["paused"] is False
