@@ -6,7 +6,8 @@ Vectors are 1280-d with tiers [1280, 256, 64] like AIST-87M. They are clustered 
 something) and their variance decays along the dimensions (so, as in Matryoshka embeddings, a prefix
 carries most of the signal). Queries are fresh points from the same distribution, not stored rows.
 Ground truth is exact full-dimension brute force in numpy. Results: a table on stdout and
-bench/results/recall.json.
+bench/results/recall.json (store_mb there still counts the pre-compaction versions that optimize()
+keeps for its cleanup window).
 """
 
 from __future__ import annotations

@@ -104,6 +104,18 @@ def test_replace_path_shrinking_leaves_no_stale_chunks(store, rng):
         store.replace_path(SPACE_A, path, [mem(1, vecs[1])])
 
 
+def test_replace_paths_is_replace_path_for_a_batch(store, rng):
+    vecs = mrl_vectors(rng, 8)
+    store.upsert(SPACE_A, [mem(0, vecs[i], path="/n/a.md", chunk=i) for i in range(3)]
+                 + [mem(0, vecs[3 + i], path="/n/b.md", chunk=i) for i in range(3)] + [mem(7, vecs[7])])
+    new = [mem(0, vecs[0], path="/n/a.md", chunk=0), mem(0, vecs[3], path="/n/b.md", chunk=0),
+           mem(0, vecs[4], path="/n/b.md", chunk=1)]
+    assert store.replace_paths(SPACE_A, new) == 3
+    got = store.ids_for_paths(SPACE_A, ["/n/a.md", "/n/b.md", mem(7, vecs[7]).path])
+    assert {p: len(v) for p, v in got.items()} == {"/n/a.md": 1, "/n/b.md": 2, mem(7, vecs[7]).path: 1}
+    assert store.replace_paths(SPACE_A, []) == 0
+
+
 def test_two_spaces_never_mix(store, rng):
     a, b = mrl_vectors(rng, 10), mrl_vectors(rng, 10)
     store.upsert(SPACE_A, [mem(i, v, path=f"/a/{i}") for i, v in enumerate(a)])
