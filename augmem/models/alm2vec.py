@@ -21,6 +21,11 @@ True` on the class is how callers (`augmem recall --instruct "..."`) know they m
 The vector size is the model's, measured with a one-word probe through encode(); the
 model is not Matryoshka-trained, so only the full vector is stored.
 
+No parity by count here: the architecture lives in the model folder's own remote code,
+which is not available offline, so there is nothing to build on the meta device. The
+card gives ~8B parameters (F32 and I64 tensors, ~31 GB); the check we can make is the
+GPU memory one below, against the size of the folder's weight files.
+
 Requirements are checked before anything heavy happens, each with a one-line reason
 and the fix: the folder must exist and hold config.json and weights, CUDA must be
 available, and the GPU must have room for the weights. `require_cuda=False` turns the
