@@ -35,15 +35,28 @@ def _texts(n_words: int, seed: int = 0) -> list[str]:
     return [" ".join(rng.choice(WORDS, n_words)) for _ in range(BATCH)]
 
 
-def _row(model: str, variant: str, modality: str, inp: str, secs: list[float], note: str = "") -> dict:
+def _measure(fn, repeat: int) -> tuple[list[float], float]:
+    """(wall seconds per call, CPU seconds per call). CPU time (all threads) is what a busy,
+    shared machine distorts least: wall time there includes waiting for other processes."""
+    fn()  # warm-up
+    c0 = time.process_time()
+    secs = timed(fn, repeat, warmup=0)
+    return secs, (time.process_time() - c0) / repeat
+
+
+def _row(model: str, variant: str, modality: str, inp: str, measured: tuple[list[float], float],
+         note: str = "") -> dict:
+    secs, cpu = measured
     med = median(secs)
     return {"model": model, "variant": variant, "modality": modality, "input": inp, "batch": BATCH,
-            "median_ms": med * 1000, "p95_ms": percentile(secs, 95) * 1000, "items_per_s": BATCH / med, "note": note}
+            "median_ms": med * 1000, "p95_ms": percentile(secs, 95) * 1000, "items_per_s": BATCH / med,
+            "cpu_ms": cpu * 1000, "items_per_cpu_s": BATCH / cpu if cpu > 0 else float("nan"), "note": note}
 
 
 def _load_row(model: str, variant: str, secs: float, note: str = "") -> dict:
     return {"model": model, "variant": variant, "modality": "load", "input": "artifact -> ready", "batch": 0,
-            "median_ms": secs * 1000, "p95_ms": secs * 1000, "items_per_s": float("nan"), "note": note}
+            "median_ms": secs * 1000, "p95_ms": secs * 1000, "items_per_s": float("nan"), "cpu_ms": float("nan"),
+            "items_per_cpu_s": float("nan"), "note": note}
 
 
 def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
@@ -60,12 +73,12 @@ def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
     for n_words in (16, 128):
         texts = _texts(n_words)
         ntok = len(emb.tokenizer(teg.DOCUMENT_PROMPT + texts[0])["input_ids"])
-        out.append(_row("teg-421m", "full", "text", f"{ntok} tokens", timed(lambda: emb.embed_texts(texts), repeat)))
+        out.append(_row("teg-421m", "full", "text", f"{ntok} tokens", _measure(lambda: emb.embed_texts(texts), repeat)))
     rng = np.random.default_rng(0)
     images = [Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)) for _ in range(BATCH)]
-    out.append(_row("teg-421m", "full", "image", "256 px", timed(lambda: emb.embed_images(images), repeat)))
+    out.append(_row("teg-421m", "full", "image", "256 px", _measure(lambda: emb.embed_images(images), repeat)))
     clips = [rng.standard_normal(320_000).astype(np.float32) * 0.1 for _ in range(BATCH)]
-    out.append(_row("teg-421m", "full", "audio", "10 s clips", timed(lambda: emb.embed_audio(clips), max(2, repeat - 2))))
+    out.append(_row("teg-421m", "full", "audio", "10 s clips", _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2))))
     del emb
     gc.collect()
     if not quick:
@@ -95,7 +108,7 @@ def _aegis_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
             texts = _texts(n_words)
             ntok = len(emb.tokenizer(texts[0])["input_ids"])
             out.append(_row("aegis-embed", f"{layers} layers", "text", f"{ntok} tokens",
-                            timed(lambda: emb.embed_texts(texts), repeat)))
+                            _measure(lambda: emb.embed_texts(texts), repeat)))
         del emb
         gc.collect()
     return out
@@ -118,10 +131,10 @@ def _nano4m_rows(tmp: Path, repeat: int) -> list[dict]:
     rng = np.random.default_rng(0)
     tokens = [rng.integers(0, 2048, 512) for _ in range(BATCH)]
     out.append(_row("nano4m-audio", "full", "audio tokens", "512 tokens (3.4 s)",
-                    timed(lambda: emb.embed_audio_tokens(tokens), repeat)))
+                    _measure(lambda: emb.embed_audio_tokens(tokens), repeat)))
     clips = [rng.standard_normal(240_000).astype(np.float32) * 0.1 for _ in range(BATCH)]
     out.append(_row("nano4m-audio", "full + EnCodec", "audio", "10 s clips (24 kHz)",
-                    timed(lambda: emb.embed_audio(clips), max(2, repeat - 2)), "EnCodec tokenisation included"))
+                    _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2)), "EnCodec tokenisation included"))
     return out
 
 
@@ -145,8 +158,8 @@ def rows(quick: bool = False) -> list[dict]:
             out += got
             gc.collect()
     out.append({"model": "alm2vec-ft", "variant": "-", "modality": "text, audio", "input": "-", "batch": BATCH,
-                "median_ms": float("nan"), "p95_ms": float("nan"), "items_per_s": float("nan"),
-                "note": "skipped: needs a CUDA GPU with ~31 GB free and the model folder"})
+                "median_ms": float("nan"), "p95_ms": float("nan"), "items_per_s": float("nan"), "cpu_ms": float("nan"),
+                "items_per_cpu_s": float("nan"), "note": "skipped: needs a CUDA GPU with ~31 GB free and the model folder"})
     return out
 
 
@@ -164,9 +177,10 @@ def main() -> None:
     got = rows(quick=args.quick)
     load_after = os.getloadavg()
     print_table("Other seed models on CPU (fp32, batch 8; load rows: seconds from artifact to ready)",
-                ["model", "variant", "modality", "input", "median ms", "p95 ms", "items/s", "note"],
+                ["model", "variant", "modality", "input", "median ms", "p95 ms", "items/s", "items/CPU-s", "note"],
                 [[r["model"], r["variant"], r["modality"], r["input"], r["median_ms"], r["p95_ms"],
                   "-" if r["modality"] == "load" or np.isnan(r["items_per_s"]) else f"{r['items_per_s']:.2f}",
+                  "-" if np.isnan(r["items_per_cpu_s"]) else f"{r['items_per_cpu_s']:.2f}",
                   r["note"]] for r in got])
     # other processes on a shared machine slow every row down: the load average says how much
     print(f"load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} on {os.cpu_count()} cores")
