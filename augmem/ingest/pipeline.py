@@ -188,6 +188,15 @@ class Ingestor:
         embedder = self.get_embedder()
         ok: list[_Job] = []
         for job in batch:
+            if job.found.modality not in embedder.modalities:
+                # the model as loaded handles less than its spec (e.g. no tokenizer next to it)
+                self.store.upsert_sources([{
+                    "path": str(job.found.path), "source": job.source, "modality": job.found.modality,
+                    "size": job.found.size, "mtime": job.found.mtime, "content_sha256": job.sha,
+                    "status": "pending", "reason": f"the loaded model does not embed {job.found.modality}",
+                    "captured_at": job.found.mtime, "updated_at": time.time()}])
+                report.pending += 1
+                continue
             try:
                 self._decode(job, embedder)
                 ok.append(job)

@@ -39,14 +39,15 @@ class HashCache:
     def sha256(self, path: Path) -> str:
         path = Path(path).resolve()
         st = path.stat()
-        if path.is_dir():
-            return sha256_tree(path)
+        size, mtime = st.st_size, st.st_mtime_ns
+        if path.is_dir():  # a folder artifact: its signature is every file's (name, size, mtime)
+            size, mtime = _tree_signature(path)
         key = str(path)
         entry = self._data.get(key)
-        if entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+        if entry and entry["size"] == size and entry["mtime_ns"] == mtime:
             return entry["sha256"]
-        digest = sha256_file(path)
-        self._data[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+        digest = sha256_tree(path) if path.is_dir() else sha256_file(path)
+        self._data[key] = {"size": size, "mtime_ns": mtime, "sha256": digest}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
@@ -57,13 +58,28 @@ class HashCache:
         return digest
 
 
+def _tree_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def _tree_signature(folder: Path) -> tuple[int, int]:
+    """(total size, a hash of every file's name, size and mtime) — cheap: stats, no reads."""
+    h = hashlib.sha256()
+    total = 0
+    for p in _tree_files(folder):
+        st = p.stat()
+        total += st.st_size
+        h.update(f"{p.relative_to(folder)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return total, int.from_bytes(h.digest()[:7], "big")
+
+
 def sha256_tree(folder: Path) -> str:
     """A folder artifact's identity: sha256 over its files' relative paths and contents."""
     h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
-            h.update(str(p.relative_to(folder)).encode())
-            h.update(sha256_file(p).encode())
+    for p in _tree_files(folder):
+        h.update(str(p.relative_to(folder)).encode())
+        h.update(sha256_file(p).encode())
     return h.hexdigest()
 
 

@@ -133,3 +133,20 @@ def test_a_pinned_hash_refuses_another_file(augmem_home, aist_artifact, tmp_path
     out = subprocess.run([sys.executable, "-m", "augmem", "models", "use", "aist-87m", "--artifact",
                           str(aist_artifact), "--sha256", wrong], capture_output=True, text=True)
     assert out.returncode == 2 and "does not match the pinned" in out.stderr
+
+
+def test_folder_artifacts_hash_once_until_a_file_changes(tmp_path):
+    import os
+
+    folder = tmp_path / "model"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "sub" / "weights.bin").write_bytes(b"abc")
+    cache = HashCache(tmp_path / "h.json")
+    first = cache.sha256(folder)
+    st = (folder / "sub" / "weights.bin").stat()
+    (folder / "sub" / "weights.bin").write_bytes(b"xyz")  # same size, mtime restored: the cache answers
+    os.utime(folder / "sub" / "weights.bin", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert HashCache(tmp_path / "h.json").sha256(folder) == first
+    os.utime(folder / "sub" / "weights.bin", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert HashCache(tmp_path / "h.json").sha256(folder) != first
