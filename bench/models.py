@@ -37,6 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--artifact", type=Path, help="an AIST-87M.safetensors (default: synthesize one)")
+    ap.add_argument("--aist-only", action="store_true", help="skip the row per other model (TEG, aegis, nano4M)")
     args = ap.parse_args()
 
     import torch
@@ -157,6 +158,33 @@ def main() -> None:
     print_table("Speed-ups vs fp32 (batch 8; >1 = faster; drift = max 1 - cos vs fp32)",
                 ["modality", "variant", "speedup x", "max drift"],
                 [[a, b, f"{c:.2f}", f"{d:.2e}"] for a, b, c, d in speed])
+    # -- a row per model (batch 8) ---------------------------------------------------------------
+    from augmem.models.artifacts import sha256_file
+    from augmem.models.minilm import MiniLM, package_dir
+
+    per_model = []
+    for r in results["throughput"]:
+        if r["batch"] == 8:
+            per_model.append({"model": "aist-87m", "variant": "fp32", "modality": r["modality"],
+                              "input": r["setting"], "median_ms": r["median_ms"], "items_per_s": r["items_per_s"]})
+    mini = MiniLM(package_dir() / "model.safetensors", sha256_file(package_dir() / "model.safetensors"))
+    for n_tok in (32, 256):
+        texts = _texts(n_tok, 8, mini.tokenizer)
+        secs = median(timed(lambda: mini.embed_texts(texts), repeat))
+        per_model.append({"model": "minilm", "variant": "fp32", "modality": "text", "input": f"{n_tok} tokens",
+                          "median_ms": secs * 1000, "items_per_s": 8 / secs})
+    if not args.aist_only:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from models_extra import rows as extra_rows
+
+        for r in extra_rows(quick=args.quick):
+            if r["modality"] != "load":
+                per_model.append({k: r[k] for k in ("model", "variant", "modality", "input", "median_ms", "items_per_s")}
+                                 | {"note": r.get("note", "")})
+    results["per_model"] = per_model
+    print_table("A row per model (CPU, fp32, batch 8)", ["model", "variant", "modality", "input", "median ms", "items/s"],
+                [[r["model"], r["variant"], r["modality"], r["input"], r["median_ms"],
+                  "-" if r["items_per_s"] != r["items_per_s"] else f"{r['items_per_s']:.2f}"] for r in per_model])
     print(f"\nwrote {write_json('models', results)}")
 
 
