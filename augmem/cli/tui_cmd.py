@@ -18,4 +18,7 @@ def tui(no_daemon: bool = False) -> None:
     # when imported, which must happen before Textual takes over the screen.
     from augmem.tui.app import make_app
 
-    make_app(backend, settings).run()
+    try:
+        make_app(backend, settings).run()
+    finally:
+        backend.close()

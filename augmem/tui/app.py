@@ -58,6 +58,8 @@ class AugmemApp(App):
 
     model_name: reactive[str] = reactive("")
     """The model that answers recall (from status), shown in every screen's top bar."""
+    is_daemon: reactive[bool] = reactive(False)
+    """Whether the backend is the daemon (else an in-process core)."""
 
     def __init__(
         self,
@@ -76,6 +78,7 @@ class AugmemApp(App):
         self.cursor_blink = cursor_blink
         self.show_timings = show_timings
         self.exit_on_first_frame = exit_on_first_frame
+        self.first_frame_at: float | None = None
         self.is_daemon = is_daemon_client(backend)
         self.filters = FilterState()
         """The active filters, shared by the recall and timeline screens."""
@@ -89,7 +92,11 @@ class AugmemApp(App):
     def on_mount(self) -> None:
         if self.exit_on_first_frame:
             # bench/tui.py: time from process start to the first painted screen
-            self.call_after_refresh(self.exit, "first-frame")
+            def painted() -> None:
+                self.first_frame_at = time.time()
+                self.exit("first-frame")
+
+            self.call_after_refresh(painted)
             return
         self._read_badge()
 
@@ -111,15 +118,45 @@ class AugmemApp(App):
         if view.model:
             self.model_name = view.model
 
+    def reconnect(self, error: BaseException) -> bool:
+        """The daemon went away mid-session: carry on with whatever answers now (an in-process
+        core, or a restarted daemon). Returns whether the backend was replaced."""
+        from augmem.errors import DaemonError
+
+        if not (self.is_daemon and isinstance(error, DaemonError) and self.settings is not None):
+            return False
+        from augmem.backend import open_backend
+
+        try:
+            backend = open_backend(self.settings)
+        except Exception:  # noqa: BLE001 - keep the old backend; the caller shows `error`
+            return False
+        old, self.backend = self.backend, backend
+        self.is_daemon = is_daemon_client(backend)
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001 - the old connection is already broken
+            pass
+        where = "the restarted daemon" if self.is_daemon else "this app (the model loads on this search)"
+        self.notify(f"The daemon stopped answering; recall now runs in {where}.", title="Daemon gone",
+                    severity="warning")
+        self._read_badge()
+        return True
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     async def run_recall_action(self, action: str) -> None:
         """Run a recall-screen action from anywhere (the command palette)."""
+        from augmem.tui.screens.recall import HIT_ACTIONS
+
         if self.current_mode != "recall":
             await self.switch_mode("recall")
-        await self.screen.run_action(action)
+        screen = self.screen
+        if action.split("(")[0] in HIT_ACTIONS:
+            screen.action_focus_results()  # they act on the highlighted result
+        await screen.run_action(action)
 
     async def action_toggle_capture(self) -> None:
         if self.current_mode != "status":

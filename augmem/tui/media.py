@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-
-import numpy as np
+from typing import Any
 
 PREVIEW_PIXELS = 1024
 """Longest side of the image handed to textual-image: enough for any terminal pane."""
@@ -48,8 +47,8 @@ def load_photo(path: str) -> PhotoInfo:
 
 @dataclass
 class SoundInfo:
-    peaks: np.ndarray
-    """Peak |amplitude| per bucket, in [0, 1]."""
+    peaks: Any
+    """numpy array: peak |amplitude| per bucket, in [0, 1]."""
     duration: float
     sample_rate: int
     channels: int
@@ -60,6 +59,7 @@ def load_peaks(path: str, buckets: int = 240, start_ms: int = 0, end_ms: int = 0
 
     Reads block by block so an hour-long recording never sits in memory whole.
     """
+    import numpy as np
     import soundfile as sf
 
     with sf.SoundFile(path) as f:

@@ -54,3 +54,16 @@ async def test_recall_status_and_capture_toggle_through_the_daemon(daemon):
         await pilot.click("#capture-switch")  # resume, by mouse
         await wait_for(pilot, lambda: screen.view.capture is True, what="resumed")
         assert daemon.client().status()["capture"]["paused"] is False
+
+        # the daemon stops: the next recall carries on in this process, with a word about it
+        daemon.terminate()
+        await pilot.press("f2")
+        recall = app.screen
+        recall.query_one("#query").value = ""
+        recall.query_one("#query").focus()
+        await type_query(pilot, "grocery list")
+        assert not app.is_daemon and type(app.backend).__name__ == "Augmem"
+        assert any(n.title == "Daemon gone" for n in app._notifications)
+        assert recall.query_one("#results").hits[0].path.endswith("grocery-list.txt")
+        await wait_for(pilot, lambda: app.backend_label == "in-process · minilm", what="badge")
+        assert "in-process · minilm" in str(recall.query_one("#nav").render())

@@ -75,6 +75,9 @@ class RecallScreen(Screen):
         self.generation = 0
         """Bumped for every recall sent; a reply for an older generation is dropped."""
         self.shown_generation = 0
+        self.shown_at = 0.0
+        """perf_counter() when the newest results were put on screen (bench/tui.py reads it)."""
+        self.last_recall_seconds = 0.0
         self.like: Hit | None = None
         self._debounce: Timer | None = None
         self._searched_once = False
@@ -147,7 +150,7 @@ class RecallScreen(Screen):
             like_id=self.like.id if self.like else None,
             like_label=Path(self.like.path).name if self.like else "",
         )
-        note = "" if self._searched_once else " (the first search loads the model)"
+        note = "" if self._searched_once or self.app.is_daemon else " (the first search loads the model)"
         self._info(f"[$text-muted]searching…{note}[/]")
         self._recall(request, self.app.filters, self.app.clock())
 
@@ -186,6 +189,8 @@ class RecallScreen(Screen):
             return  # a newer query is on its way: never show stale results
         self._searched_once = True
         self.shown_generation = event.request.generation
+        self.shown_at = time.perf_counter()
+        self.last_recall_seconds = event.seconds
         result = event.result
         results = self.query_one(ResultList)
         asked = (event.request.query, event.request.like_id)
@@ -213,6 +218,9 @@ class RecallScreen(Screen):
 
     def on_recall_failed(self, event: RecallFailed) -> None:
         if event.request.generation != self.generation:
+            return
+        if self.app.reconnect(event.error):
+            self.search_now()  # the same recall, from whatever answers now
             return
         self._searched_once = True
         self.query_one(ResultList).show_hits([])

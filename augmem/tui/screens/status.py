@@ -122,6 +122,8 @@ class StatusScreen(Screen):
         super().__init__()
         self.view: StatusView | None = None
         self._poll: Timer | None = None
+        self._fetching = False
+        """A status() call is in flight: the 1 s poll skips a beat instead of piling up threads."""
 
     def compose(self) -> ComposeResult:
         yield NavBar("status", id="nav")
@@ -162,9 +164,11 @@ class StatusScreen(Screen):
             self._poll.pause()
 
     def action_refresh(self) -> None:
-        self._fetch()
+        if not self._fetching:
+            self._fetching = True
+            self._fetch()
 
-    @work(thread=True, exclusive=True, group="status")
+    @work(thread=True, group="status")
     def _fetch(self) -> None:
         try:
             status = self.app.backend.status()
@@ -175,6 +179,10 @@ class StatusScreen(Screen):
 
     def on_status_refreshed(self, event: StatusRefreshed) -> None:
         event.stop()
+        self._fetching = False
+        if event.error is not None and self.app.reconnect(event.error):
+            self.action_refresh()
+            return
         if event.error is not None:
             self.query_one("#daemon-state", Static).update(
                 Content.from_markup("[$text-error]$m[/]", m=describe_error(event.error)))

@@ -20,6 +20,7 @@ class NavBar(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "model_name", self._model_changed)
+        self.watch(self.app, "is_daemon", self._model_changed)
 
     def _model_changed(self) -> None:
         self.backend_label = getattr(self.app, "backend_label", "")

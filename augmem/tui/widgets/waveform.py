@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -11,8 +12,10 @@ from textual.widget import Widget
 _BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
-def braille_wave(peaks: np.ndarray, width: int, height: int) -> list[str]:
+def braille_wave(peaks: Any, width: int, height: int) -> list[str]:
     """`height` lines of `width` braille cells drawing `peaks` (values in [0, 1])."""
+    import numpy as np  # imported on first use: the first frame must not wait for numpy
+
     if width <= 0 or height <= 0:
         return []
     cols, rows = width * 2, height * 4
@@ -40,7 +43,7 @@ def braille_wave(peaks: np.ndarray, width: int, height: int) -> list[str]:
 class Waveform(Widget):
     """The envelope of a sound; `peaks` is set once the file is read in a worker."""
 
-    peaks: reactive[np.ndarray | None] = reactive(None, always_update=True)
+    peaks: reactive[Any] = reactive(None, always_update=True)
 
     def render(self) -> Content:
         if self.peaks is None:
