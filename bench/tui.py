@@ -127,8 +127,8 @@ def first_frame(home: Path, runs: int, tmux: bool) -> dict[str, list[float]]:
                                    if k.startswith(("AUGMEM_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "PYTHONPATH")))
                 script = home / "ff_child.py"
                 script.write_text(code)
-                subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35",
-                                f"cd '{ROOT}' && env {exports} TERM=xterm-256color '{sys.executable}' '{script}' '{stamp}'"],
+                command = f"cd '{ROOT}' && env {exports} TERM=xterm-256color '{sys.executable}' '{script}' '{stamp}'"
+                subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command],
                                check=True)
                 deadline = time.time() + 120
                 while not stamp.exists() and time.time() < deadline:

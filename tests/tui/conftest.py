@@ -145,7 +145,8 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 120.0,
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}; notes: {[n.message for n in pilot.app._notifications]}")
+            notes = [n.message for n in pilot.app._notifications]
+            raise AssertionError(f"timed out waiting for {what or predicate}; notifications: {notes}")
         await pilot.pause(0.05)
     await pilot.pause()
 

@@ -31,7 +31,8 @@ async def main(query: str) -> dict:
                    and screen.query_one("#results").hits) and time.monotonic() < deadline:
             await pilot.pause(0.05)
         report["torch_after_query"] = "torch" in sys.modules
-        report["first_result"] = screen.query_one("#results").hits[0].path if screen.query_one("#results").hits else None
+        hits = screen.query_one("#results").hits
+        report["first_result"] = hits[0].path if hits else None
     return report
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from augmem.records import Hit
@@ -98,8 +96,9 @@ def test_preview_of_a_photo_and_a_sound(snap_compare, make_tui, person_home, kin
 
     path = (person_home / "photos" / "park_with_brown_dog.jpg" if kind == "photo"
             else person_home / "audio" / "dog_barking_at_the_park.wav")
-    hit = Hit(id=f"sample-{kind}", modality="image" if kind == "photo" else "audio", source="photos" if kind == "photo" else "audio",
-              path=str(path), score=0.31, captured_at=FIXED_NOW - 3 * 86400, size=path.stat().st_size)
+    modality, source = ("image", "photos") if kind == "photo" else ("audio", "audio")
+    hit = Hit(id=f"sample-{kind}", modality=modality, source=source, path=str(path), score=0.31,
+              captured_at=FIXED_NOW - 3 * 86400, size=path.stat().st_size)
 
     async def run_before(pilot):
         await badge(pilot)
@@ -108,7 +107,7 @@ def test_preview_of_a_photo_and_a_sound(snap_compare, make_tui, person_home, kin
         screen = pilot.app.screen
         screen.query_one(ResultList).show_hits([hit])
         screen.query_one(Preview).show(hit)
-        await wait_for(pilot, lambda: "photo-meta" and _loaded(screen, kind), what="preview")
+        await wait_for(pilot, lambda: _loaded(screen, kind), what="preview")
 
     assert snap_compare(make_tui(), terminal_size=SIZE, run_before=run_before)
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -37,9 +36,10 @@ def test_augmem_tui_in_tmux(user_dir, tmp_path):
     shutil.copytree(user_dir / "augmem", home)
     env = probe_env(home, user_dir)
     session = f"augmem-tui-{uuid.uuid4().hex[:8]}"
-    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()
-                       if k.startswith(("AUGMEM_", "HF_", "TRANSFORMERS_", "TOKENIZERS_")) or k in ("PYTHONPATH", "HOME"))
-    command = f"cd {shlex.quote(str(ROOT))} && env {exports} TERM=xterm-256color {shlex.quote(sys.executable)} -m augmem tui"
+    keep = ("AUGMEM_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "PYTHONPATH", "HOME")
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(keep))
+    python = shlex.quote(sys.executable)
+    command = f"cd {shlex.quote(str(ROOT))} && env {exports} TERM=xterm-256color {python} -m augmem tui"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command], check=True)
     try:
         wait_screen(session, lambda s: "Describe what you remember" in s, timeout=60)

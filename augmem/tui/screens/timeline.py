@@ -78,8 +78,10 @@ class TimelineScreen(Screen):
         first = (today - timedelta(days=SPARK_DAYS - 1)).strftime("%d %b")
         axis = self.query_one("#timeline-axis", Static)
         width = max(axis.content_size.width, 20)
-        axis.update(Content.assemble((first, "$text-muted"), " " * max(width - len(first) - 5, 1), ("today", "$text-muted")))
-        scope = "" if self.app.filters.describe() == "everything" else f" · {self.app.filters.with_range('any').describe()}"
+        gap = " " * max(width - len(first) - 5, 1)
+        axis.update(Content.assemble((first, "$text-muted"), gap, ("today", "$text-muted")))
+        scoped = self.app.filters.with_range("any")
+        scope = "" if scoped.is_default else f" · {scoped.describe()}"
         title.update(Content.from_markup(
             "[b]$n[/] memories on [b]$d[/] days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
             n=f"{total:,}", d=str(len(days)), scope=scope, k=str(SPARK_DAYS),
