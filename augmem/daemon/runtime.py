@@ -20,7 +20,7 @@ from augmem.config import Settings, load_settings
 from augmem.daemon.client import SOCKET_NAME
 from augmem.daemon.lock import DaemonLock
 from augmem.daemon.state import read_capture_state, write_capture_state
-from augmem.daemon.worker import CHANGES, INTERACTIVE, RECONCILE, Worker
+from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
 from augmem.records import Filters
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from augmem.config import Settings
-from augmem.daemon.client import connect, socket_path
+from augmem.daemon.client import connect
 from augmem.daemon.lock import is_locked, running_pid
 from augmem.errors import DaemonError
 

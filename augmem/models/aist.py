@@ -33,19 +33,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
 from augmem.models.base import Embedder
 from augmem.models.heads import DeepProjectionHead
+from augmem.models.imaging import preprocess_image as _preprocess
 
 NAME = "aist-87m"
 DIM = 1280
 TIERS = (1280, 768, 512, 256, 128, 64, 32)
 STORAGE_TIERS = (1280, 256, 64)
 IMAGE_SIZE = 384
-IMAGE_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-IMAGE_STD = np.array([0.229, 0.224, 0.225], np.float32)
 AUDIO_SR = 32_000
 MIN_AUDIO_SAMPLES = AUDIO_SR // 2  # shorter clips are zero-padded to 0.5 s
 
@@ -129,19 +128,8 @@ def component_counts(model: nn.Module) -> dict[str, tuple[int, int]]:
 
 
 def preprocess_image(image: Image.Image) -> np.ndarray:
-    """EXIF orientation, RGB, shorter side -> 384 (bicubic), centre crop 384 (crop_pct 1.0),
-    ImageNet mean/std; returns (3, 384, 384) float32."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    w, h = image.size
-    scale = IMAGE_SIZE / min(w, h)
-    nw, nh = max(IMAGE_SIZE, round(w * scale)), max(IMAGE_SIZE, round(h * scale))
-    image = image.resize((nw, nh), Image.Resampling.BICUBIC)
-    left, top = (nw - IMAGE_SIZE) // 2, (nh - IMAGE_SIZE) // 2
-    image = image.crop((left, top, left + IMAGE_SIZE, top + IMAGE_SIZE))
-    x = np.asarray(image, dtype=np.float32) / 255.0
-    return ((x - IMAGE_MEAN) / IMAGE_STD).transpose(2, 0, 1)
+    """384 x 384, bicubic, crop_pct 1.0, ImageNet mean/std, EXIF-oriented: (3, 384, 384) float32."""
+    return _preprocess(image, IMAGE_SIZE, 1.0)
 
 
 class AIST87MEmbedder(Embedder):

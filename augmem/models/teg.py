@@ -72,12 +72,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
 from augmem.errors import ArtifactError
 from augmem.models.base import Embedder
 from augmem.models.heads import DeepProjectionHead
+from augmem.models.imaging import preprocess_image as _preprocess
 
 NAME = "teg-421m"
 DIM = 768
@@ -88,8 +89,6 @@ DOCUMENT_PROMPT = "title: none | text: "
 MAX_TOKENS = 2048
 IMAGE_SIZE = 256
 IMAGE_CROP_PCT = 0.95
-IMAGE_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-IMAGE_STD = np.array([0.229, 0.224, 0.225], np.float32)
 AUDIO_SR = 32_000
 MIN_AUDIO_SAMPLES = AUDIO_SR // 2
 HF_TOKENIZER_REPO = "google/embeddinggemma-300m"
@@ -489,20 +488,8 @@ def find_tokenizer(artifact: Path, explicit: str | Path | None = None) -> tuple[
 
 
 def preprocess_image(image: Image.Image, size: int = IMAGE_SIZE, crop_pct: float = IMAGE_CROP_PCT) -> np.ndarray:
-    """EXIF orientation, RGB, shorter side -> size / crop_pct (bicubic), centre crop size x size,
-    ImageNet mean/std; (3, size, size) float32."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    w, h = image.size
-    short = max(size, round(size / crop_pct))
-    scale = short / min(w, h)
-    nw, nh = max(short, round(w * scale)), max(short, round(h * scale))
-    image = image.resize((nw, nh), Image.Resampling.BICUBIC)
-    left, top = (nw - size) // 2, (nh - size) // 2
-    image = image.crop((left, top, left + size, top + size))
-    x = np.asarray(image, dtype=np.float32) / 255.0
-    return ((x - IMAGE_MEAN) / IMAGE_STD).transpose(2, 0, 1)
+    """timm's eval transform at TEG's defaults (see augmem.models.imaging)."""
+    return _preprocess(image, size, crop_pct)
 
 
 class TEG421MEmbedder(Embedder):
