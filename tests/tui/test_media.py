@@ -123,3 +123,13 @@ async def test_a_corrupt_photo_shows_a_reason_not_a_crash(make_tui, tmp_path):
         app.screen.query_one(Preview).show(hit)
         await wait_for(pilot, lambda: "cannot read" in str(app.screen.query_one("#preview-empty").render()))
         assert app.is_running
+
+
+def test_markdown_reflow_keeps_offsets_and_blocks():
+    from augmem.tui.widgets.note_preview import reflow_markdown
+
+    text = "# Title\n\nline one\nline two\n- item a\n  continues\n- item b\n\n```\ncode\nmore\n```\nend"
+    out = reflow_markdown(text)
+    assert len(out) == len(text)  # the match's offsets stay valid
+    assert "line one line two\n- item a   continues\n- item b" in out
+    assert "```\ncode\nmore\n```" in out and out.startswith("# Title\n\n")

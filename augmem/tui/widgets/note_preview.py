@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -11,13 +13,38 @@ MAX_CHARS = 200_000
 """Longer notes are cut around the match: a preview never needs a whole book."""
 
 
+_BLOCK_START = re.compile(r"\s*([-*+>|#]|```|\d+[.)]\s)")
+
+
+def reflow_markdown(text: str) -> str:
+    """Join hard-wrapped Markdown lines into paragraphs for a narrow pane.
+
+    Every joining newline becomes one space, so the text keeps its length and the match's
+    character offsets still point at the same words. Blank lines, list items, headings,
+    quotes, tables and code fences keep their line breaks.
+    """
+    lines = text.split("\n")
+    out = []
+    fence = False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        join = (not fence and line.strip() and nxt.strip() and not _BLOCK_START.match(nxt)
+                and not line.lstrip().startswith(("#", "|", "```")))
+        out.append(line + (" " if join else "\n"))
+    return "".join(out)[:len(text)]
+
+
 class NotePreview(VerticalScroll):
     """Scrollable note text; the matching chunk (chunk_start..chunk_end) is highlighted."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="note-body", markup=False)
 
-    def show(self, text: str, start: int, end: int) -> None:
+    def show(self, text: str, start: int, end: int, markdown: bool = False) -> None:
+        if markdown:
+            text = reflow_markdown(text)
         offset = 0
         if len(text) > MAX_CHARS:
             offset = max(0, min(start - MAX_CHARS // 2, len(text) - MAX_CHARS))

@@ -124,4 +124,5 @@ class Preview(Vertical):
             self.query_one(AudioPreview).show(info.peaks, meta)
         else:
             text, start, end = event.data
-            self.query_one(NotePreview).show(text, start, end)
+            markdown = Path(hit.path).suffix.lower() in (".md", ".markdown")
+            self.query_one(NotePreview).show(text, start, end, markdown=markdown)

@@ -20,6 +20,9 @@ MODALITY_STYLE = {"text": "$text-primary", "image": "$text-success", "audio": "$
 def snippet(hit: Hit) -> str:
     """One line that says what the memory is: the note's chunk, else enriched text, else its name."""
     text = re.sub(r"\s+", " ", hit.text or "").strip()
+    # variation selectors and joiners: terminals disagree on the width of what they build,
+    # and one cell too many breaks the row's frame
+    text = re.sub("[\ufe0e\ufe0f\u200d]", "", text)
     if text:
         return text
     return Path(hit.path).name
