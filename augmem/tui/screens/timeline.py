@@ -83,8 +83,9 @@ class TimelineScreen(Screen):
         scoped = self.app.filters.with_range("any")
         scope = "" if scoped.is_default else f" · {scoped.describe()}"
         title.update(Content.from_markup(
-            "[b]$n[/] memories on [b]$d[/] days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
-            n=f"{total:,}", d=str(len(days)), scope=scope, k=str(SPARK_DAYS),
+            "[b]$n[/] memories on [b]$d[/] $days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
+            n=f"{total:,}", d=str(len(days)), days="day" if len(days) == 1 else "days", scope=scope,
+            k=str(SPARK_DAYS),
         ))
         if not days:
             title.update("No memories yet. Add some with `augmem ingest PATH` or start the daemon.")
