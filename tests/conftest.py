@@ -42,10 +42,11 @@ def aist_artifact(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def aist_embedder(aist_artifact):
     """One loaded AIST-87M per session (building it costs seconds); treat as read-only."""
-    from augmem.models.aist import load
+    from augmem.models.aist import AIST87MEmbedder
     from augmem.models.artifacts import sha256_file
 
-    return load(aist_artifact, sha256_file(aist_artifact), "cpu")
+    # fp32: the contract tests compare batch and single runs to 1e-5
+    return AIST87MEmbedder(aist_artifact, sha256_file(aist_artifact), "cpu", precision="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -150,3 +150,21 @@ def test_folder_artifacts_hash_once_until_a_file_changes(tmp_path):
     assert HashCache(tmp_path / "h.json").sha256(folder) == first
     os.utime(folder / "sub" / "weights.bin", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert HashCache(tmp_path / "h.json").sha256(folder) != first
+
+
+def test_bf16_autocast_stays_in_the_same_space(aist_artifact, aist_embedder):
+    from augmem.models.aist import AIST87MEmbedder, resolve_precision
+
+    assert resolve_precision("auto", "cpu") == "fp32" and resolve_precision("auto", "cuda") == "bf16"
+    with pytest.raises(ValueError):
+        resolve_precision("fp8", "cpu")
+    bf16 = AIST87MEmbedder(aist_artifact, "x", precision="bf16")
+    texts = ["a dog barking at the park", "the budget meeting moved to thursday"]
+    images = [Image.new("RGB", (400, 300), (200, 120, 40))]
+    clips = [np.sin(np.arange(64_000) / 9).astype(np.float32) * 0.3]
+    for a, b in ((bf16.embed_texts(texts), aist_embedder.embed_texts(texts)),
+                 (bf16.embed_images(images), aist_embedder.embed_images(images)),
+                 (bf16.embed_audio(clips), aist_embedder.embed_audio(clips))):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+        assert float((a * b).sum(1).min()) > 0.99  # near fp32 (measured drift ~3e-3), not equal
