@@ -236,8 +236,14 @@ class Augmem:
         limit: int = 10,
         instruction: str | None = None,
     ) -> RecallResult:
-        """Text query (or a file / stored memory as the example) -> ranked hits of the active space."""
+        """Text query (or a file / stored memory as the example) -> ranked hits of the active space.
+        With no query at all but some filter (e.g. one day), the matching memories, newest first."""
         space = self.active_space()
+        if not (query and query.strip()) and not like and not like_id and filters and any(
+                (filters.modalities, filters.sources, filters.since, filters.until, filters.path_prefix)):
+            done, total, pending = self._bookkeeping()
+            return RecallResult(hits=self.store.browse(space, filters, limit), space=space,
+                                not_migrated=max(0, total - done), pending=pending)
         vec = self.embed_query(query, like, like_id, instruction)
         tiers = self.tiers()
         small = min(tiers)

@@ -268,3 +268,19 @@ def test_forget_leaves_no_trace_in_the_store_files(use_minilm, tmp_path):
     # the file is still on disk, but a forgotten memory stays forgotten until it changes
     assert aug.ingest([notes]).added == 0
     assert occurrences() == 0
+
+
+def test_filters_alone_list_memories_newest_first(use_minilm, tmp_path):
+    notes = make_notes(tmp_path / "notes")
+    for i, name in enumerate(sorted(NOTES)):
+        ts = time.time() - (i + 1) * 86400
+        os.utime(notes / name, (ts, ts))
+    aug = Augmem(load_settings())
+    aug.ingest([notes])
+    hits = aug.recall(None, filters=Filters(since=time.time() - 3.5 * 86400)).hits
+    assert [Path(h.path).name for h in hits] == sorted(NOTES)[:3]  # 1, 2 and 3 days old, newest first
+    assert all(h.score == 0.0 for h in hits)
+    from augmem.errors import AugmemError
+
+    with pytest.raises(AugmemError, match="nothing to recall"):
+        aug.recall(None)

@@ -490,6 +490,15 @@ class MemoryStore:
         epoch = datetime(1970, 1, 1)
         return [((epoch + timedelta(days=d)).strftime("%Y-%m-%d"), dict(c)) for d, c in sorted(counts.items(), reverse=True)]
 
+    def browse(self, space: str, filters: Filters | None = None, limit: int = 50) -> list[Hit]:
+        """Memories matching `filters`, newest first, without a query (score 0)."""
+        t = self._space_table(space, required=False)
+        if t is None or limit <= 0:
+            return []
+        rows = self._scan(t, _HIT_COLS, filters_where(filters)).to_pylist()
+        rows.sort(key=lambda r: (-r["captured_at"], r["path"], r["chunk_start"]))
+        return [_hit(r, 0.0) for r in rows[:limit]]
+
     def size_bytes(self) -> int | None:
         """Bytes used under a local store folder; None for object storage."""
         if not self.is_local:

@@ -139,7 +139,9 @@ class RecallScreen(Screen):
             self._debounce.stop()
             self._debounce = None
         self.generation += 1
-        if not self.query_text and self.like is None:
+        f = self.app.filters.to_filters(self.app.clock())
+        browsing = any((f.modalities, f.sources, f.since, f.until))  # e.g. a day from the timeline
+        if not self.query_text and self.like is None and not browsing:
             self.shown_generation = self.generation
             self.query_one(ResultList).show_hits([])
             self._show_idle()
