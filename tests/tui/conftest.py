@@ -156,6 +156,10 @@ async def settle(pilot) -> None:
     screen = pilot.app.screen
     await wait_for(pilot, lambda: screen._debounce is None and screen.shown_generation == screen.generation,
                    what="the newest recall")
+    # the preview scrolls to the matching passage after a refresh: let that land too
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()
 
 
 async def type_query(pilot, text: str) -> None:
