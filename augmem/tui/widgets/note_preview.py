@@ -56,7 +56,7 @@ class NotePreview(VerticalScroll):
         self.query_one("#note-body", Static).update(content)
         self.call_after_refresh(self._scroll_to_match, text, start)
 
-    def _scroll_to_match(self, text: str, start: int) -> None:
+    def _scroll_to_match(self, text: str, start: int, again: bool = True) -> None:
         body = self.query_one("#note-body", Static)
         width = body.content_size.width or self.scrollable_content_region.width
         if not width:
@@ -64,3 +64,7 @@ class NotePreview(VerticalScroll):
         # the match's first line = the wrapped height of everything before it
         line = Content(text[:start]).get_height(body.styles, width) - 1 if start else 0
         self.scroll_to(y=max(line - 2, 0), animate=False)
+        if again:
+            # a scrollbar that appears with the new text narrows the body and rewraps it:
+            # measure once more after that layout has settled, so the result is stable
+            self.call_after_refresh(self._scroll_to_match, text, start, False)
