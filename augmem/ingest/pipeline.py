@@ -186,22 +186,24 @@ class Ingestor:
     def _embed_batch(self, batch: list[_Job], report) -> None:
         embedder = self.get_embedder()
         ok: list[_Job] = []
+        ledger: list[dict] = []  # pending / rejected rows of this batch, written in one commit
         for job in batch:
             if job.found.modality not in embedder.modalities:
                 # the model as loaded handles less than its spec (e.g. no tokenizer next to it)
-                self.store.upsert_sources([{
+                ledger.append({
                     "path": str(job.found.path), "source": job.source, "modality": job.found.modality,
                     "size": job.found.size, "mtime": job.found.mtime, "content_sha256": job.sha,
                     "status": "pending", "reason": f"the loaded model does not embed {job.found.modality}",
-                    "captured_at": job.found.mtime, "updated_at": time.time()}])
+                    "captured_at": job.found.mtime, "updated_at": time.time()})
                 report.pending += 1
                 continue
             try:
                 self._decode(job, embedder)
                 ok.append(job)
             except RejectedItem as exc:
-                self._reject(report, str(job.found.path), exc.message, updates := [], time.time())
-                self.store.upsert_sources(updates)
+                self._reject(report, str(job.found.path), exc.message, ledger, time.time())
+        if ledger:
+            self.store.upsert_sources(ledger)
         embed = {"text": embedder.embed_texts, "image": embedder.embed_images, "audio": embedder.embed_audio}
         for modality in ("text", "image", "audio"):
             group = [(j, k) for j in ok if j.found.modality == modality for k in range(len(j.payloads))]

@@ -76,7 +76,7 @@ from PIL import Image
 from torch import nn
 
 from augmem.errors import ArtifactError
-from augmem.models.base import Embedder
+from augmem.models.base import Embedder, equal_length_groups
 from augmem.models.heads import DeepProjectionHead
 from augmem.models.imaging import preprocess_image as _preprocess
 
@@ -582,14 +582,10 @@ class TEG421MEmbedder(Embedder):
         return self._batches(list(images), run)
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
-        """Clips of equal length are batched together (no padding across clips)."""
-        clips = [np.asarray(c, np.float32).reshape(-1) for c in clips]
-        clips = [np.pad(c, (0, MIN_AUDIO_SAMPLES - len(c))) if len(c) < MIN_AUDIO_SAMPLES else c for c in clips]
+        """Each group of equal-length clips is batched on its own (see equal_length_groups)."""
+        clips, groups = equal_length_groups(clips, MIN_AUDIO_SAMPLES)
         out = np.zeros((len(clips), DIM), np.float32)
-        by_len: dict[int, list[int]] = {}
-        for i, c in enumerate(clips):
-            by_len.setdefault(len(c), []).append(i)
-        for idx in by_len.values():
+        for idx in groups:
             out[idx] = self._batches(
                 [clips[i] for i in idx],
                 lambda batch: self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device)),

@@ -29,7 +29,7 @@ def world():
     (notes / "seed.md").write_text("A note that was there before the daemon started: buy oat milk.\n")
     mic = WavMic(home / "mic", speech_wav(home / "speech.wav"), lead=1.5, gap=3.0).start()
     write_config(home, model="minilm", watch=[{"path": str(notes), "kind": "notes"}],
-                 mic_enabled=True, mic_device=DEVICE, mic_min_clip_seconds=1.0, mic_max_clip_seconds=20.0)
+                 mic_enabled=True, mic_device=DEVICE, mic_min_clip_len_s=1.0, mic_max_clip_len_s=20.0)
     d = DaemonProcess(home, **mic.env)
     try:
         d.start()
@@ -126,8 +126,8 @@ def test_mic_clips_land_as_files_and_rows(world):
     for clip in clips[:2]:
         info = soundfile.info(clip)
         assert info.samplerate == 32000 and info.channels == 1 and info.format == "FLAC"
-        clip_seconds = info.frames / info.samplerate  # audio length, not a timing
-        assert 2.0 < clip_seconds < 8.0  # ~3 s of speech plus preroll/hangover, not the silence
+        clip_len_s = info.frames / info.samplerate  # audio length, not a timing
+        assert 2.0 < clip_len_s < 8.0  # ~3 s of speech plus preroll/hangover, not the silence
     from augmem.store import MemoryStore
 
     store = MemoryStore(d.settings().effective_store_uri)

@@ -58,8 +58,8 @@ def test_waveform_of_a_real_clip_and_of_a_span(person_home):
     path = str(person_home / "audio" / "dog_barking_at_the_park.wav")
     whole = media.load_peaks(path, 200)
     assert whole.peaks.shape == (200,) and whole.peaks.max() == pytest.approx(1.0)
-    clip_seconds = whole.duration  # the recording's length, not a timing
-    assert 3.0 < clip_seconds < 5.0
+    clip_len_s = whole.duration  # the recording's length, not a timing
+    assert 3.0 < clip_len_s < 5.0
     part = media.load_peaks(path, 50, start_ms=1000, end_ms=2000)
     assert part.duration == pytest.approx(1.0, abs=0.01)
     lines = braille_wave(whole.peaks, 30, 3)
