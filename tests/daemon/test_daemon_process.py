@@ -29,7 +29,7 @@ def world():
     (notes / "seed.md").write_text("A note that was there before the daemon started: buy oat milk.\n")
     mic = WavMic(home / "mic", speech_wav(home / "speech.wav"), lead=1.5, gap=3.0).start()
     write_config(home, model="minilm", watch=[{"path": str(notes), "kind": "notes"}],
-                 mic_enabled=True, mic_device=DEVICE, mic_min_clip_len_s=1.0, mic_max_clip_len_s=20.0)
+                 mic_enabled=True, mic_device=DEVICE, mic_min_clip_seconds=1.0, mic_max_clip_seconds=20.0)
     d = DaemonProcess(home, **mic.env)
     try:
         d.start()
