@@ -188,15 +188,19 @@ class MemoryStore:
         return [n for n in self._names() if n.startswith("mem_")]
 
     def _open(self, name: str):
-        """Open table `name` (cached handle) or None when it does not exist."""
+        """Open table `name` (cached handle) or None when it does not exist.
+
+        A table another thread or process is creating or dropping right now is listed (its
+        folder exists) before it has a first version or after it lost its last one; lance
+        then says "not found", and to a reader such a table holds nothing: None as well."""
         t = self._tables.get(name)
         if t is None:
             try:
                 t = self.db.open_table(name)
             except Exception as e:
-                if name in self._names():
-                    raise StoreError(f"store: could not open table {name}: {e}") from e
-                return None
+                if "not found" in str(e).lower() or name not in self._names():
+                    return None
+                raise StoreError(f"store: could not open table {name}: {e}") from e
             self._tables[name] = t
         return t
 

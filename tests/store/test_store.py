@@ -286,6 +286,20 @@ def test_optimize_builds_ann_index_past_threshold(store, rng):
     assert store.search(SPACE_A, vecs[9], limit=1)[0].id == mem(9, vecs[9]).id
 
 
+def test_a_table_mid_create_reads_as_empty_and_can_still_be_created(store, rng, tmp_path):
+    """Another process's create_table makes the table's folder before its first version;
+    a reader that lists the store in between must see an empty space, not an error."""
+    vecs = mrl_vectors(rng, 2)
+    store.upsert(SPACE_A, [mem(0, vecs[0])])
+    (tmp_path / "store" / f"{table_name(SPACE_B)}.lance" / "_versions").mkdir(parents=True)
+    reader = MemoryStore(str(tmp_path / "store"))
+    assert reader.spaces() == [SPACE_A]
+    assert reader.versions(SPACE_B)[1] == -1
+    assert reader.search(SPACE_B, vecs[0]) == [] and reader.count(SPACE_B) == {}
+    reader.upsert(SPACE_B, [mem(1, vecs[1], path="/b/1")])
+    assert reader.spaces() == sorted([SPACE_A, SPACE_B]) and reader.count(SPACE_B) == {"text": 1}
+
+
 def test_reader_sees_writes_of_another_process_handle(store, rng, tmp_path):
     vecs = mrl_vectors(rng, 3)
     store.upsert(SPACE_A, [mem(0, vecs[0])])
