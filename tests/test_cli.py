@@ -79,6 +79,60 @@ def test_models_use_with_artifact_and_a_missing_pull_offline(augmem_home, aist_a
     assert out.returncode == 2 and "HF_HUB_OFFLINE" in out.stderr and "augmem models use" in out.stderr
 
 
+def _hub_cache_entry(hub: Path, repo: str, files: dict[str, Path]) -> Path:
+    """A Hugging Face cache entry as huggingface_hub lays it out: content-addressed blobs,
+    a snapshot folder of links to them, and refs/main naming that snapshot."""
+    import hashlib
+
+    root = hub / f"models--{repo.replace('/', '--')}"
+    rev = hashlib.sha1(repo.encode()).hexdigest()
+    (root / "refs").mkdir(parents=True)
+    (root / "refs" / "main").write_text(rev)
+    (root / "blobs").mkdir()
+    for name, src in files.items():
+        blob = root / "blobs" / hashlib.sha256(src.read_bytes()).hexdigest()
+        blob.write_bytes(src.read_bytes())
+        link = root / "snapshots" / rev / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.relpath(blob, link.parent))
+    return root / "snapshots" / rev
+
+
+def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifact, tmp_path):
+    hub = tmp_path / "hub"
+    _hub_cache_entry(hub, "augmem/AIST-87M", {"AIST-87M.safetensors": aist_artifact})
+    config = tmp_path / "config.json"
+    config.write_text('{"architectures": ["StandIn"]}')
+    alm = _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config})
+    env = {"HF_HUB_CACHE": str(hub)}
+    models = {m["name"]: m for m in json.loads(augmem("models", "list", "--json", env=env).stdout)}
+    assert models["aist-87m"]["present"] and models["aist-87m"]["origin"] == "hugging face cache"
+    assert models["aist-87m"]["active"]  # "auto" picks AIST-87M once its weights are anywhere it looks
+    assert models["alm2vec-ft"]["origin"] == "hugging face cache" and models["alm2vec-ft"]["artifact"] == str(alm)
+    assert not models["aegis-embed"]["present"]
+    # the cached file loads and works, and it is the very same space as the file it came from
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "soup.md").write_text("Lentil soup: onions, carrots, cumin, simmer forty minutes.")
+    augmem("ingest", str(notes), env=env)
+    hits = json.loads(augmem("recall", "lentil soup", "--json", "--no-daemon", env=env).stdout)
+    assert [Path(h["path"]).name for h in hits] == ["soup.md"]
+    st = augmem("status", "--json", env=env).stdout
+    from augmem.models.artifacts import sha256_file
+
+    assert sha256_file(aist_artifact) in st
+
+
+def test_pull_says_how_to_get_folder_models_by_hand(augmem_home):
+    out = augmem("models", "pull", "alm2vec-ft", check=False, env={"HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 2 and "HF_HUB_OFFLINE" in out.stderr
+    assert "huggingface-cli download cara-ai/ALM2Vec-FT --local-dir" in out.stderr
+    assert str(augmem_home) in out.stderr  # into the models folder, where locate looks
+    out = augmem("models", "pull", "aegis-embed", check=False)
+    assert out.returncode == 2 and "names no repository" in out.stderr and "--repo ORG/NAME" in out.stderr
+    assert augmem("models", "pull", "minilm", check=False).returncode == 2  # ships in its package
+
+
 def test_forget_by_query_asks_first(use_minilm, tmp_path):
     notes = tmp_path / "n"
     notes.mkdir()

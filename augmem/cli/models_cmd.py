@@ -34,13 +34,13 @@ def list_models(as_json):
     for spec in reg.specs():
         try:
             where = reg.locate(spec, settings)
-            place, present = (str(where.path) if where.present else "missing"), where.present
+            place, present, origin = (str(where.path) if where.present else "missing"), where.present, where.origin
         except Exception as exc:  # a bad configured path is shown, not fatal
-            place, present = f"error: {exc}", False
+            place, present, origin = f"error: {exc}", False, "error"
         flags = ("experimental " if spec.experimental else "") + ("GPU" if spec.requires_gpu else "")
         out.append({"name": spec.name, "active": spec.name == active, "modalities": list(spec.modalities),
                     "dim": spec.dim, "tiers": list(spec.tiers), "size_bytes": spec.size_bytes,
-                    "present": present, "artifact": place, "experimental": spec.experimental,
+                    "present": present, "artifact": place, "origin": origin, "experimental": spec.experimental,
                     "caveat": spec.caveat, "description": spec.description})
         rows.append([("* " if spec.name == active else "  ") + spec.name, ",".join(spec.modalities), str(spec.dim),
                      ",".join(map(str, spec.tiers)), human_bytes(spec.size_bytes),
@@ -105,16 +105,25 @@ def use(name, artifact, pin):
 
 @models.command()
 @click.argument("name")
-def pull(name):
-    """Download NAME's artifact from the Hugging Face Hub into the models folder."""
+@click.option("--repo", metavar="ORG/NAME", help="Hub repository to download from, instead of the model's own.")
+def pull(name, repo):
+    """Download NAME's artifact from the Hugging Face Hub into the models folder
+    (a single file, or the whole repository for folder models such as aegis-embed)."""
     from augmem.errors import ArtifactError
     from augmem.models.artifacts import pull as do_pull
 
     settings, reg = _ctx()
     spec = reg.get(name)
-    if not spec.hf_repo:
+    if spec.find is not None:
         raise ArtifactError(f"{spec.name} has nothing to download", hint="it ships with its Python package")
-    path = do_pull(spec.name, spec.hf_repo, spec.artifact_filename, settings.paths.models_dir)
+    repo = repo or spec.hf_repo
+    if not repo:
+        where = settings.paths.models_dir / (spec.artifact_filename or f"{spec.name}.safetensors")
+        raise ArtifactError(f"{spec.name}'s card names no repository to download it from",
+                            hint=f"`augmem models pull {spec.name} --repo ORG/NAME`, put it at {where}, "
+                                 f"or `augmem models use {spec.name} --artifact PATH`")
+    filename = spec.artifact_filename or f"{spec.name}.safetensors"
+    path = do_pull(spec.name, repo, filename, settings.paths.models_dir, folder=spec.artifact_is_folder)
     click.echo(f"downloaded {path}")
 
 

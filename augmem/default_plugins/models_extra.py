@@ -68,6 +68,9 @@ AEGIS_EMBED = ModelSpec(
                  "(22/11/6/3 via AUGMEM_AEGIS_LAYERS); a sentence-transformers folder"),
     load=_load_aegis,
     artifact_filename="aegis-embed",  # a folder: its sha256 is sha256_tree of the files
+    artifact_is_folder=True,
+    # no hf_repo: the card names no repository of its own (only the upstream it derives from);
+    # `augmem models pull aegis-embed --repo ORG/NAME` fetches it from wherever the user has it
     size_bytes=1_227_758_592,  # 306,939,648 float32 elements
     synth=_synth_aegis,
     aliases=("aegis",),
@@ -82,7 +85,9 @@ ALM2VEC_FT = ModelSpec(
     description=("instruction-aware audio + text (MiDashengLM, ~8B); a transformers remote-code folder; "
                  "`augmem recall --instruct` steers queries"),
     load=_load_alm2vec,
-    artifact_filename="ALM2Vec-FT",  # a folder (`huggingface-cli download cara-ai/ALM2Vec-FT --local-dir ...`)
+    artifact_filename="ALM2Vec-FT",
+    artifact_is_folder=True,
+    hf_repo="cara-ai/ALM2Vec-FT",  # the card's repo_id
     size_bytes=31_000_000_000,
     caveat="needs an NVIDIA GPU with ~31 GB free; runs the model's own remote code (trust_remote_code)",
     aliases=("alm2vec",),

@@ -101,8 +101,10 @@ def locate(
     explicit: str | None,
     models_dir: Path,
     hf_repo: str | None,
+    folder: bool = False,
 ) -> ArtifactLocation:
-    """Resolution order: explicit path in config, local models folder, Hugging Face cache."""
+    """Resolution order: explicit path in config, local models folder, Hugging Face cache.
+    A `folder` artifact is a whole Hub repository (its cached snapshot), not one file in it."""
     looked = []
     if explicit:
         p = Path(explicit).expanduser()
@@ -117,36 +119,58 @@ def locate(
         if candidate.exists():
             return ArtifactLocation(candidate.resolve(), "models folder", tuple(looked))
     if hf_repo:
-        looked.append(f"hugging face cache: {hf_repo}/{filename}")
-        try:
-            from huggingface_hub import try_to_load_from_cache
-
-            hit = try_to_load_from_cache(repo_id=hf_repo, filename=filename)
-        except Exception:  # a broken cache is "not there", never a crash
-            hit = None
-        if isinstance(hit, str) and Path(hit).exists():
-            return ArtifactLocation(Path(hit).resolve(), "hugging face cache", tuple(looked))
+        looked.append(f"hugging face cache: {hf_repo}" + ("" if folder else f"/{filename}"))
+        hit = _cached_snapshot(hf_repo) if folder else _cached_file(hf_repo, filename)
+        if hit is not None:
+            # a snapshot folder is kept as is (its files are links into the cache's blobs)
+            return ArtifactLocation(hit if folder else hit.resolve(), "hugging face cache", tuple(looked))
     return ArtifactLocation(None, "missing", tuple(looked))
 
 
-def pull(name: str, hf_repo: str, filename: str, models_dir: Path) -> Path:
-    """Download an artifact into the models folder with a progress bar (huggingface_hub)."""
+def _cached_file(hf_repo: str, filename: str) -> Path | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(repo_id=hf_repo, filename=filename)
+    except Exception:  # a broken cache is "not there", never a crash
+        return None
+    return Path(hit) if isinstance(hit, str) and Path(hit).exists() else None
+
+
+def _cached_snapshot(hf_repo: str) -> Path | None:
+    """The cached snapshot of `hf_repo` at its main ref, never touching the network."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        hit = Path(snapshot_download(repo_id=hf_repo, local_files_only=True))
+    except Exception:  # not cached (LocalEntryNotFoundError) or a broken cache: "not there"
+        return None
+    return hit if hit.is_dir() and any(hit.iterdir()) else None
+
+
+def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool = False) -> Path:
+    """Download an artifact into the models folder with a progress bar (huggingface_hub):
+    one file, or for a `folder` artifact the whole repository into models_dir/filename."""
+    target = models_dir / filename if folder else models_dir
+    by_hand = (f"huggingface-cli download {hf_repo} --local-dir {target}" if folder
+               else f"huggingface-cli download {hf_repo} {filename}, then copy the file into {models_dir}")
     if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
         raise ArtifactError(
             f"cannot download {name!r}: HF_HUB_OFFLINE is set",
-            hint=f"copy {filename} into {models_dir} or run `augmem models use {name} --artifact FILE`",
+            hint=f"on a machine with internet: `{by_hand}`; or `augmem models use {name} --artifact PATH`",
         )
     try:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import hf_hub_download, snapshot_download
 
-        got = hf_hub_download(repo_id=hf_repo, filename=filename, local_dir=models_dir)
+        if folder:
+            got = snapshot_download(repo_id=hf_repo, local_dir=target)
+        else:
+            got = hf_hub_download(repo_id=hf_repo, filename=filename, local_dir=models_dir)
     except Exception as exc:
+        what = hf_repo if folder else f"{hf_repo}/{filename}"
         raise ArtifactError(
-            f"could not download {hf_repo}/{filename}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            hint=(
-                f"on a machine with internet: `huggingface-cli download {hf_repo} {filename}`, then copy the file "
-                f"into {models_dir} (or `augmem models use {name} --artifact FILE`)"
-            ),
+            f"could not download {what}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint=f"on a machine with internet: `{by_hand}` (or `augmem models use {name} --artifact PATH`)",
         ) from exc
     return Path(got)
 

@@ -40,6 +40,8 @@ class ModelSpec:
     """For artifacts that ship inside a Python package: where that package put it."""
     aliases: tuple[str, ...] = field(default_factory=tuple)
     requires_gpu: bool = False
+    artifact_is_folder: bool = False
+    """The artifact is a folder (a whole Hub repository), not a single file."""
 
 
 class ModelRegistry:
@@ -84,6 +86,7 @@ class ModelRegistry:
             settings.artifacts.get(spec.name),
             settings.paths.models_dir,
             spec.hf_repo,
+            folder=spec.artifact_is_folder,
         )
 
     def active_name(self, settings: Settings) -> str:

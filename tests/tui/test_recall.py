@@ -160,7 +160,6 @@ async def test_actions_on_a_result_report_clearly(make_tui, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")  # no xdg-open
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
         await type_query(pilot, "repair a bike puncture")
         await pilot.press("down")
         await pilot.press("o")
