@@ -39,6 +39,9 @@ class Settings:
     """Explicit artifact path per model name (set by `augmem models use NAME --artifact F`)."""
     artifact_sha256: dict[str, str] = field(default_factory=dict)
     """Pinned artifact sha256 per model name: a file with another hash is refused."""
+    model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-model options, a table per model: [model_options.aegis-embed] layers = 6
+    (`augmem models use NAME --opt KEY=VALUE`; `augmem models info NAME` lists them)."""
     watch: list[Watch] = field(default_factory=list)
     """Watched folders (`augmem watch add/remove/list`)."""
     exclude: list[str] = field(default_factory=list)
@@ -118,6 +121,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             if key == "tiers":
                 return [int(v) for v in value]
             return [str(v) for v in value]
+        if key == "model_options":
+            out = {}
+            for model, opts in dict(value).items():
+                if not isinstance(opts, dict):
+                    raise ValueError(f"[model_options.{model}] must be a table of KEY = VALUE")
+                out[str(model)] = {str(k): v for k, v in opts.items()}
+            return out
         if isinstance(default, dict):
             return {str(k): str(v) for k, v in dict(value).items()}
         return str(value)
@@ -143,7 +153,7 @@ def load_settings(paths: Paths | None = None) -> Settings:
             setattr(settings, key, _coerce(key, value, str(cfg)))
             origins[key] = f"file {cfg}"
     for key in _FIELD_TYPES:
-        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256"):
+        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256", "model_options"):
             continue
         env = f"AUGMEM_{key.upper()}"
         if env in os.environ:

@@ -122,10 +122,10 @@ class Augmem:
                 hint=f"`augmem models pull {spec.name}`, or `augmem models use {spec.name} --artifact FILE`",
             )
         st = where.path.stat()
-        key = (str(where.path), st.st_size, st.st_mtime_ns)
+        options = self.settings.model_options.get(spec.name, {})
+        key = (str(where.path), st.st_size, st.st_mtime_ns, repr(sorted(options.items())))
         if self._space is None or self._space[0] != key:
-            sha = self.registry.artifact_sha256(spec, where.path, self.settings)
-            self._space = (key, f"{spec.name}:{sha}")
+            self._space = (key, self.registry.space(spec, where.path, self.settings))
         return self._space[1]
 
     def tiers(self) -> list[int]:

@@ -133,6 +133,18 @@ def test_pull_says_how_to_get_folder_models_by_hand(augmem_home):
     assert augmem("models", "pull", "minilm", check=False).returncode == 2  # ships in its package
 
 
+def test_models_use_sets_and_unsets_options(augmem_home, aist_artifact):
+    augmem("models", "use", "aist-87m", "--artifact", str(aist_artifact), "--opt", "precision=bf16")
+    opts = lambda: json.loads(augmem("config", "--json").stdout)["model_options"]["value"]  # noqa: E731
+    assert opts() == {"aist-87m": {"precision": "bf16"}}
+    assert "precision = 'bf16'" in augmem("models", "info", "aist-87m").stdout
+    out = augmem("models", "use", "aist-87m", "--opt", "precison=fp32", check=False)
+    assert out.returncode == 2 and "no option 'precison'" in out.stderr and "precision" in out.stderr
+    assert opts() == {"aist-87m": {"precision": "bf16"}}  # a refused change leaves the config alone
+    augmem("models", "use", "aist-87m", "--opt", "precision=")
+    assert opts() == {"aist-87m": {}}
+
+
 def test_forget_by_query_asks_first(use_minilm, tmp_path):
     notes = tmp_path / "n"
     notes.mkdir()

@@ -161,9 +161,9 @@ def status(as_json):
         return
     if st.get("notice"):
         click.secho(st["notice"], fg="yellow")
-    sha = st.get("artifact_sha256") or "—"
+    name, _, sha = (st.get("space") or f"{st['model']}:—").partition(":")
     click.echo(f"model      {st['model']} ({st['model_setting']})  artifact {st.get('artifact') or 'missing'}")
-    click.echo(f"space      {st['model']}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
+    click.echo(f"space      {name}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
     click.echo(f"store      {st['store_uri']}  ({human_bytes(st.get('store_bytes'))})")
     counts = st.get("counts") or {}
     click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))

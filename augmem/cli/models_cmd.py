@@ -10,6 +10,18 @@ import click
 from augmem.cli.output import human_bytes, short_path, table
 
 
+def _parse_opts(opts) -> dict:
+    """KEY=VALUE pairs; true/false become booleans and digits integers, the rest stays text."""
+    out: dict = {}
+    for kv in opts:
+        key, sep, value = kv.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{kv!r} is not KEY=VALUE", param_hint="--opt")
+        low = value.lower()
+        out[key] = True if low == "true" else False if low == "false" else int(value) if value.isdigit() else value
+    return out
+
+
 def _ctx():
     from augmem.config import load_settings
     from augmem.models.registry import ModelRegistry
@@ -70,6 +82,10 @@ def info(name):
         click.echo(f"  looked in   {'; '.join(where.looked)}")
     if spec.hf_repo:
         click.echo(f"  download    augmem models pull {spec.name}   (from {spec.hf_repo})")
+    current = settings.model_options.get(spec.name, {})
+    for i, (key, help_) in enumerate(spec.options.items()):
+        value = f" = {current[key]!r}" if key in current else " (unset)"
+        click.echo(f"  {'options' if i == 0 else '':<11} {key}{value}: {help_}")
     if spec.caveat:
         click.echo(f"  caveat      {spec.caveat}")
 
@@ -78,8 +94,12 @@ def info(name):
 @click.argument("name")
 @click.option("--artifact", type=click.Path(exists=True, path_type=Path), help="Use this local file or folder.")
 @click.option("--sha256", "pin", help="Refuse the artifact unless its sha256 is this (pin a release).")
-def use(name, artifact, pin):
+@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
+              help="Set one of the model's options (`models info NAME` lists them); KEY= unsets it. Repeatable.")
+def use(name, artifact, pin, opts):
     """Make NAME the active model (its memories are re-embedded in the background)."""
+    from dataclasses import replace
+
     from augmem.config import save_settings
 
     settings, reg = _ctx()
@@ -89,10 +109,20 @@ def use(name, artifact, pin):
         changes["artifacts"] = {**settings.artifacts, spec.name: str(artifact.expanduser().resolve())}
     if pin:
         changes["artifact_sha256"] = {**settings.artifact_sha256, spec.name: pin.lower()}
-        if artifact:  # refuse a wrong file now, before the config changes
-            from dataclasses import replace
-
-            reg.artifact_sha256(spec, artifact.resolve(), replace(settings, artifact_sha256=changes["artifact_sha256"]))
+    if opts:
+        mine = dict(settings.model_options.get(spec.name, {}))
+        for key, value in _parse_opts(opts).items():
+            if value == "":
+                mine.pop(key, None)
+            else:
+                mine[key] = value
+        changes["model_options"] = {**settings.model_options, spec.name: mine}
+    # refuse a wrong file, an unknown option or a bad value now, before the config changes
+    trial = replace(settings, **{k: v for k, v in changes.items() if k != "model"})
+    reg.options(spec, trial)
+    where = reg.locate(spec, trial)
+    if where.present:
+        reg.space(spec, where.path, trial)
     save_settings(settings, **changes)
     where = reg.locate(spec, settings)
     click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")
@@ -145,12 +175,7 @@ def synth(name, out, seed, text_from, opts):
     options: dict = {"seed": seed}
     if text_from:
         options["text_from"] = text_from
-    for kv in opts:
-        key, sep, value = kv.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{kv!r} is not KEY=VALUE", param_hint="--opt")
-        low = value.lower()
-        options[key] = True if low == "true" else False if low == "false" else int(value) if value.isdigit() else value
+    options.update(_parse_opts(opts))
     meta = spec.synth(out, **options) or {}
     click.echo(f"wrote {out} ({human_bytes(out.stat().st_size) if out.is_file() else 'folder'})")
     for k in ("parameter_count", "components"):

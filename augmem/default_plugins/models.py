@@ -8,10 +8,10 @@ from augmem.hookspecs import hookimpl
 from augmem.models.registry import ModelSpec
 
 
-def _load_aist(path: Path, sha256: str, device: str):
+def _load_aist(path: Path, sha256: str, device: str, **options):
     from augmem.models.aist import load
 
-    return load(path, sha256, device)
+    return load(path, sha256, device, **options)
 
 
 def _synth_aist(out: Path, **opts):
@@ -46,6 +46,8 @@ AIST_87M = ModelSpec(
     size_bytes=348_900_000,
     synth=_synth_aist,
     aliases=("aist", "aist87m"),
+    options={"precision": "auto | fp32 | bf16: bf16 autocast where the CPU or GPU has it (auto), "
+                          "else fp32; $AUGMEM_PRECISION when unset"},
 )
 
 MINILM = ModelSpec(

@@ -12,10 +12,10 @@ from augmem.hookspecs import hookimpl
 from augmem.models.registry import ModelSpec
 
 
-def _load_teg(path: Path, sha256: str, device: str):
+def _load_teg(path: Path, sha256: str, device: str, **options):
     from augmem.models.teg import load
 
-    return load(path, sha256, device)
+    return load(path, sha256, device, **options)
 
 
 def _synth_teg(out: Path, **opts):
@@ -24,10 +24,16 @@ def _synth_teg(out: Path, **opts):
     return synth(out, **opts)
 
 
-def _load_aegis(path: Path, sha256: str, device: str):
+def _load_aegis(path: Path, sha256: str, device: str, **options):
     from augmem.models.aegis import load
 
-    return load(path, sha256, device)
+    return load(path, sha256, device, **options)
+
+
+def _aegis_variant(path: Path, options) -> str:
+    from augmem.models.aegis import space_variant
+
+    return space_variant(path, options.get("layers"))
 
 
 def _synth_aegis(out: Path, **opts):
@@ -56,6 +62,8 @@ TEG_421M = ModelSpec(
     size_bytes=1_067_337_524,  # tensor bytes: gemma.* in bf16, the rest fp32 (card: 1017.8 MB)
     synth=_synth_teg,
     aliases=("teg", "teg421m"),
+    options={"tokenizer": "folder with embeddinggemma-300m's tokenizer files "
+                          "(default: <artifact>.tokenizer/ or tokenizer/ next to it; $AUGMEM_TEG_TOKENIZER)"},
 )
 
 AEGIS_EMBED = ModelSpec(
@@ -65,7 +73,7 @@ AEGIS_EMBED = ModelSpec(
     tiers=(768, 512, 256, 128, 64),
     storage_tiers=(768, 256, 64),
     description=("multilingual long-context text (ModernBERT, 32K context), 2D Matryoshka: dims and layers "
-                 "(22/11/6/3 via AUGMEM_AEGIS_LAYERS); a sentence-transformers folder"),
+                 "(22/11/6/3: --opt layers=K); a sentence-transformers folder"),
     load=_load_aegis,
     artifact_filename="aegis-embed",  # a folder: its sha256 is sha256_tree of the files
     artifact_is_folder=True,
@@ -74,6 +82,9 @@ AEGIS_EMBED = ModelSpec(
     size_bytes=1_227_758_592,  # 306,939,648 float32 elements
     synth=_synth_aegis,
     aliases=("aegis",),
+    options={"layers": "run only the first K layers (22, 11, 6, 3): faster, coarser vectors in their own "
+                       "space; $AUGMEM_AEGIS_LAYERS when unset"},
+    variant=_aegis_variant,
 )
 
 ALM2VEC_FT = ModelSpec(

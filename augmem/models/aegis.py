@@ -302,8 +302,32 @@ class AegisEmbedder(Embedder):
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
 
-def load(folder: Path, sha256: str, device: str = "cpu") -> AegisEmbedder:
-    return AegisEmbedder(folder, sha256, device)
+def load(folder: Path, sha256: str, device: str = "cpu", *, layers: int | str | None = None) -> AegisEmbedder:
+    return AegisEmbedder(folder, sha256, device, layers=_as_int(layers))
+
+
+def _as_int(layers: int | str | None) -> int | None:
+    if layers is None or isinstance(layers, int):
+        return layers
+    try:
+        return int(layers)
+    except ValueError as exc:
+        raise ArtifactError(f"aegis-embed option layers={layers!r} is not a number",
+                            hint=f"use one of {', '.join(map(str, LAYER_TIERS))}") from exc
+
+
+def space_variant(folder: Path, layers: int | str | None = None) -> str:
+    """The space-name suffix for running `layers` of the folder's layers ("" at full depth),
+    read from its config.json without loading the model."""
+    import json
+
+    try:
+        full = int(json.loads((Path(folder) / "config.json").read_text())["num_hidden_layers"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise ArtifactError(f"{folder}: no readable config.json with num_hidden_layers ({exc})",
+                            hint="an aegis-embed folder is a sentence-transformers model folder") from exc
+    k = resolve_layers(_as_int(layers), full)
+    return "" if k == full else f"@{k}L"
 
 
 # --------------------------------------------------------------------------- synth

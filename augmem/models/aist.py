@@ -222,8 +222,8 @@ def resolve_precision(precision: str, device: str) -> str:
     return "fp32"
 
 
-def load(artifact: Path, sha256: str, device: str = "cpu") -> AIST87MEmbedder:
-    return AIST87MEmbedder(artifact, sha256, device)
+def load(artifact: Path, sha256: str, device: str = "cpu", *, precision: str | None = None) -> AIST87MEmbedder:
+    return AIST87MEmbedder(artifact, sha256, device, precision=precision)
 
 
 def synth(out: Path, seed: int = 0, text_from: str | None = None) -> dict:

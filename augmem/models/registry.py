@@ -4,7 +4,7 @@ plugins all see the same list; building a model (and importing torch) happens on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +27,9 @@ class ModelSpec:
     tiers: tuple[int, ...]
     storage_tiers: tuple[int, ...]
     description: str
-    load: Callable[[Path, str, str], Embedder]
-    """load(artifact_path, artifact_sha256, device) -> Embedder."""
+    load: Callable[..., Embedder]
+    """load(artifact_path, artifact_sha256, device, **options) -> Embedder; options are
+    only passed when the user set some (see `options`)."""
     artifact_filename: str | None = None
     hf_repo: str | None = None
     size_bytes: int | None = None
@@ -42,6 +43,12 @@ class ModelSpec:
     requires_gpu: bool = False
     artifact_is_folder: bool = False
     """The artifact is a folder (a whole Hub repository), not a single file."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Options `load` accepts (name -> one line of help), set per model in the config's
+    `[model_options.NAME]` table or with `augmem models use NAME --opt KEY=VALUE`."""
+    variant: Callable[[Path, Mapping[str, object]], str] | None = None
+    """variant(artifact_path, options) -> a suffix for the space id when options change the
+    vectors themselves (aegis-embed at 6 layers: "@6L"), so such vectors get their own space."""
 
 
 class ModelRegistry:
@@ -112,7 +119,25 @@ class ModelRegistry:
                 ),
             )
         sha = self.artifact_sha256(spec, where.path, settings)
-        return spec.load(where.path, sha, resolve_device(device or settings.device))
+        options = self.options(spec, settings)
+        return spec.load(where.path, sha, resolve_device(device or settings.device), **options)
+
+    def options(self, spec: ModelSpec, settings: Settings) -> dict[str, object]:
+        """The model's options from the config, refusing ones it does not know."""
+        options = dict(settings.model_options.get(spec.name, {}))
+        unknown = sorted(set(options) - set(spec.options))
+        if unknown:
+            known = ", ".join(spec.options) or "none"
+            raise ArtifactError(f"{spec.name} has no option {unknown[0]!r} (config: [model_options.{spec.name}])",
+                                hint=f"its options: {known}; remove it with `augmem models use {spec.name} "
+                                     f"--opt {unknown[0]}=`")
+        return options
+
+    def space(self, spec: ModelSpec, path: Path, settings: Settings) -> str:
+        """The embedding space id `name[variant]:sha256` for this artifact and the configured options."""
+        sha = self.artifact_sha256(spec, path, settings)
+        suffix = spec.variant(path, self.options(spec, settings)) if spec.variant else ""
+        return f"{spec.name}{suffix}:{sha}"
 
     def artifact_sha256(self, spec: ModelSpec, path: Path, settings: Settings) -> str:
         """The artifact's sha256 (cached by path, size, mtime), checked against a pin if set."""

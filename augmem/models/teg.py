@@ -593,8 +593,8 @@ class TEG421MEmbedder(Embedder):
         return out
 
 
-def load(artifact: Path, sha256: str, device: str = "cpu") -> TEG421MEmbedder:
-    return TEG421MEmbedder(artifact, sha256, device)
+def load(artifact: Path, sha256: str, device: str = "cpu", *, tokenizer: str | None = None) -> TEG421MEmbedder:
+    return TEG421MEmbedder(artifact, sha256, device, tokenizer=tokenizer)
 
 
 def synth(out: Path, *, small: bool = False, seed: int = 0, gguf_type: str | None = None,

@@ -113,6 +113,27 @@ def test_layers_from_the_environment(folder, monkeypatch):
         aegis.load(folder, "x")
 
 
+def test_layers_option_gives_its_own_space_and_loads_once(folder, augmem_home):
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from tests.conftest import write_config
+
+    def core_with(**options) -> Augmem:
+        write_config(augmem_home, model="aegis-embed", artifacts={"aegis-embed": str(folder)},
+                     model_options={"aegis-embed": options})
+        return Augmem(load_settings())
+
+    full = core_with()
+    assert full.active_space() == f"aegis-embed:{sha256_tree(folder)}"
+    fast = core_with(layers=3)
+    assert fast.active_space() == f"aegis-embed@3L:{sha256_tree(folder)}"
+    emb = fast.embedder()
+    assert emb.layers == 3 and emb.space == fast.active_space()
+    assert fast.embedder() is emb  # the space matches, so the model is not built again
+    with pytest.raises(ArtifactError, match="cannot run 40"):
+        core_with(layers=40).active_space()
+
+
 def test_registry_selects_it(folder):
     from augmem.config import load_settings
     from augmem.models.registry import ModelRegistry

@@ -152,6 +152,23 @@ def test_folder_artifacts_hash_once_until_a_file_changes(tmp_path):
     assert HashCache(tmp_path / "h.json").sha256(folder) != first
 
 
+def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact, monkeypatch):
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from tests.conftest import write_config
+
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
+                 model_options={"aist-87m": {"precision": "bf16"}})
+    monkeypatch.setenv("AUGMEM_PRECISION", "fp32")  # the config's option wins over the variable
+    core = Augmem(load_settings())
+    assert core.embedder().precision == "bf16"
+    assert core.active_space() == f"aist-87m:{sha256_file(aist_artifact)}"  # precision keeps the space
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
+                 model_options={"aist-87m": {"precison": "bf16"}})
+    with pytest.raises(ArtifactError, match="aist-87m has no option 'precison'"):
+        Augmem(load_settings()).embedder()
+
+
 def test_bf16_autocast_stays_in_the_same_space(aist_artifact, aist_embedder):
     from augmem.models.aist import AIST87MEmbedder, resolve_precision
 

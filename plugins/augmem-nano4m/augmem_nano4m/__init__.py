@@ -12,10 +12,10 @@ from augmem.models.registry import ModelSpec
 __version__ = "0.1.0"
 
 
-def _load(path: Path, sha256: str, device: str):
+def _load(path: Path, sha256: str, device: str, **options):
     from augmem_nano4m.embedder import load
 
-    return load(path, sha256, device)
+    return load(path, sha256, device, **options)
 
 
 def _synth(out: Path, **opts):
@@ -41,6 +41,8 @@ NANO4M_AUDIO = ModelSpec(
             "weights (facebook/encodec_24khz) locally"),
     synth=_synth,
     aliases=("nano4m",),
+    options={"encodec": "folder with facebook/encodec_24khz (default: $AUGMEM_ENCODEC_DIR, then the HF cache)",
+             "text_tokenizer": "folder with a GPT-2 tokenizer for text queries (default: $AUGMEM_GPT2_TOKENIZER)"},
 )
 
 

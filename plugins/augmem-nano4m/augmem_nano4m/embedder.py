@@ -300,8 +300,9 @@ class Nano4MEmbedder(Embedder):
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
 
-def load(artifact: Path, sha256: str, device: str = "cpu") -> Nano4MEmbedder:
-    return Nano4MEmbedder(artifact, sha256, device)
+def load(artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | None = None,
+         text_tokenizer: str | None = None) -> Nano4MEmbedder:
+    return Nano4MEmbedder(artifact, sha256, device, encodec=encodec, text_tokenizer=text_tokenizer)
 
 
 def synth(out: Path, *, small: bool = False, seed: int = 0) -> dict:
