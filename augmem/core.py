@@ -122,7 +122,7 @@ class Augmem:
                 hint=f"`augmem models pull {spec.name}`, or `augmem models use {spec.name} --artifact FILE`",
             )
         st = where.path.stat()
-        options = self.settings.model_options.get(spec.name, {})
+        options = self.registry.options(spec, self.settings)
         key = (str(where.path), st.st_size, st.st_mtime_ns, repr(sorted(options.items())))
         if self._space is None or self._space[0] != key:
             self._space = (key, self.registry.space(spec, where.path, self.settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,9 @@ import pytest
 from tests.conftest import SAMPLES, write_config
 
 
-def augmem(*args, env=None, input=None, check=True) -> subprocess.CompletedProcess:
+def augmem(*args, env=None, input=None, check=True, cwd=None) -> subprocess.CompletedProcess:
     out = subprocess.run([sys.executable, "-m", "augmem", *args], capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}, input=input, timeout=300)
+                         env={**os.environ, **(env or {})}, input=input, timeout=300, cwd=cwd)
     if check and out.returncode != 0:
         raise AssertionError(f"augmem {' '.join(args)} -> {out.returncode}\n{out.stdout}\n{out.stderr}")
     return out
@@ -101,15 +102,27 @@ def _hub_cache_entry(hub: Path, repo: str, files: dict[str, Path]) -> Path:
 def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifact, tmp_path):
     hub = tmp_path / "hub"
     _hub_cache_entry(hub, "augmem/AIST-87M", {"AIST-87M.safetensors": aist_artifact})
-    config = tmp_path / "config.json"
+    config, index, shard = tmp_path / "config.json", tmp_path / "index.json", tmp_path / "shard"
     config.write_text('{"architectures": ["StandIn"]}')
-    alm = _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config})
+    index.write_text('{"weight_map": {"a": "model-1.safetensors", "b": "model-2.safetensors"}}')
+    shard.write_bytes(b"weights")
     env = {"HF_HUB_CACHE": str(hub)}
-    models = {m["name"]: m for m in json.loads(augmem("models", "list", "--json", env=env).stdout)}
-    assert models["aist-87m"]["present"] and models["aist-87m"]["origin"] == "hugging face cache"
-    assert models["aist-87m"]["active"]  # "auto" picks AIST-87M once its weights are anywhere it looks
-    assert models["alm2vec-ft"]["origin"] == "hugging face cache" and models["alm2vec-ft"]["artifact"] == str(alm)
-    assert not models["aegis-embed"]["present"]
+
+    def models() -> dict:
+        return {m["name"]: m for m in json.loads(augmem("models", "list", "--json", env=env).stdout)}
+
+    # a config fetched on its own, then one shard of two: a partial snapshot is not the model
+    _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config, "model.safetensors.index.json": index,
+                                                  "model-1.safetensors": shard})
+    got = models()
+    assert got["aist-87m"]["present"] and got["aist-87m"]["origin"] == "hugging face cache"
+    assert got["aist-87m"]["active"]  # "auto" picks AIST-87M once its weights are anywhere it looks
+    assert not got["alm2vec-ft"]["present"]
+    shutil.rmtree(hub / "models--cara-ai--ALM2Vec-FT")
+    alm = _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config, "model.safetensors.index.json": index,
+                                                        "model-1.safetensors": shard, "model-2.safetensors": shard})
+    got = models()
+    assert got["alm2vec-ft"]["origin"] == "hugging face cache" and got["alm2vec-ft"]["artifact"] == str(alm)
     # the cached file loads and works, and it is the very same space as the file it came from
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -126,23 +139,31 @@ def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifac
 def test_pull_says_how_to_get_folder_models_by_hand(augmem_home):
     out = augmem("models", "pull", "alm2vec-ft", check=False, env={"HF_HUB_OFFLINE": "1"})
     assert out.returncode == 2 and "HF_HUB_OFFLINE" in out.stderr
-    assert "huggingface-cli download cara-ai/ALM2Vec-FT --local-dir" in out.stderr
+    assert "hf download cara-ai/ALM2Vec-FT --local-dir" in out.stderr
     assert str(augmem_home) in out.stderr  # into the models folder, where locate looks
     out = augmem("models", "pull", "aegis-embed", check=False)
     assert out.returncode == 2 and "names no repository" in out.stderr and "--repo ORG/NAME" in out.stderr
     assert augmem("models", "pull", "minilm", check=False).returncode == 2  # ships in its package
 
 
-def test_models_use_sets_and_unsets_options(augmem_home, aist_artifact):
-    augmem("models", "use", "aist-87m", "--artifact", str(aist_artifact), "--opt", "precision=bf16")
+def test_models_use_sets_and_unsets_options(augmem_home, aist_artifact, tmp_path):
+    augmem("models", "use", "aist-87m", "--artifact", str(aist_artifact), "--opt", "precision=BF16")
     opts = lambda: json.loads(augmem("config", "--json").stdout)["model_options"]["value"]  # noqa: E731
-    assert opts() == {"aist-87m": {"precision": "bf16"}}
+    assert opts() == {"aist-87m": {"precision": "bf16"}}  # saved as the model reads it
     assert "precision = 'bf16'" in augmem("models", "info", "aist-87m").stdout
     out = augmem("models", "use", "aist-87m", "--opt", "precison=fp32", check=False)
     assert out.returncode == 2 and "no option 'precison'" in out.stderr and "precision" in out.stderr
+    out = augmem("models", "use", "aist-87m", "--opt", "precision=fast", check=False)
+    assert out.returncode == 2 and "precision = 'fast'" in out.stderr and "must be one of auto, fp32, bf16" in out.stderr
     assert opts() == {"aist-87m": {"precision": "bf16"}}  # a refused change leaves the config alone
     augmem("models", "use", "aist-87m", "--opt", "precision=")
     assert opts() == {"aist-87m": {}}
+    # a folder option typed relative to where the user is, saved absolute (a daemon runs elsewhere)
+    (tmp_path / "tok").mkdir()
+    augmem("models", "use", "teg-421m", "--opt", "tokenizer=tok", cwd=tmp_path)
+    assert opts()["teg-421m"] == {"tokenizer": str(tmp_path / "tok")}
+    out = augmem("models", "use", "teg-421m", "--opt", "tokenizer=nowhere", check=False, cwd=tmp_path)
+    assert out.returncode == 2 and "is not an existing folder" in out.stderr
 
 
 def test_forget_by_query_asks_first(use_minilm, tmp_path):

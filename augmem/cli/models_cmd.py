@@ -18,7 +18,7 @@ def _parse_opts(opts) -> dict:
         if not sep or not key:
             raise click.BadParameter(f"{kv!r} is not KEY=VALUE", param_hint="--opt")
         low = value.lower()
-        out[key] = True if low == "true" else False if low == "false" else int(value) if value.isdigit() else value
+        out[key] = True if low == "true" else False if low == "false" else int(value) if value.isdecimal() else value
     return out
 
 
@@ -83,9 +83,10 @@ def info(name):
     if spec.hf_repo:
         click.echo(f"  download    augmem models pull {spec.name}   (from {spec.hf_repo})")
     current = settings.model_options.get(spec.name, {})
-    for i, (key, help_) in enumerate(spec.options.items()):
+    for i, (key, opt) in enumerate(spec.options.items()):
         value = f" = {current[key]!r}" if key in current else " (unset)"
-        click.echo(f"  {'options' if i == 0 else '':<11} {key}{value}: {help_}")
+        env = f" [${opt.env} overrides]" if opt.env else ""
+        click.echo(f"  {'options' if i == 0 else '':<11} {key}{value}: {opt.help}{env}")
     if spec.caveat:
         click.echo(f"  caveat      {spec.caveat}")
 
@@ -119,10 +120,15 @@ def use(name, artifact, pin, opts):
         changes["model_options"] = {**settings.model_options, spec.name: mine}
     # refuse a wrong file, an unknown option or a bad value now, before the config changes
     trial = replace(settings, **{k: v for k, v in changes.items() if k != "model"})
-    reg.options(spec, trial)
+    options = reg.options(spec, trial)
+    if opts:  # save values as the model reads them (a relative folder made absolute, "BF16" as "bf16")
+        mine = changes["model_options"][spec.name]
+        mine.update({k: spec.options[k].parse(v) for k, v in mine.items()})
     where = reg.locate(spec, trial)
-    if where.present:
-        reg.space(spec, where.path, trial)
+    if where.present and pin:
+        reg.artifact_sha256(spec, where.path, trial)
+    if where.present and opts and spec.variant:
+        spec.variant(where.path, options)
     save_settings(settings, **changes)
     where = reg.locate(spec, settings)
     click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from augmem.hookspecs import hookimpl
-from augmem.models.registry import ModelSpec
+from augmem.models.registry import ModelOption, ModelSpec, choice
 
 
 def _load_aist(path: Path, sha256: str, device: str, **options):
@@ -46,8 +46,9 @@ AIST_87M = ModelSpec(
     size_bytes=348_900_000,
     synth=_synth_aist,
     aliases=("aist", "aist87m"),
-    options={"precision": "auto | fp32 | bf16: bf16 autocast where the CPU or GPU has it (auto), "
-                          "else fp32; $AUGMEM_PRECISION when unset"},
+    options={"precision": ModelOption("auto | fp32 | bf16: auto runs bf16 autocast where the CPU or GPU "
+                                      "does bf16 natively, else fp32", env="AUGMEM_PRECISION",
+                                      parse=choice("auto", "fp32", "bf16"))},
 )
 
 MINILM = ModelSpec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from augmem.hookspecs import hookimpl
-from augmem.models.registry import ModelSpec
+from augmem.models.registry import ModelOption, ModelSpec, existing_folder, whole_number
 
 
 def _load_teg(path: Path, sha256: str, device: str, **options):
@@ -62,8 +62,9 @@ TEG_421M = ModelSpec(
     size_bytes=1_067_337_524,  # tensor bytes: gemma.* in bf16, the rest fp32 (card: 1017.8 MB)
     synth=_synth_teg,
     aliases=("teg", "teg421m"),
-    options={"tokenizer": "folder with embeddinggemma-300m's tokenizer files "
-                          "(default: <artifact>.tokenizer/ or tokenizer/ next to it; $AUGMEM_TEG_TOKENIZER)"},
+    options={"tokenizer": ModelOption("folder with embeddinggemma-300m's tokenizer files (default: "
+                                      "<artifact>.tokenizer/ or tokenizer/ next to the artifact)",
+                                      env="AUGMEM_TEG_TOKENIZER", parse=existing_folder)},
 )
 
 AEGIS_EMBED = ModelSpec(
@@ -82,8 +83,8 @@ AEGIS_EMBED = ModelSpec(
     size_bytes=1_227_758_592,  # 306,939,648 float32 elements
     synth=_synth_aegis,
     aliases=("aegis",),
-    options={"layers": "run only the first K layers (22, 11, 6, 3): faster, coarser vectors in their own "
-                       "space; $AUGMEM_AEGIS_LAYERS when unset"},
+    options={"layers": ModelOption("run only the first K layers (22, 11, 6, 3): faster, coarser vectors "
+                                   "in a space of their own", env="AUGMEM_AEGIS_LAYERS", parse=whole_number)},
     variant=_aegis_variant,
 )
 

@@ -209,7 +209,8 @@ def resolve_layers(layers: int | None, full: int) -> int:
     layers = full if layers is None else int(layers)
     if not 1 <= layers <= full:
         raise ArtifactError(f"aegis-embed has {full} layers; cannot run {layers}",
-                            hint=f"use one of {', '.join(str(k) for k in LAYER_TIERS if k <= full)}")
+                            hint=f"use one of {', '.join(str(k) for k in LAYER_TIERS if k <= full)}: "
+                                 f"`augmem models use aegis-embed --opt layers=K` (or unset $AUGMEM_AEGIS_LAYERS)")
     return layers
 
 
@@ -321,8 +322,11 @@ def space_variant(folder: Path, layers: int | str | None = None) -> str:
     read from its config.json without loading the model."""
     import json
 
+    folder = Path(folder)
+    if folder.is_file():  # pointed at the weights file: the folder is around it (as the embedder does)
+        folder = folder.parent
     try:
-        full = int(json.loads((Path(folder) / "config.json").read_text())["num_hidden_layers"])
+        full = int(json.loads((folder / "config.json").read_text())["num_hidden_layers"])
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"{folder}: no readable config.json with num_hidden_layers ({exc})",
                             hint="an aegis-embed folder is a sentence-transformers model folder") from exc

@@ -51,7 +51,7 @@ AUDIO_SR = 16_000
 WEIGHTS_BYTES = 31_000_000_000
 DOC_INSTRUCTION = "Represent the user's input."
 DEFAULT_QUERY_INSTRUCTION = "Given a description, retrieve the audio recording or text that matches it."
-HOW_TO_GET = (f"on a machine with internet: `huggingface-cli download {HF_REPO} --local-dir ALM2Vec-FT`, copy the "
+HOW_TO_GET = (f"on a machine with internet: `hf download {HF_REPO} --local-dir ALM2Vec-FT`, copy the "
               "folder into augmem's models folder (or `augmem models use alm2vec-ft --artifact FOLDER`)")
 
 

@@ -137,23 +137,37 @@ def _cached_file(hf_repo: str, filename: str) -> Path | None:
     return Path(hit) if isinstance(hit, str) and Path(hit).exists() else None
 
 
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
+
+
 def _cached_snapshot(hf_repo: str) -> Path | None:
-    """The cached snapshot of `hf_repo` at its main ref, never touching the network."""
+    """The cached snapshot of `hf_repo` at its main ref, never touching the network; only
+    a snapshot that holds weights counts (a config fetched on its own leaves a partial one)."""
     try:
         from huggingface_hub import snapshot_download
 
         hit = Path(snapshot_download(repo_id=hf_repo, local_files_only=True))
     except Exception:  # not cached (LocalEntryNotFoundError) or a broken cache: "not there"
         return None
-    return hit if hit.is_dir() and any(hit.iterdir()) else None
+    if not hit.is_dir() or not any(p.name.endswith(WEIGHT_SUFFIXES) and p.exists() for p in hit.rglob("*")):
+        return None
+    index = next(hit.glob("*.index.json"), None)  # sharded weights: every listed shard must be there
+    if index is not None:
+        try:
+            shards = set(json.loads(index.read_text())["weight_map"].values())
+        except (OSError, ValueError, KeyError):
+            return None
+        if not all((hit / s).exists() for s in shards):
+            return None
+    return hit
 
 
 def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool = False) -> Path:
     """Download an artifact into the models folder with a progress bar (huggingface_hub):
     one file, or for a `folder` artifact the whole repository into models_dir/filename."""
     target = models_dir / filename if folder else models_dir
-    by_hand = (f"huggingface-cli download {hf_repo} --local-dir {target}" if folder
-               else f"huggingface-cli download {hf_repo} {filename}, then copy the file into {models_dir}")
+    by_hand = (f"hf download {hf_repo} --local-dir {target}" if folder
+               else f"hf download {hf_repo} {filename}, then copy the file into {models_dir}")
     if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
         raise ArtifactError(
             f"cannot download {name!r}: HF_HUB_OFFLINE is set",

@@ -4,6 +4,7 @@ plugins all see the same list; building a model (and importing torch) happens on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,47 @@ from augmem.models.artifacts import ArtifactLocation, HashCache, locate
 if TYPE_CHECKING:
     from augmem.config import Settings
     from augmem.models.base import Embedder
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """One option a model's `load` accepts, set per model in the config."""
+
+    help: str
+    env: str = ""
+    """An environment variable that overrides the config's value (as AUGMEM_* do for settings)."""
+    parse: Callable[[object], object] = str
+    """Checks and normalises a value; raises ValueError saying what is wrong."""
+
+
+def choice(*allowed: str) -> Callable[[object], str]:
+    """An option parser accepting one of `allowed` (any case)."""
+    def parse(value: object) -> str:
+        v = str(value).strip().lower()
+        if v not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return v
+    return parse
+
+
+def whole_number(value: object) -> int:
+    """An option parser for a positive whole number."""
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise ValueError("is not a whole number") from None
+    if n < 1:
+        raise ValueError("must be 1 or more")
+    return n
+
+
+def existing_folder(value: object) -> str:
+    """An option parser for a folder that exists; relative paths are made absolute here
+    (`models use` runs in the user's folder, a daemon would not)."""
+    p = Path(str(value)).expanduser()
+    if not p.is_dir():
+        raise ValueError("is not an existing folder")
+    return str(p.resolve())
 
 
 @dataclass(frozen=True)
@@ -43,9 +85,9 @@ class ModelSpec:
     requires_gpu: bool = False
     artifact_is_folder: bool = False
     """The artifact is a folder (a whole Hub repository), not a single file."""
-    options: Mapping[str, str] = field(default_factory=dict)
-    """Options `load` accepts (name -> one line of help), set per model in the config's
-    `[model_options.NAME]` table or with `augmem models use NAME --opt KEY=VALUE`."""
+    options: Mapping[str, ModelOption] = field(default_factory=dict, hash=False)
+    """Options `load` accepts, set per model in the config's `[model_options.NAME]` table
+    or with `augmem models use NAME --opt KEY=VALUE`; an option's env variable overrides both."""
     variant: Callable[[Path, Mapping[str, object]], str] | None = None
     """variant(artifact_path, options) -> a suffix for the space id when options change the
     vectors themselves (aegis-embed at 6 layers: "@6L"), so such vectors get their own space."""
@@ -123,15 +165,29 @@ class ModelRegistry:
         return spec.load(where.path, sha, resolve_device(device or settings.device), **options)
 
     def options(self, spec: ModelSpec, settings: Settings) -> dict[str, object]:
-        """The model's options from the config, refusing ones it does not know."""
-        options = dict(settings.model_options.get(spec.name, {}))
-        unknown = sorted(set(options) - set(spec.options))
+        """The model's options: the config's `[model_options.NAME]`, overridden by each
+        option's environment variable, checked and normalised. Unknown or bad ones are refused."""
+        configured = dict(settings.model_options.get(spec.name, {}))
+        unknown = sorted(set(configured) - set(spec.options))
         if unknown:
             known = ", ".join(spec.options) or "none"
             raise ArtifactError(f"{spec.name} has no option {unknown[0]!r} (config: [model_options.{spec.name}])",
                                 hint=f"its options: {known}; remove it with `augmem models use {spec.name} "
                                      f"--opt {unknown[0]}=`")
-        return options
+        out = {}
+        for key, opt in spec.options.items():
+            value, origin = configured.get(key), f"[model_options.{spec.name}] in the config"
+            if opt.env and os.environ.get(opt.env, "").strip():
+                value, origin = os.environ[opt.env].strip(), f"${opt.env}"
+            if value is None:
+                continue
+            try:
+                out[key] = opt.parse(value)
+            except ValueError as exc:
+                raise ArtifactError(f"{spec.name}: option {key} = {value!r} ({origin}) {exc}",
+                                    hint=f"{key}: {opt.help}; change it with `augmem models use {spec.name} "
+                                         f"--opt {key}=VALUE`") from exc
+        return out
 
     def space(self, spec: ModelSpec, path: Path, settings: Settings) -> str:
         """The embedding space id `name[variant]:sha256` for this artifact and the configured options."""

@@ -428,7 +428,8 @@ class TEG421MEmbedder(Embedder):
                 self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
             except Exception as exc:
                 raise ArtifactError(f"{folder}: not a loadable tokenizer folder ({type(exc).__name__}: {exc})",
-                                    hint="point $AUGMEM_TEG_TOKENIZER at embeddinggemma-300m's tokenizer files") from exc
+                                    hint="point it at embeddinggemma-300m's tokenizer files: "
+                                         "`augmem models use teg-421m --opt tokenizer=FOLDER`") from exc
             self.tokenizer_path = folder
         else:
             # photos and clips still work; notes stay pending under this model until a tokenizer exists
@@ -439,9 +440,9 @@ class TEG421MEmbedder(Embedder):
             raise ArtifactError(
                 "TEG-421M needs embeddinggemma-300m's tokenizer for text, and none was found "
                 f"(looked in: {'; '.join(self.tokenizer_looked)})",
-                hint=(f"on a machine with internet: `huggingface-cli download {HF_TOKENIZER_REPO} tokenizer.json "
+                hint=(f"on a machine with internet: `hf download {HF_TOKENIZER_REPO} tokenizer.json "
                       "tokenizer_config.json special_tokens_map.json tokenizer.model`, then put the files in a folder "
-                      "`tokenizer/` next to the artifact or set AUGMEM_TEG_TOKENIZER=FOLDER"),
+                      "`tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"),
             )
         return self.tokenizer
 

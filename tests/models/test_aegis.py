@@ -13,7 +13,7 @@ import torch
 
 from augmem.errors import ArtifactError
 from augmem.models import aegis
-from augmem.models.artifacts import sha256_tree
+from augmem.models.artifacts import sha256_file, sha256_tree
 
 TEXTS = ["find tool descriptions related to browser automation", "the dog barked at the park",
          "retrieve notes about deployment failures in staging", "rappel: acheter du lait"]
@@ -132,6 +132,12 @@ def test_layers_option_gives_its_own_space_and_loads_once(folder, augmem_home):
     assert fast.embedder() is emb  # the space matches, so the model is not built again
     with pytest.raises(ArtifactError, match="cannot run 40"):
         core_with(layers=40).active_space()
+    # a hand-written config may quote the number; the artifact may name the weights file
+    write_config(augmem_home, model="aegis-embed", artifacts={"aegis-embed": str(folder / "model.safetensors")},
+                 model_options={"aegis-embed": {"layers": "6"}})
+    by_file = Augmem(load_settings())
+    assert by_file.active_space() == f"aegis-embed@6L:{sha256_file(folder / 'model.safetensors')}"
+    assert by_file.embedder().space == by_file.active_space()
 
 
 def test_registry_selects_it(folder):

@@ -159,10 +159,15 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
 
     write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
                  model_options={"aist-87m": {"precision": "bf16"}})
-    monkeypatch.setenv("AUGMEM_PRECISION", "fp32")  # the config's option wins over the variable
     core = Augmem(load_settings())
     assert core.embedder().precision == "bf16"
     assert core.active_space() == f"aist-87m:{sha256_file(aist_artifact)}"  # precision keeps the space
+    monkeypatch.setenv("AUGMEM_PRECISION", "FP32")  # the variable overrides the file, as AUGMEM_* settings do
+    assert Augmem(load_settings()).embedder().precision == "fp32"
+    monkeypatch.setenv("AUGMEM_PRECISION", "fast")
+    with pytest.raises(ArtifactError, match=r"option precision = 'fast' \(\$AUGMEM_PRECISION\) must be one of"):
+        Augmem(load_settings()).embedder()
+    monkeypatch.delenv("AUGMEM_PRECISION")
     write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
                  model_options={"aist-87m": {"precison": "bf16"}})
     with pytest.raises(ArtifactError, match="aist-87m has no option 'precison'"):

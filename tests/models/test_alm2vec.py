@@ -188,7 +188,7 @@ def test_gpu_path_runs_on_cuda(standin):
 def test_missing_folder_says_how_to_get_it(tmp_path):
     with pytest.raises(ArtifactError) as err:
         alm2vec.ALM2VecEmbedder(tmp_path / "nope", "x", device="cpu", require_cuda=False)
-    assert "huggingface-cli download cara-ai/ALM2Vec-FT" in str(err.value)
+    assert "hf download cara-ai/ALM2Vec-FT" in str(err.value)
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "config.json").write_text("{}")
     with pytest.raises(ArtifactError, match="holds no weights"):

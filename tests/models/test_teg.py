@@ -288,7 +288,7 @@ def test_without_a_tokenizer_photos_and_clips_still_work(small_dir, tmp_path, mo
     assert emb.embed_images(_images()).shape == (2, 768)
     with pytest.raises(ArtifactError) as err:
         emb.embed_texts(["hello"])
-    assert "tokenizer" in str(err.value) and "AUGMEM_TEG_TOKENIZER" in str(err.value)
+    assert "tokenizer" in str(err.value) and "--opt tokenizer=FOLDER" in err.value.hint
     monkeypatch.setenv("AUGMEM_TEG_TOKENIZER", str(small_dir / "teg-small.tokenizer"))
     emb = teg.TEG421MEmbedder(path, "x")
     assert "text" in emb.modalities and emb.embed_texts(["hello"]).shape == (1, 768)

@@ -46,6 +46,7 @@ class StatusView:
     store_uri: str = ""
     model: str = ""
     artifact_sha256: str = ""
+    space: str = ""
     capture_note: str = ""
     files: int | None = None
     """Source files embedded in the active space (a long note gives several memories)."""
@@ -102,6 +103,7 @@ class StatusView:
             store_uri=str(_first(d, "store_uri", "store", default="") or ""),
             model=model,
             artifact_sha256=sha,
+            space=space,
             notice=str(_first(d, "notice", default="") or ""),
         )
 
@@ -225,7 +227,8 @@ class StatusScreen(Screen):
         self.query_one("#model-info", Static).update(Content("\n").join([
             _row("Active", Content.styled(v.model or "?", "b")),
             _row("Artifact", Content.styled(sha[:16] + ("…" if len(sha) > 16 else "") or "?", "$text-secondary")),
-            _row("Space", Content.styled(f"{v.model}:{sha[:12]}" if sha else "?", "$text-muted")),
+            _row("Space", Content.styled(f"{v.space.partition(':')[0] or v.model}:{sha[:12]}" if sha else "?",
+                                         "$text-muted")),
             *( [Content.styled(v.notice, "$text-muted")] if v.notice else [] ),
         ]))
         size = human_size(v.store_bytes) if isinstance(v.store_bytes, (int, float)) else "?"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from augmem import hookimpl
-from augmem.models.registry import ModelSpec
+from augmem.models.registry import ModelOption, ModelSpec, existing_folder
 
 __version__ = "0.1.0"
 
@@ -41,8 +41,10 @@ NANO4M_AUDIO = ModelSpec(
             "weights (facebook/encodec_24khz) locally"),
     synth=_synth,
     aliases=("nano4m",),
-    options={"encodec": "folder with facebook/encodec_24khz (default: $AUGMEM_ENCODEC_DIR, then the HF cache)",
-             "text_tokenizer": "folder with a GPT-2 tokenizer for text queries (default: $AUGMEM_GPT2_TOKENIZER)"},
+    options={"encodec": ModelOption("folder with facebook/encodec_24khz (default: the Hugging Face cache)",
+                                    env="AUGMEM_ENCODEC_DIR", parse=existing_folder),
+             "text_tokenizer": ModelOption("folder with a GPT-2 tokenizer for text queries (default: the HF cache)",
+                                           env="AUGMEM_GPT2_TOKENIZER", parse=existing_folder)},
 )
 
 

@@ -236,9 +236,9 @@ class Nano4MEmbedder(Embedder):
                 raise ArtifactError(
                     "nano4M-Audio reads audio as EnCodec 24 kHz tokens, and the EnCodec weights are not here "
                     f"(looked in: {'; '.join(self._encodec_looked)})",
-                    hint=(f"on a machine with internet: `huggingface-cli download {ENCODEC_REPO}`, then set "
-                          "AUGMEM_ENCODEC_DIR to that folder (or copy the Hugging Face cache); or embed precomputed "
-                          "tokens with embed_audio_tokens()"),
+                    hint=(f"on a machine with internet: `hf download {ENCODEC_REPO} --local-dir FOLDER`, "
+                          "then `augmem models use nano4m-audio --opt encodec=FOLDER` ($AUGMEM_ENCODEC_DIR), or copy "
+                          "the Hugging Face cache; or embed precomputed tokens with embed_audio_tokens()"),
                 )
             from transformers import EncodecModel
 
@@ -282,8 +282,9 @@ class Nano4MEmbedder(Embedder):
         if self.tokenizer is None:
             raise ArtifactError(
                 "nano4M-Audio embeds text as GPT-2 BPE caption tokens, and no GPT-2 tokenizer is here",
-                hint=("on a machine with internet: `huggingface-cli download openai-community/gpt2 tokenizer.json "
-                      "vocab.json merges.txt`, then set AUGMEM_GPT2_TOKENIZER to that folder"),
+                hint=("on a machine with internet: `hf download openai-community/gpt2 tokenizer.json "
+                      "vocab.json merges.txt --local-dir FOLDER`, then "
+                      "`augmem models use nano4m-audio --opt text_tokenizer=FOLDER` ($AUGMEM_GPT2_TOKENIZER)"),
             )
         if not texts:
             return np.zeros((0, self.dim), np.float32)
