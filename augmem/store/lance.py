@@ -198,7 +198,7 @@ class MemoryStore:
             try:
                 t = self.db.open_table(name)
             except Exception as e:
-                if "not found" in str(e).lower() or name not in self._names():
+                if "was not found" in str(e) or name not in self._names():
                     return None
                 raise StoreError(f"store: could not open table {name}: {e}") from e
             self._tables[name] = t
