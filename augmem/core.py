@@ -282,8 +282,13 @@ class Augmem:
             "notice": self.notice(),
         }
         if where.present:
-            out["space"] = self.active_space()
-            out["artifact_sha256"] = out["space"].split(":", 1)[1]
+            from augmem.errors import AugmemError
+
+            try:  # a bad option or pin: report it with everything else, don't fail the whole status
+                out["space"] = self.active_space()
+                out["artifact_sha256"] = out["space"].split(":", 1)[1]
+            except AugmemError as exc:
+                out["notice"] = " ".join(filter(None, [out["notice"], str(exc)]))
         store = self.store
         for space in store.spaces():
             out["spaces"][space] = sum(store.count(space).values())

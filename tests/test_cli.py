@@ -103,8 +103,10 @@ def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifac
     hub = tmp_path / "hub"
     _hub_cache_entry(hub, "augmem/AIST-87M", {"AIST-87M.safetensors": aist_artifact})
     config, index, shard = tmp_path / "config.json", tmp_path / "index.json", tmp_path / "shard"
+    bin_index = tmp_path / "bin-index.json"  # the .bin shards are never fetched: this index stays incomplete
     config.write_text('{"architectures": ["StandIn"]}')
     index.write_text('{"weight_map": {"a": "model-1.safetensors", "b": "model-2.safetensors"}}')
+    bin_index.write_text('{"weight_map": {"a": "pytorch_model-1.bin"}}')
     shard.write_bytes(b"weights")
     env = {"HF_HUB_CACHE": str(hub)}
 
@@ -120,6 +122,7 @@ def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifac
     assert not got["alm2vec-ft"]["present"]
     shutil.rmtree(hub / "models--cara-ai--ALM2Vec-FT")
     alm = _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config, "model.safetensors.index.json": index,
+                                                        "pytorch_model.bin.index.json": bin_index,
                                                         "model-1.safetensors": shard, "model-2.safetensors": shard})
     got = models()
     assert got["alm2vec-ft"]["origin"] == "hugging face cache" and got["alm2vec-ft"]["artifact"] == str(alm)

@@ -159,19 +159,22 @@ def status(as_json):
     if as_json:
         click.echo(json.dumps(st, indent=2, default=str))
         return
+    if st.get("error"):  # the daemon answered, but could not read the store or the model
+        click.secho(f"daemon: {st['error']}", fg="red")
     if st.get("notice"):
         click.secho(st["notice"], fg="yellow")
-    name, _, sha = (st.get("space") or f"{st['model']}:—").partition(":")
-    click.echo(f"model      {st['model']} ({st['model_setting']})  artifact {st.get('artifact') or 'missing'}")
-    click.echo(f"space      {name}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
-    click.echo(f"store      {st['store_uri']}  ({human_bytes(st.get('store_bytes'))})")
-    counts = st.get("counts") or {}
-    click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
-    click.echo(f"pending    {st['pending']} (the active model cannot embed them)   rejected {st['rejected']}")
-    if len(st.get("spaces", {})) > 1 or st.get("not_migrated"):
-        click.echo(f"migration  {st.get('migrated', 0)} done, {st['not_migrated']} to re-embed")
-        for space, n in st["spaces"].items():
-            click.echo(f"           {space.split(':')[0]}:{space.split(':')[1][:12]}  {n} rows")
+    if "model" in st:
+        name, _, sha = (st.get("space") or f"{st['model']}:—").partition(":")
+        click.echo(f"model      {st['model']} ({st['model_setting']})  artifact {st.get('artifact') or 'missing'}")
+        click.echo(f"space      {name}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
+        click.echo(f"store      {st['store_uri']}  ({human_bytes(st.get('store_bytes'))})")
+        counts = st.get("counts") or {}
+        click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
+        click.echo(f"pending    {st['pending']} (the active model cannot embed them)   rejected {st['rejected']}")
+        if len(st.get("spaces", {})) > 1 or st.get("not_migrated"):
+            click.echo(f"migration  {st.get('migrated', 0)} done, {st['not_migrated']} to re-embed")
+            for space, n in st["spaces"].items():
+                click.echo(f"           {space.split(':')[0]}:{space.split(':')[1][:12]}  {n} rows")
     d = st.get("daemon")
     if d is not None:
         click.echo(f"daemon     {'up' if d.get('up') else 'down'}" + (f" (pid {d.get('pid')})" if d.get("pid") else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -84,9 +85,13 @@ def info(name):
         click.echo(f"  download    augmem models pull {spec.name}   (from {spec.hf_repo})")
     current = settings.model_options.get(spec.name, {})
     for i, (key, opt) in enumerate(spec.options.items()):
-        value = f" = {current[key]!r}" if key in current else " (unset)"
-        env = f" [${opt.env} overrides]" if opt.env else ""
-        click.echo(f"  {'options' if i == 0 else '':<11} {key}{value}: {opt.help}{env}")
+        if key in current:
+            value = f" = {current[key]!r}"
+        elif opt.env and os.environ.get(opt.env, "").strip():
+            value = f" = {os.environ[opt.env].strip()!r} (from ${opt.env})"
+        else:
+            value = " (unset" + (f"; ${opt.env} is read when unset)" if opt.env else ")")
+        click.echo(f"  {'options' if i == 0 else '':<11} {key}{value}: {opt.help}")
     if spec.caveat:
         click.echo(f"  caveat      {spec.caveat}")
 
@@ -102,6 +107,7 @@ def use(name, artifact, pin, opts):
     from dataclasses import replace
 
     from augmem.config import save_settings
+    from augmem.errors import ArtifactError
 
     settings, reg = _ctx()
     spec = reg.get(name)
@@ -120,15 +126,19 @@ def use(name, artifact, pin, opts):
         changes["model_options"] = {**settings.model_options, spec.name: mine}
     # refuse a wrong file, an unknown option or a bad value now, before the config changes
     trial = replace(settings, **{k: v for k, v in changes.items() if k != "model"})
-    options = reg.options(spec, trial)
+    options = reg.options(spec, trial, env=False)  # what the config will say, variables aside
     if opts:  # save values as the model reads them (a relative folder made absolute, "BF16" as "bf16")
         mine = changes["model_options"][spec.name]
-        mine.update({k: spec.options[k].parse(v) for k, v in mine.items()})
+        mine.update({k: options[k] for k in mine})
+        for key in mine:
+            if spec.options[key].folder and not Path(mine[key]).is_dir():
+                raise ArtifactError(f"{spec.name}: option {key} = {mine[key]!r} is not an existing folder",
+                                    hint=spec.options[key].help)
     where = reg.locate(spec, trial)
     if where.present and pin:
         reg.artifact_sha256(spec, where.path, trial)
     if where.present and opts and spec.variant:
-        spec.variant(where.path, options)
+        spec.variant(where.path, options)  # e.g. more layers than the model has
     save_settings(settings, **changes)
     where = reg.locate(spec, settings)
     click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")

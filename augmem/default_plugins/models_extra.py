@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from augmem.hookspecs import hookimpl
-from augmem.models.registry import ModelOption, ModelSpec, existing_folder, whole_number
+from augmem.models.registry import ModelOption, ModelSpec, folder_path, whole_number
 
 
 def _load_teg(path: Path, sha256: str, device: str, **options):
@@ -64,7 +64,7 @@ TEG_421M = ModelSpec(
     aliases=("teg", "teg421m"),
     options={"tokenizer": ModelOption("folder with embeddinggemma-300m's tokenizer files (default: "
                                       "<artifact>.tokenizer/ or tokenizer/ next to the artifact)",
-                                      env="AUGMEM_TEG_TOKENIZER", parse=existing_folder)},
+                                      env="AUGMEM_TEG_TOKENIZER", parse=folder_path, folder=True)},
 )
 
 AEGIS_EMBED = ModelSpec(

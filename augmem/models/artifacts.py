@@ -149,17 +149,20 @@ def _cached_snapshot(hf_repo: str) -> Path | None:
         hit = Path(snapshot_download(repo_id=hf_repo, local_files_only=True))
     except Exception:  # not cached (LocalEntryNotFoundError) or a broken cache: "not there"
         return None
-    if not hit.is_dir() or not any(p.name.endswith(WEIGHT_SUFFIXES) and p.exists() for p in hit.rglob("*")):
+    if not hit.is_dir():
         return None
-    index = next(hit.glob("*.index.json"), None)  # sharded weights: every listed shard must be there
-    if index is not None:
-        try:
-            shards = set(json.loads(index.read_text())["weight_map"].values())
-        except (OSError, ValueError, KeyError):
-            return None
-        if not all((hit / s).exists() for s in shards):
-            return None
-    return hit
+    indexes = list(hit.rglob("*.index.json"))
+    if indexes:  # sharded weights: one index (safetensors or bin) with every listed shard there
+        return hit if any(_index_complete(i) for i in indexes) else None
+    return hit if any(p.name.endswith(WEIGHT_SUFFIXES) and p.exists() for p in hit.rglob("*")) else None
+
+
+def _index_complete(index: Path) -> bool:
+    try:
+        shards = set(json.loads(index.read_text())["weight_map"].values())
+    except (OSError, ValueError, KeyError, AttributeError):
+        return False
+    return bool(shards) and all((index.parent / s).exists() for s in shards)
 
 
 def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool = False) -> Path:
@@ -167,7 +170,7 @@ def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool 
     one file, or for a `folder` artifact the whole repository into models_dir/filename."""
     target = models_dir / filename if folder else models_dir
     by_hand = (f"hf download {hf_repo} --local-dir {target}" if folder
-               else f"hf download {hf_repo} {filename}, then copy the file into {models_dir}")
+               else f"hf download {hf_repo} {filename} --local-dir {models_dir}")
     if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
         raise ArtifactError(
             f"cannot download {name!r}: HF_HUB_OFFLINE is set",

@@ -24,9 +24,14 @@ class ModelOption:
 
     help: str
     env: str = ""
-    """An environment variable that overrides the config's value (as AUGMEM_* do for settings)."""
+    """An environment variable read when the config does not set the option (the way these
+    were set before they were options); the config's value wins."""
     parse: Callable[[object], object] = str
     """Checks and normalises a value; raises ValueError saying what is wrong."""
+    folder: bool = False
+    """The value is a folder: `models use` refuses one that does not exist and saves it
+    absolute. At run time a missing folder is the model's to report (TEG-421M still embeds
+    photos and clips without its tokenizer)."""
 
 
 def choice(*allowed: str) -> Callable[[object], str]:
@@ -50,13 +55,10 @@ def whole_number(value: object) -> int:
     return n
 
 
-def existing_folder(value: object) -> str:
-    """An option parser for a folder that exists; relative paths are made absolute here
-    (`models use` runs in the user's folder, a daemon would not)."""
-    p = Path(str(value)).expanduser()
-    if not p.is_dir():
-        raise ValueError("is not an existing folder")
-    return str(p.resolve())
+def folder_path(value: object) -> str:
+    """An option parser for a folder: `~` expanded and made absolute (`models use` runs in
+    the user's folder; a daemon, which reads the saved value, runs elsewhere)."""
+    return str(Path(str(value)).expanduser().resolve())
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,9 @@ class ModelRegistry:
         options = self.options(spec, settings)
         return spec.load(where.path, sha, resolve_device(device or settings.device), **options)
 
-    def options(self, spec: ModelSpec, settings: Settings) -> dict[str, object]:
-        """The model's options: the config's `[model_options.NAME]`, overridden by each
-        option's environment variable, checked and normalised. Unknown or bad ones are refused."""
+    def options(self, spec: ModelSpec, settings: Settings, env: bool = True) -> dict[str, object]:
+        """The model's options: the config's `[model_options.NAME]`, else each option's
+        environment variable, checked and normalised. Unknown or bad ones are refused."""
         configured = dict(settings.model_options.get(spec.name, {}))
         unknown = sorted(set(configured) - set(spec.options))
         if unknown:
@@ -177,16 +179,16 @@ class ModelRegistry:
         out = {}
         for key, opt in spec.options.items():
             value, origin = configured.get(key), f"[model_options.{spec.name}] in the config"
-            if opt.env and os.environ.get(opt.env, "").strip():
-                value, origin = os.environ[opt.env].strip(), f"${opt.env}"
+            fix = f"change it with `augmem models use {spec.name} --opt {key}=VALUE`"
+            if value is None and env and opt.env and os.environ.get(opt.env, "").strip():
+                value, origin, fix = os.environ[opt.env].strip(), f"${opt.env}", f"unset ${opt.env} or fix it"
             if value is None:
                 continue
             try:
                 out[key] = opt.parse(value)
             except ValueError as exc:
                 raise ArtifactError(f"{spec.name}: option {key} = {value!r} ({origin}) {exc}",
-                                    hint=f"{key}: {opt.help}; change it with `augmem models use {spec.name} "
-                                         f"--opt {key}=VALUE`") from exc
+                                    hint=f"{key}: {opt.help}; {fix}") from exc
         return out
 
     def space(self, spec: ModelSpec, path: Path, settings: Settings) -> str:

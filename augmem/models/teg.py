@@ -441,8 +441,8 @@ class TEG421MEmbedder(Embedder):
                 "TEG-421M needs embeddinggemma-300m's tokenizer for text, and none was found "
                 f"(looked in: {'; '.join(self.tokenizer_looked)})",
                 hint=(f"on a machine with internet: `hf download {HF_TOKENIZER_REPO} tokenizer.json "
-                      "tokenizer_config.json special_tokens_map.json tokenizer.model`, then put the files in a folder "
-                      "`tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"),
+                      "tokenizer_config.json special_tokens_map.json tokenizer.model --local-dir FOLDER` (a gated "
+                      "repository: `hf auth login` first), then name FOLDER `tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"),
             )
         return self.tokenizer
 

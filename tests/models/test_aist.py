@@ -159,14 +159,19 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
 
     write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
                  model_options={"aist-87m": {"precision": "bf16"}})
+    monkeypatch.setenv("AUGMEM_PRECISION", "fp32")  # read only where the config sets nothing
     core = Augmem(load_settings())
     assert core.embedder().precision == "bf16"
     assert core.active_space() == f"aist-87m:{sha256_file(aist_artifact)}"  # precision keeps the space
-    monkeypatch.setenv("AUGMEM_PRECISION", "FP32")  # the variable overrides the file, as AUGMEM_* settings do
+    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)})
+    monkeypatch.setenv("AUGMEM_PRECISION", "FP32")
     assert Augmem(load_settings()).embedder().precision == "fp32"
     monkeypatch.setenv("AUGMEM_PRECISION", "fast")
-    with pytest.raises(ArtifactError, match=r"option precision = 'fast' \(\$AUGMEM_PRECISION\) must be one of"):
+    with pytest.raises(ArtifactError, match=r"option precision = 'fast' \(\$AUGMEM_PRECISION\) must be one of") as err:
         Augmem(load_settings()).embedder()
+    assert "unset $AUGMEM_PRECISION" in err.value.hint
+    status = Augmem(load_settings()).status()  # status still answers, and says what is wrong
+    assert status["space"] is None and "AUGMEM_PRECISION" in status["notice"]
     monkeypatch.delenv("AUGMEM_PRECISION")
     write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
                  model_options={"aist-87m": {"precison": "bf16"}})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from augmem import hookimpl
-from augmem.models.registry import ModelOption, ModelSpec, existing_folder
+from augmem.models.registry import ModelOption, ModelSpec, folder_path
 
 __version__ = "0.1.0"
 
@@ -42,9 +42,9 @@ NANO4M_AUDIO = ModelSpec(
     synth=_synth,
     aliases=("nano4m",),
     options={"encodec": ModelOption("folder with facebook/encodec_24khz (default: the Hugging Face cache)",
-                                    env="AUGMEM_ENCODEC_DIR", parse=existing_folder),
+                                    env="AUGMEM_ENCODEC_DIR", parse=folder_path, folder=True),
              "text_tokenizer": ModelOption("folder with a GPT-2 tokenizer for text queries (default: the HF cache)",
-                                           env="AUGMEM_GPT2_TOKENIZER", parse=existing_folder)},
+                                           env="AUGMEM_GPT2_TOKENIZER", parse=folder_path, folder=True)},
 )
 
 
