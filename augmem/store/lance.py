@@ -8,7 +8,6 @@ import math
 import os
 import re
 import time
-import warnings
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -22,12 +21,10 @@ from augmem.records import Filters, Hit, Memory
 SOURCES = "sources"
 PURGE_QUEUE = "purge_queue"
 RRF_K = 60
-ANN_TYPES = ("IVF_HNSW_SQ", "IVF_PQ")
 _HIT_COLS = ["id", "modality", "source", "path", "captured_at", "text", "chunk_start", "chunk_end", "size"]
 _SOURCE_COLS = {"path": "", "source": "", "modality": "", "size": 0, "mtime": 0.0, "content_sha256": "",
                 "status": "pending", "reason": "", "captured_at": 0.0, "updated_at": 0.0}
 _COUNTABLE = {"modality", "source", "path", "content_sha256"}
-_MIN_ANN_ROWS = 256  # fewer rows cannot train IVF centroids / PQ codebooks
 _BATCH = 500  # values per IN (...) list: keeps SQL predicates a sane size
 
 
@@ -130,11 +127,6 @@ def _hit(row: dict, score: float) -> Hit:
     return Hit(id=row["id"], modality=row["modality"], source=row["source"], path=row["path"], score=float(score),
                captured_at=row["captured_at"], text=row["text"] or "", chunk_start=row["chunk_start"],
                chunk_end=row["chunk_end"], size=row["size"])
-
-
-def _fragment_ranges(frags: Iterable[int]) -> str:
-    """Predicate selecting every row of the given fragments by row address (fragment id << 32 | offset)."""
-    return " OR ".join(f"(_rowaddr >= {f << 32} AND _rowaddr < {(f + 1) << 32})" for f in sorted(frags))
 
 
 class MemoryStore:
@@ -522,22 +514,6 @@ class MemoryStore:
         with _guard("list indices"):
             return {i.columns[0]: str(i.index_type) for i in t.list_indices() if i.columns}
 
-    def has_ann_index(self, space: str, tier: int | None = None) -> bool:
-        """True when a vector index covers the tier's column (any tier when None)."""
-        t = self._space_table(space, required=False)
-        if t is None:
-            return False
-        cols = {c for c, kind in self._index_columns(t).items() if c.startswith("vec_")}
-        return bool(cols) if tier is None else f"vec_{tier}" in cols
-
-    def drop_ann_index(self, space: str, tier: int | None = None) -> None:
-        """Drop the vector index of a tier (every tier when None); the next optimize() builds it anew."""
-        t = self._space_table(space, required=False)
-        for idx in [] if t is None else t.list_indices():
-            if idx.columns and idx.columns[0].startswith("vec_") and tier in (None, int(idx.columns[0][4:])):
-                with _guard(f"drop index {idx.name}"):
-                    t.drop_index(idx.name)
-
     def search(self, space: str, query_vec: np.ndarray, *, limit: int = 10, filters: Filters | None = None,
                text_query: str | None = None, candidate_tier: int | None = None, candidates: int = 200,
                exclude_ids: Iterable[str] = ()) -> list[Hit]:
@@ -631,97 +607,29 @@ class MemoryStore:
     def optimize(self, space: str | None = None, ann_threshold: int = 50_000, *, ann_tier: int | None = None,
                  ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
         """Build missing indices (ANN past ann_threshold rows), fold new rows into them, compact; returns actions."""
-        from lancedb.index import FTS, BTree
+        from augmem.store import upkeep
 
-        if ann_type not in ANN_TYPES:
-            raise StoreError(f"store: unknown ANN index type {ann_type!r}; choose one of {ANN_TYPES}")
-        names = [table_name(space)] if space else self._mem_names() + [SOURCES]
-        report: dict[str, list[str]] = {}
-        for name in names:
-            t = self._open(name)
-            if t is None:
-                continue
-            actions: list[str] = []
-            with _guard(f"optimize {name}"):
-                n = t.count_rows()
-                have = self._index_columns(t)
-                if name.startswith("mem_"):
-                    tiers = json.loads(t.schema.metadata[b"augmem.tiers"])
-                    col = f"vec_{ann_tier or tiers[-1]}"
-                    if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have:
-                        t.create_index(col, config=_ann_config(ann_type, int(col[4:]), n))
-                        actions.append(f"ann:{col}")
-                    if "text" not in have:
-                        t.create_index("text", config=FTS())
-                        actions.append("fts")
-                for c in ("id", "path") if name.startswith("mem_") else ("path",):
-                    if n and c not in have:
-                        t.create_index(c, config=BTree())
-                        actions.append(f"btree:{c}")
-                # compaction + folding unindexed rows into every index + pruning old versions, in one call
-                t.optimize(cleanup_older_than=self._cleanup_older_than)
-                actions.append("compact")
-            report[name] = actions
-        return report
+        return upkeep.optimize(self, space, ann_threshold, ann_tier=ann_tier, ann_type=ann_type)
 
     def purge(self, *, delete_unverified: bool = False) -> None:
         """Make deleted memories unrecoverable: rewrite touched fragments, rebuild FTS, drop old versions."""
-        q = self._open(PURGE_QUEUE)
-        queue = self._scan(q, ["tbl", "fragment"]).to_pylist() if q is not None else []
-        dirty: dict[str, set[int]] = defaultdict(set)
-        for r in queue:
-            dirty[r["tbl"]].add(r["fragment"])
-        for name in self._mem_names() + [SOURCES, PURGE_QUEUE]:
-            t = self._open(name)
-            if t is None:
-                continue
-            with _guard(f"purge {name}"):
-                if dirty.get(name):
-                    # compaction keeps a fragment with few deletions as is; rewriting its live rows
-                    # (a no-op update) moves them to a new fragment so the old file becomes garbage
-                    t.update(where=_fragment_ranges(dirty[name]), values_sql={"size": "size"})
-                    _rebuild_indices(t)
-                if name == PURGE_QUEUE and queue:
-                    for tbl, frags in dirty.items():
-                        t.delete(f"tbl = {_lit(tbl)} AND fragment IN ({', '.join(map(str, sorted(frags)))})")
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # lancedb warns that cleanup_older_than=0 is drastic: it is meant
-                    # optimize prunes before its own index commit; the second pass prunes that version too
-                    for _ in range(2):
-                        t.optimize(cleanup_older_than=timedelta(0), delete_unverified=delete_unverified)
+        from augmem.store import upkeep
 
+        upkeep.purge(self, delete_unverified=delete_unverified)
 
-def _rebuild_indices(t) -> None:
-    """Re-create every index of a table: old index segments still hold keys and codes of deleted rows."""
-    from lancedb.index import FTS, BTree
+    def has_ann_index(self, space: str, tier: int | None = None) -> bool:
+        """True when a vector index covers the tier's column (any tier when None)."""
+        from augmem.store import upkeep
 
-    n = t.count_rows()
-    for idx in t.list_indices():
-        col, kind = idx.columns[0], str(idx.index_type)
-        if kind == "FTS":
-            config = FTS()
-        elif col.startswith("vec_") and n < _MIN_ANN_ROWS:
-            t.drop_index(idx.name)
-            continue
-        elif col.startswith("vec_"):
-            config = _ann_config("IVF_PQ" if "Pq" in kind else "IVF_HNSW_SQ", int(col[4:]), n)
-        else:
-            config = BTree()
-        t.create_index(col, config=config, replace=True)
+        return upkeep.has_ann_index(self, space, tier)
+
+    def drop_ann_index(self, space: str, tier: int | None = None) -> None:
+        """Drop the vector index of a tier (every tier when None); the next optimize() builds it anew."""
+        from augmem.store import upkeep
+
+        upkeep.drop_ann_index(self, space, tier)
 
 
 def _num_partitions(n: int) -> int:
     """IVF partitions for n rows: ~sqrt(n), but at least 256 training rows per partition."""
     return max(1, min(int(math.sqrt(n)), n // 256))
-
-
-def _ann_config(kind: str, dim: int, n: int):
-    """Index config for a cosine ANN index on a dim-sized column of n rows."""
-    from lancedb.index import HnswSq, IvfPq
-
-    parts = _num_partitions(n)
-    if kind == "IVF_PQ":
-        # 8-dim sub-vectors (PQ codes of dim/8 bytes); fall back to the largest divisor that fits
-        sub = next(d for d in (8, 4, 2, 1, dim) if dim % d == 0)
-        return IvfPq(distance_type="cosine", num_partitions=parts, num_sub_vectors=dim // sub)
-    return HnswSq(distance_type="cosine", num_partitions=max(1, parts // 8))

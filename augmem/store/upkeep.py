@@ -1,0 +1,140 @@
+"""Store upkeep: building, dropping and rebuilding indices, compaction, and purging deleted memories.
+
+Module-level functions that take a MemoryStore; MemoryStore keeps thin methods of the same names.
+The table layout (schemas, table names) stays in augmem.store.lance.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections import defaultdict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Iterable
+
+from augmem.errors import StoreError
+from augmem.store.lance import PURGE_QUEUE, SOURCES, _guard, _lit, _num_partitions, table_name
+
+if TYPE_CHECKING:
+    from augmem.store.lance import MemoryStore
+
+ANN_TYPES = ("IVF_HNSW_SQ", "IVF_PQ")
+_MIN_ANN_ROWS = 256  # fewer rows cannot train IVF centroids / PQ codebooks
+
+
+def has_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> bool:
+    """True when a vector index covers the tier's column (any tier when None)."""
+    t = store._space_table(space, required=False)
+    if t is None:
+        return False
+    cols = {c for c, kind in store._index_columns(t).items() if c.startswith("vec_")}
+    return bool(cols) if tier is None else f"vec_{tier}" in cols
+
+
+def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> None:
+    """Drop the vector index of a tier (every tier when None); the next optimize() builds it anew."""
+    t = store._space_table(space, required=False)
+    for idx in [] if t is None else t.list_indices():
+        if idx.columns and idx.columns[0].startswith("vec_") and tier in (None, int(idx.columns[0][4:])):
+            with _guard(f"drop index {idx.name}"):
+                t.drop_index(idx.name)
+
+
+def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 50_000, *,
+             ann_tier: int | None = None, ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
+    """Build missing indices (ANN past ann_threshold rows), fold new rows into them, compact; returns actions."""
+    from lancedb.index import FTS, BTree
+
+    if ann_type not in ANN_TYPES:
+        raise StoreError(f"store: unknown ANN index type {ann_type!r}; choose one of {ANN_TYPES}")
+    names = [table_name(space)] if space else store._mem_names() + [SOURCES]
+    report: dict[str, list[str]] = {}
+    for name in names:
+        t = store._open(name)
+        if t is None:
+            continue
+        actions: list[str] = []
+        with _guard(f"optimize {name}"):
+            n = t.count_rows()
+            have = store._index_columns(t)
+            if name.startswith("mem_"):
+                tiers = json.loads(t.schema.metadata[b"augmem.tiers"])
+                col = f"vec_{ann_tier or tiers[-1]}"
+                if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have:
+                    t.create_index(col, config=_ann_config(ann_type, int(col[4:]), n))
+                    actions.append(f"ann:{col}")
+                if "text" not in have:
+                    t.create_index("text", config=FTS())
+                    actions.append("fts")
+            for c in ("id", "path") if name.startswith("mem_") else ("path",):
+                if n and c not in have:
+                    t.create_index(c, config=BTree())
+                    actions.append(f"btree:{c}")
+            # compaction + folding unindexed rows into every index + pruning old versions, in one call
+            t.optimize(cleanup_older_than=store._cleanup_older_than)
+            actions.append("compact")
+        report[name] = actions
+    return report
+
+
+def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
+    """Make deleted memories unrecoverable: rewrite touched fragments, rebuild FTS, drop old versions."""
+    q = store._open(PURGE_QUEUE)
+    queue = store._scan(q, ["tbl", "fragment"]).to_pylist() if q is not None else []
+    dirty: dict[str, set[int]] = defaultdict(set)
+    for r in queue:
+        dirty[r["tbl"]].add(r["fragment"])
+    for name in store._mem_names() + [SOURCES, PURGE_QUEUE]:
+        t = store._open(name)
+        if t is None:
+            continue
+        with _guard(f"purge {name}"):
+            if dirty.get(name):
+                # compaction keeps a fragment with few deletions as is; rewriting its live rows
+                # (a no-op update) moves them to a new fragment so the old file becomes garbage
+                t.update(where=_fragment_ranges(dirty[name]), values_sql={"size": "size"})
+                _rebuild_indices(t)
+            if name == PURGE_QUEUE and queue:
+                for tbl, frags in dirty.items():
+                    t.delete(f"tbl = {_lit(tbl)} AND fragment IN ({', '.join(map(str, sorted(frags)))})")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lancedb warns that cleanup_older_than=0 is drastic: it is meant
+                # optimize prunes before its own index commit; the second pass prunes that version too
+                for _ in range(2):
+                    t.optimize(cleanup_older_than=timedelta(0), delete_unverified=delete_unverified)
+
+
+def _fragment_ranges(frags: Iterable[int]) -> str:
+    """Predicate selecting every row of the given fragments by row address (fragment id << 32 | offset)."""
+    return " OR ".join(f"(_rowaddr >= {f << 32} AND _rowaddr < {(f + 1) << 32})" for f in sorted(frags))
+
+
+def _rebuild_indices(t) -> None:
+    """Re-create every index of a table: old index segments still hold keys and codes of deleted rows."""
+    from lancedb.index import FTS, BTree
+
+    n = t.count_rows()
+    for idx in t.list_indices():
+        col, kind = idx.columns[0], str(idx.index_type)
+        if kind == "FTS":
+            config = FTS()
+        elif col.startswith("vec_") and n < _MIN_ANN_ROWS:
+            t.drop_index(idx.name)
+            continue
+        elif col.startswith("vec_"):
+            config = _ann_config("IVF_PQ" if "Pq" in kind else "IVF_HNSW_SQ", int(col[4:]), n)
+        else:
+            config = BTree()
+        t.create_index(col, config=config, replace=True)
+
+
+def _ann_config(kind: str, dim: int, n: int):
+    """Index config for a cosine ANN index on a dim-sized column of n rows."""
+    from lancedb.index import HnswSq, IvfPq
+
+    parts = _num_partitions(n)
+    if kind == "IVF_PQ":
+        # 8-dim sub-vectors (PQ codes of dim/8 bytes); fall back to the largest divisor that fits
+        sub = next(d for d in (8, 4, 2, 1, dim) if dim % d == 0)
+        return IvfPq(distance_type="cosine", num_partitions=parts, num_sub_vectors=dim // sub)
+    return HnswSq(distance_type="cosine", num_partitions=max(1, parts // 8))
