@@ -28,16 +28,19 @@ def tier_view(z: np.ndarray, k: int) -> np.ndarray:
     return l2norm(np.asarray(z)[..., :k])
 
 
-def equal_length_groups(clips, min_samples: int) -> tuple[list[np.ndarray], list[list[int]]]:
-    """Mono float32 clips (short ones zero-padded to `min_samples`) and the indices of the
-    clips of each length. Audio towers batch each group on its own, so a clip's vector never
-    depends on what else is in the batch (no padding across clips)."""
+def embed_by_length(clips, min_samples: int, dim: int, embed) -> np.ndarray:
+    """Embed mono clips (short ones zero-padded to `min_samples`) one group of equal length
+    at a time with `embed(list_of_clips) -> (n, dim)`, so a clip's vector never depends on
+    what else is in the batch (no padding across clips). Rows come back in input order."""
     clips = [np.asarray(c, np.float32).reshape(-1) for c in clips]
     clips = [np.pad(c, (0, min_samples - len(c))) if len(c) < min_samples else c for c in clips]
     groups: dict[int, list[int]] = {}
     for i, c in enumerate(clips):
         groups.setdefault(len(c), []).append(i)
-    return clips, list(groups.values())
+    out = np.zeros((len(clips), dim), np.float32)
+    for idx in groups.values():
+        out[idx] = embed([clips[i] for i in idx])
+    return out
 
 
 class Embedder(ABC):

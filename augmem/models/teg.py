@@ -70,7 +70,7 @@ from PIL import Image
 from torch import nn
 
 from augmem.errors import ArtifactError
-from augmem.models.base import Embedder, equal_length_groups
+from augmem.models.base import Embedder, embed_by_length
 from augmem.models.heads import DeepProjectionHead
 from augmem.models.imaging import preprocess_image as _preprocess
 from augmem.models.teg_gguf import _fit_scalars, read_gguf, write_gguf
@@ -477,15 +477,11 @@ class TEG421MEmbedder(Embedder):
         return self._batches(list(images), run)
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
-        """Each group of equal-length clips is batched on its own (see equal_length_groups)."""
-        clips, groups = equal_length_groups(clips, MIN_AUDIO_SAMPLES)
-        out = np.zeros((len(clips), DIM), np.float32)
-        for idx in groups:
-            out[idx] = self._batches(
-                [clips[i] for i in idx],
-                lambda batch: self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device)),
-            )
-        return out
+        """Each group of equal-length clips is batched on its own (see embed_by_length)."""
+        def encode(batch):
+            return self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device))
+
+        return embed_by_length(clips, MIN_AUDIO_SAMPLES, DIM, lambda group: self._batches(group, encode))
 
 
 def load(artifact: Path, sha256: str, device: str = "cpu", *, tokenizer: str | None = None) -> TEG421MEmbedder:
