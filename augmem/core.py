@@ -121,9 +121,10 @@ class Augmem:
                 f"no artifact for model {spec.name!r} (looked in: {'; '.join(where.looked)})",
                 hint=f"`augmem models pull {spec.name}`, or `augmem models use {spec.name} --artifact FILE`",
             )
-        st = where.path.stat()
+        from augmem.models.artifacts import signature
+
         options = self.registry.options(spec, self.settings)
-        key = (str(where.path), st.st_size, st.st_mtime_ns, repr(sorted(options.items())))
+        key = (str(where.path), signature(where.path), repr(sorted(options.items())))
         if self._space is None or self._space[0] != key:
             self._space = (key, self.registry.space(spec, where.path, self.settings))
         return self._space[1]

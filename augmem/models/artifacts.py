@@ -26,6 +26,15 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def signature(path: Path) -> tuple[int, int]:
+    """(size, mtime_ns) of an artifact file, or for a folder artifact a signature of every
+    file's name, size and mtime: stats only, cheap enough to check on every use."""
+    if path.is_dir():
+        return _tree_signature(path)
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 class HashCache:
     """sha256 of artifact files, computed once per (path, size, mtime) and kept in a JSON file."""
 
@@ -38,10 +47,7 @@ class HashCache:
 
     def sha256(self, path: Path) -> str:
         path = Path(path).resolve()
-        st = path.stat()
-        size, mtime = st.st_size, st.st_mtime_ns
-        if path.is_dir():  # a folder artifact: its signature is every file's (name, size, mtime)
-            size, mtime = _tree_signature(path)
+        size, mtime = signature(path)
         key = str(path)
         entry = self._data.get(key)
         if entry and entry["size"] == size and entry["mtime_ns"] == mtime:

@@ -140,6 +140,23 @@ def test_layers_option_gives_its_own_space_and_loads_once(folder, augmem_home):
     assert by_file.embedder().space == by_file.active_space()
 
 
+def test_a_file_rewritten_inside_the_folder_changes_the_space(folder, augmem_home, tmp_path):
+    import shutil
+
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from tests.conftest import write_config
+
+    copy = tmp_path / "aegis-copy"
+    shutil.copytree(folder, copy)
+    write_config(augmem_home, model="aegis-embed", artifacts={"aegis-embed": str(copy)})
+    core = Augmem(load_settings())
+    before = core.active_space()
+    with open(copy / "config_sentence_transformers.json", "a") as f:  # in place: the folder's own mtime stays
+        f.write("\n")
+    assert core.active_space() == f"aegis-embed:{sha256_tree(copy)}" != before
+
+
 def test_registry_selects_it(folder):
     from augmem.config import load_settings
     from augmem.models.registry import ModelRegistry
