@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import warnings
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any
 
 from augmem.errors import StoreError
-from augmem.store.lance import PURGE_QUEUE, SOURCES, _guard, _lit, _num_partitions, table_name
+from augmem.store.schema import Table
+from augmem.store.sql import PURGE_QUEUE, SOURCES, guard, lit, num_partitions, table_name
 
 if TYPE_CHECKING:
     from augmem.store.lance import MemoryStore
@@ -24,19 +26,21 @@ _MIN_ANN_ROWS = 256  # fewer rows cannot train IVF centroids / PQ codebooks
 
 def has_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> bool:
     """True when a vector index covers the tier's column (any tier when None)."""
-    t = store._space_table(space, required=False)
+    t = store.space_table(space, required=False)
     if t is None:
         return False
-    cols = {c for c, kind in store._index_columns(t).items() if c.startswith("vec_")}
+    cols = {c for c, kind in store.index_columns(t).items() if c.startswith("vec_")}
     return bool(cols) if tier is None else f"vec_{tier}" in cols
 
 
 def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> None:
     """Drop the vector index of a tier (every tier when None); the next optimize() builds it anew."""
-    t = store._space_table(space, required=False)
-    for idx in [] if t is None else t.list_indices():
+    t = store.space_table(space, required=False)
+    if t is None:
+        return
+    for idx in t.list_indices():
         if idx.columns and idx.columns[0].startswith("vec_") and tier in (None, int(idx.columns[0][4:])):
-            with _guard(f"drop index {idx.name}"):
+            with guard(f"drop index {idx.name}"):
                 t.drop_index(idx.name)
 
 
@@ -47,16 +51,16 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
 
     if ann_type not in ANN_TYPES:
         raise StoreError(f"store: unknown ANN index type {ann_type!r}; choose one of {ANN_TYPES}")
-    names = [table_name(space)] if space else store._mem_names() + [SOURCES]
+    names = [table_name(space)] if space else store.mem_tables() + [SOURCES]
     report: dict[str, list[str]] = {}
     for name in names:
-        t = store._open(name)
+        t = store.open_table(name)
         if t is None:
             continue
         actions: list[str] = []
-        with _guard(f"optimize {name}"):
+        with guard(f"optimize {name}"):
             n = t.count_rows()
-            have = store._index_columns(t)
+            have = store.index_columns(t)
             if name.startswith("mem_"):
                 tiers = json.loads(t.schema.metadata[b"augmem.tiers"])
                 col = f"vec_{ann_tier or tiers[-1]}"
@@ -71,7 +75,7 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
                     t.create_index(c, config=BTree())
                     actions.append(f"btree:{c}")
             # compaction + folding unindexed rows into every index + pruning old versions, in one call
-            t.optimize(cleanup_older_than=store._cleanup_older_than)
+            t.optimize(cleanup_older_than=store.cleanup_older_than)
             actions.append("compact")
         report[name] = actions
     return report
@@ -79,16 +83,16 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
 
 def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
     """Make deleted memories unrecoverable: rewrite touched fragments, rebuild FTS, drop old versions."""
-    q = store._open(PURGE_QUEUE)
-    queue = store._scan(q, ["tbl", "fragment"]).to_pylist() if q is not None else []
+    q = store.open_table(PURGE_QUEUE)
+    queue = store.scan(q, ["tbl", "fragment"]).to_pylist() if q is not None else []
     dirty: dict[str, set[int]] = defaultdict(set)
     for r in queue:
         dirty[r["tbl"]].add(r["fragment"])
-    for name in store._mem_names() + [SOURCES, PURGE_QUEUE]:
-        t = store._open(name)
+    for name in store.mem_tables() + [SOURCES, PURGE_QUEUE]:
+        t = store.open_table(name)
         if t is None:
             continue
-        with _guard(f"purge {name}"):
+        with guard(f"purge {name}"):
             if dirty.get(name):
                 # compaction keeps a fragment with few deletions as is; rewriting its live rows
                 # (a no-op update) moves them to a new fragment so the old file becomes garbage
@@ -96,7 +100,7 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
                 _rebuild_indices(t)
             if name == PURGE_QUEUE and queue:
                 for tbl, frags in dirty.items():
-                    t.delete(f"tbl = {_lit(tbl)} AND fragment IN ({', '.join(map(str, sorted(frags)))})")
+                    t.delete(f"tbl = {lit(tbl)} AND fragment IN ({', '.join(map(str, sorted(frags)))})")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # lancedb warns that cleanup_older_than=0 is drastic: it is meant
                 # optimize prunes before its own index commit; the second pass prunes that version too
@@ -109,7 +113,7 @@ def _fragment_ranges(frags: Iterable[int]) -> str:
     return " OR ".join(f"(_rowaddr >= {f << 32} AND _rowaddr < {(f + 1) << 32})" for f in sorted(frags))
 
 
-def _rebuild_indices(t) -> None:
+def _rebuild_indices(t: Table) -> None:
     """Re-create every index of a table: old index segments still hold keys and codes of deleted rows."""
     from lancedb.index import FTS, BTree
 
@@ -128,11 +132,11 @@ def _rebuild_indices(t) -> None:
         t.create_index(col, config=config, replace=True)
 
 
-def _ann_config(kind: str, dim: int, n: int):
+def _ann_config(kind: str, dim: int, n: int) -> Any:
     """Index config for a cosine ANN index on a dim-sized column of n rows."""
     from lancedb.index import HnswSq, IvfPq
 
-    parts = _num_partitions(n)
+    parts = num_partitions(n)
     if kind == "IVF_PQ":
         # 8-dim sub-vectors (PQ codes of dim/8 bytes); fall back to the largest divisor that fits
         sub = next(d for d in (8, 4, 2, 1, dim) if dim % d == 0)

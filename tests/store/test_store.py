@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
 import pytest
 
 from augmem.errors import StoreError
-from augmem.records import Filters, Hit, Memory
+from augmem.records import Filters, Hit, Memory, SourceRow
 from augmem.store import MemoryStore, table_name
 
 SPACE_A = "aist-87m:" + "ab" * 32
@@ -36,6 +37,19 @@ def mem(i: int, vec: np.ndarray, *, path: str | None = None, chunk: int = 0, mod
                   path=path, content_sha256="00" * 32, size=100 + i, mtime=captured_at, captured_at=captured_at,
                   text=text or f"memory number {i}", chunk_start=chunk * 10, chunk_end=chunk * 10 + 9,
                   vectors={64: v.tolist(), 16: unit(v[:16]).tolist()})
+
+
+def ids_by_path(store: MemoryStore, space: str, paths: list[str]) -> dict[str, list[str]]:
+    """Each path's row ids in `space`, in chunk order (read straight from the table)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for r in store.scan(store.space_table(space), ["id", "path", "chunk_start"]).to_pylist():
+        if r["path"] in paths:
+            out.setdefault(r["path"], []).append((r["chunk_start"], r["id"]))
+    return {p: [i for _, i in sorted(v)] for p, v in out.items()}
+
+
+def pending(store: MemoryStore) -> list[str]:
+    return [p for p, row in store.get_sources().items() if row.status == "pending"]
 
 
 @pytest.fixture
@@ -67,12 +81,12 @@ def test_ensure_space_records_tiers_and_rejects_new_ones(store):
 def test_upsert_is_idempotent(store, rng):
     vecs = mrl_vectors(rng, 20)
     mems = [mem(i, v) for i, v in enumerate(vecs)]
-    assert store.upsert(SPACE_A, mems) == 20
-    store.upsert(SPACE_A, mems)
-    store.upsert(SPACE_A, mems[:5] + mems[:5])
+    assert store.replace_paths(SPACE_A, mems) == 20
+    store.replace_paths(SPACE_A, mems)
+    store.replace_paths(SPACE_A, mems[:5] + mems[:5])
     assert store.count(SPACE_A) == {"text": 20}
     mems[3].text = "edited"
-    store.upsert(SPACE_A, [mems[3]])
+    store.replace_paths(SPACE_A, [mems[3]])
     assert store.get(SPACE_A, mems[3].id).text == "edited"
     assert store.count(SPACE_A) == {"text": 20}
 
@@ -82,44 +96,39 @@ def test_upsert_derives_missing_small_tiers_from_the_full_vector(store, rng):
     m = mem(0, v)
     m.vectors = {64: v.tolist()}
     store.ensure_space(SPACE_A, TIERS)
-    store.upsert(SPACE_A, [m])
+    store.replace_paths(SPACE_A, [m])
     hits = store.search(SPACE_A, v, candidate_tier=16, limit=1)
     assert hits[0].id == m.id and hits[0].score == pytest.approx(1.0, abs=1e-5)
 
 
-def test_replace_path_shrinking_leaves_no_stale_chunks(store, rng):
+def test_replace_paths_shrinking_leaves_no_stale_chunks(store, rng):
     vecs = mrl_vectors(rng, 6)
     path = "/notes/it's a \"note\".md"
-    store.upsert(SPACE_A, [mem(0, vecs[i], path=path, chunk=i) for i in range(5)])
-    store.upsert(SPACE_A, [mem(9, vecs[5])])
+    store.replace_paths(SPACE_A, [mem(0, vecs[i], path=path, chunk=i) for i in range(5)])
+    store.replace_paths(SPACE_A, [mem(9, vecs[5])])
     new = [mem(0, vecs[i], path=path, chunk=i, text=f"new {i}") for i in range(2)]
-    store.replace_path(SPACE_A, path, new)
-    ids = store.ids_for_paths(SPACE_A, [path])[path]
-    assert ids == [m.id for m in new]
+    store.replace_paths(SPACE_A, new)
+    assert ids_by_path(store, SPACE_A, [path])[path] == [m.id for m in new]
     assert store.count(SPACE_A) == {"text": 3}
     assert {h.text for h in store.search(SPACE_A, vecs[0], limit=10)} == {"new 0", "new 1", "memory number 9"}
-    store.replace_path(SPACE_A, path, [])
-    assert store.ids_for_paths(SPACE_A, [path]) == {}
-    with pytest.raises(StoreError):
-        store.replace_path(SPACE_A, path, [mem(1, vecs[1])])
 
 
-def test_replace_paths_is_replace_path_for_a_batch(store, rng):
+def test_replace_paths_replaces_each_path_of_a_batch(store, rng):
     vecs = mrl_vectors(rng, 8)
-    store.upsert(SPACE_A, [mem(0, vecs[i], path="/n/a.md", chunk=i) for i in range(3)]
+    store.replace_paths(SPACE_A, [mem(0, vecs[i], path="/n/a.md", chunk=i) for i in range(3)]
                  + [mem(0, vecs[3 + i], path="/n/b.md", chunk=i) for i in range(3)] + [mem(7, vecs[7])])
     new = [mem(0, vecs[0], path="/n/a.md", chunk=0), mem(0, vecs[3], path="/n/b.md", chunk=0),
            mem(0, vecs[4], path="/n/b.md", chunk=1)]
     assert store.replace_paths(SPACE_A, new) == 3
-    got = store.ids_for_paths(SPACE_A, ["/n/a.md", "/n/b.md", mem(7, vecs[7]).path])
+    got = ids_by_path(store, SPACE_A, ["/n/a.md", "/n/b.md", mem(7, vecs[7]).path])
     assert {p: len(v) for p, v in got.items()} == {"/n/a.md": 1, "/n/b.md": 2, mem(7, vecs[7]).path: 1}
     assert store.replace_paths(SPACE_A, []) == 0
 
 
 def test_two_spaces_never_mix(store, rng):
     a, b = mrl_vectors(rng, 10), mrl_vectors(rng, 10)
-    store.upsert(SPACE_A, [mem(i, v, path=f"/a/{i}") for i, v in enumerate(a)])
-    store.upsert(SPACE_B, [mem(i, v, path=f"/b/{i}") for i, v in enumerate(b)])
+    store.replace_paths(SPACE_A, [mem(i, v, path=f"/a/{i}") for i, v in enumerate(a)])
+    store.replace_paths(SPACE_B, [mem(i, v, path=f"/b/{i}") for i, v in enumerate(b)])
     assert store.spaces() == sorted([SPACE_A, SPACE_B])
     hits = store.search(SPACE_A, b[0], limit=50)
     assert len(hits) == 10 and all(h.path.startswith("/a/") for h in hits)
@@ -131,7 +140,7 @@ def test_two_spaces_never_mix(store, rng):
 
 def test_two_stage_search_exact_top1_and_high_recall(store, rng):
     vecs = mrl_vectors(rng, 2000)
-    store.upsert(SPACE_A, [mem(i, v) for i, v in enumerate(vecs)])
+    store.replace_paths(SPACE_A, [mem(i, v) for i, v in enumerate(vecs)])
     ids = [mem(i, v).id for i, v in enumerate(vecs)]
     hits = store.search(SPACE_A, vecs[123], candidate_tier=16, candidates=100, limit=10)
     assert hits[0].id == ids[123] and hits[0].score == pytest.approx(1.0, abs=1e-5)
@@ -160,7 +169,7 @@ def test_filters(store, rng):
         mem(2, vecs[2], modality="audio", source="mic", captured_at=300.0, path="/home/o'brien/its 100x_done/c.wav"),
         mem(3, vecs[3], modality="text", source="notes", captured_at=400.0, path="/other/d.md"),
     ]
-    store.upsert(SPACE_A, mems)
+    store.replace_paths(SPACE_A, mems)
     q = vecs[0]
 
     def ids(**kw):
@@ -175,7 +184,7 @@ def test_filters(store, rng):
     assert ids(path_prefix=quoted, modalities=["text"]) == {m[0]}
     assert ids(modalities=[]) == set(m)
     assert {h.id for h in store.search(SPACE_A, q, exclude_ids=[m[0]], limit=10)} == set(m[1:])
-    assert store.ids_for_paths(SPACE_A, [quoted + "a.md"]) == {quoted + "a.md": [m[0]]}
+    assert ids_by_path(store, SPACE_A, [quoted + "a.md"]) == {quoted + "a.md": [m[0]]}
 
 
 def test_fts_fusion_brings_up_an_exact_keyword_match(store, rng):
@@ -183,7 +192,7 @@ def test_fts_fusion_brings_up_an_exact_keyword_match(store, rng):
     words = ["alpha", "bravo", "charlie", "delta", "echo"]
     mems = [mem(i, v, text=f"{words[i % 5]} {words[(i * 3) % 5]} ordinary note {i}") for i, v in enumerate(vecs)]
     mems[250].text = "the dog was barking at the park near the xylophone factory"
-    store.upsert(SPACE_A, mems)
+    store.replace_paths(SPACE_A, mems)
     q = vecs[7]
     plain = [h.id for h in store.search(SPACE_A, q, candidate_tier=16, limit=10)]
     assert mems[250].id not in plain
@@ -193,7 +202,7 @@ def test_fts_fusion_brings_up_an_exact_keyword_match(store, rng):
     assert mems[7].id in {h.id for h in fused}
     # rows written after the index was built are found too, and filters still apply
     extra = mem(999, mrl_vectors(rng, 1)[0], text="zanzibar quokka", modality="audio")
-    store.upsert(SPACE_A, [extra])
+    store.replace_paths(SPACE_A, [extra])
     assert store.search(SPACE_A, q, limit=3, text_query="quokka")[0].id == extra.id
     assert extra.id not in {h.id for h in store.search(SPACE_A, q, limit=3, text_query="quokka",
                                                        filters=Filters(modalities=["text"]))}
@@ -205,9 +214,9 @@ def test_delete_and_purge_remove_the_text_from_every_file(store, rng, tmp_path):
     secret = "Unforgettable secret " + secrets.token_hex(24)
     secret_path = "/notes/diary-" + secrets.token_hex(8) + ".md"
     for i in range(0, 40, 4):  # several writes, several fragments, as ingest produces them
-        store.upsert(SPACE_A, [mem(j, vecs[j], text=f"chunk {secrets.token_hex(16)}") for j in range(i, i + 4)])
-    store.upsert(SPACE_A, [mem(40, vecs[0], path=secret_path, text=secret)])
-    store.upsert_sources([{"path": secret_path, "source": "notes", "modality": "text", "status": "ok"}])
+        store.replace_paths(SPACE_A, [mem(j, vecs[j], text=f"chunk {secrets.token_hex(16)}") for j in range(i, i + 4)])
+    store.replace_paths(SPACE_A, [mem(40, vecs[0], path=secret_path, text=secret)])
+    store.upsert_sources([SourceRow(path=secret_path, source="notes", modality="text", status="ok")])
     store.optimize()  # compaction merges everything into one fragment: deletion then only soft-deletes
     root = tmp_path / "store"
 
@@ -233,23 +242,22 @@ def test_delete_and_purge_remove_the_text_from_every_file(store, rng, tmp_path):
 
 
 def test_sources_ledger_round_trip(store):
-    assert store.get_sources() == {} and store.pending_sources() == []
+    assert store.get_sources() == {} and pending(store) == []
     rows = [
-        {"path": "/p/a'b.md", "source": "notes", "modality": "text", "size": 10, "mtime": 1.5,
-         "content_sha256": "aa", "status": "ok", "captured_at": 1.0},
-        {"path": "/p/c.jpg", "source": "photos", "modality": "image", "size": 20, "mtime": 2.5,
-         "content_sha256": "bb", "status": "pending"},
+        SourceRow(path="/p/a'b.md", source="notes", modality="text", size=10, mtime=1.5, content_sha256="aa",
+                  status="ok", captured_at=1.0, updated_at=5.0),
+        SourceRow(path="/p/c.jpg", source="photos", modality="image", size=20, mtime=2.5, content_sha256="bb",
+                  status="pending"),
     ]
     store.upsert_sources(rows)
     store.upsert_sources(rows)
     got = store.get_sources()
-    assert set(got) == {"/p/a'b.md", "/p/c.jpg"}
-    assert got["/p/a'b.md"]["size"] == 10 and got["/p/a'b.md"]["updated_at"] > 0
-    assert [r["path"] for r in store.pending_sources()] == ["/p/c.jpg"]
-    store.upsert_sources([{"path": "/p/c.jpg", "status": "rejected", "reason": "truncated JPEG"}])
+    assert got == {r.path: r for r in rows}
+    assert pending(store) == ["/p/c.jpg"]
+    store.upsert_sources([replace(rows[1], status="rejected", reason="truncated JPEG")])
     c = store.get_sources(["/p/c.jpg"])["/p/c.jpg"]
-    assert (c["status"], c["reason"], c["size"], c["content_sha256"]) == ("rejected", "truncated JPEG", 20, "bb")
-    assert store.pending_sources() == []
+    assert (c.status, c.reason, c.size, c.content_sha256) == ("rejected", "truncated JPEG", 20, "bb")
+    assert pending(store) == []
     assert store.delete_sources(["/p/a'b.md"]) == 1
     assert set(store.get_sources()) == {"/p/c.jpg"}
 
@@ -259,7 +267,7 @@ def test_timeline_buckets_by_local_day(store, rng):
     day1 = datetime(2024, 3, 1, 9, 0).timestamp()
     day1_late = datetime(2024, 3, 1, 23, 30).timestamp()
     day2 = datetime(2024, 3, 2, 0, 15).timestamp()
-    store.upsert(SPACE_A, [
+    store.replace_paths(SPACE_A, [
         mem(0, vecs[0], captured_at=day1), mem(1, vecs[1], captured_at=day1_late, modality="image"),
         mem(2, vecs[2], captured_at=day1_late, modality="image"), mem(3, vecs[3], captured_at=day2, modality="audio"),
     ])
@@ -270,7 +278,7 @@ def test_timeline_buckets_by_local_day(store, rng):
 
 def test_optimize_builds_ann_index_past_threshold(store, rng):
     vecs = mrl_vectors(rng, 600)
-    store.upsert(SPACE_A, [mem(i, v) for i, v in enumerate(vecs)])
+    store.replace_paths(SPACE_A, [mem(i, v) for i, v in enumerate(vecs)])
     assert not store.has_ann_index(SPACE_A)
     assert "ann:vec_16" not in store.optimize(SPACE_A, ann_threshold=10_000)[table_name(SPACE_A)]
     report = store.optimize(ann_threshold=500)
@@ -279,7 +287,7 @@ def test_optimize_builds_ann_index_past_threshold(store, rng):
     hit = store.search(SPACE_A, vecs[42], candidate_tier=16, limit=5)[0]
     assert hit.id == mem(42, vecs[42]).id and hit.score == pytest.approx(1.0, abs=1e-5)
     late = mrl_vectors(rng, 1)[0]  # rows added after the index still show up
-    store.upsert(SPACE_A, [mem(700, late)])
+    store.replace_paths(SPACE_A, [mem(700, late)])
     assert store.search(SPACE_A, late, candidate_tier=16, limit=1)[0].id == mem(700, late).id
     store.optimize(ann_threshold=500, ann_type="IVF_PQ", ann_tier=64)
     assert store.has_ann_index(SPACE_A, 64)
@@ -290,22 +298,22 @@ def test_a_table_mid_create_reads_as_empty_and_can_still_be_created(store, rng, 
     """Another process's create_table makes the table's folder before its first version;
     a reader that lists the store in between must see an empty space, not an error."""
     vecs = mrl_vectors(rng, 2)
-    store.upsert(SPACE_A, [mem(0, vecs[0])])
+    store.replace_paths(SPACE_A, [mem(0, vecs[0])])
     (tmp_path / "store" / f"{table_name(SPACE_B)}.lance" / "_versions").mkdir(parents=True)
     reader = MemoryStore(str(tmp_path / "store"))
     assert reader.spaces() == [SPACE_A]
     assert reader.versions(SPACE_B)[1] == -1
     assert reader.search(SPACE_B, vecs[0]) == [] and reader.count(SPACE_B) == {}
-    reader.upsert(SPACE_B, [mem(1, vecs[1], path="/b/1")])
+    reader.replace_paths(SPACE_B, [mem(1, vecs[1], path="/b/1")])
     assert reader.spaces() == sorted([SPACE_A, SPACE_B]) and reader.count(SPACE_B) == {"text": 1}
 
 
 def test_reader_sees_writes_of_another_process_handle(store, rng, tmp_path):
     vecs = mrl_vectors(rng, 3)
-    store.upsert(SPACE_A, [mem(0, vecs[0])])
+    store.replace_paths(SPACE_A, [mem(0, vecs[0])])
     reader = MemoryStore(str(tmp_path / "store"))
     assert reader.count(SPACE_A) == {"text": 1}
-    store.upsert(SPACE_A, [mem(1, vecs[1]), mem(2, vecs[2])])
+    store.replace_paths(SPACE_A, [mem(1, vecs[1]), mem(2, vecs[2])])
     assert reader.count(SPACE_A) == {"text": 3}
     assert reader.search(SPACE_A, vecs[2], limit=1)[0].id == mem(2, vecs[2]).id
 
@@ -313,7 +321,7 @@ def test_reader_sees_writes_of_another_process_handle(store, rng, tmp_path):
 def test_vectors_get_count_and_size(store, rng):
     vecs = mrl_vectors(rng, 4)
     mems = [mem(i, v, modality=["text", "image"][i % 2]) for i, v in enumerate(vecs)]
-    store.upsert(SPACE_A, mems)
+    store.replace_paths(SPACE_A, mems)
     got = store.get_vectors(SPACE_A, [mems[1].id, "missing"])
     assert list(got) == [mems[1].id] and np.allclose(got[mems[1].id], vecs[1])
     hit = store.get(SPACE_A, mems[2].id)
@@ -325,5 +333,5 @@ def test_vectors_get_count_and_size(store, rng):
     assert store.size_bytes() > 0
     assert MemoryStore("s3://bucket/augmem").size_bytes() is None
     with pytest.raises(StoreError):
-        store.upsert(SPACE_A, [Memory(id="x", modality="text", source="notes", path="/x", content_sha256="",
+        store.replace_paths(SPACE_A, [Memory(id="x", modality="text", source="notes", path="/x", content_sha256="",
                                       size=0, mtime=0, captured_at=0, vectors={64: [float("nan")] * 64})])

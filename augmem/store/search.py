@@ -1,0 +1,112 @@
+"""Recall's search over one space table: tiered vector candidates (a small Matryoshka tier),
+exact rerank on the full vector, full-text hits fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from augmem.errors import StoreError
+from augmem.records import Filters, Hit
+from augmem.store.schema import HIT_COLS, ArrowTable, Table, hit_from_row, matrix, unit
+from augmem.store.sql import chunks, filters_where, guard, in_list, num_partitions
+
+if TYPE_CHECKING:
+    from augmem.store.lance import MemoryStore
+
+RRF_K = 60
+"""Reciprocal-rank-fusion constant (the usual 60 of Cormack et al.)."""
+
+
+def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int = 10, filters: Filters | None = None,
+           text_query: str | None = None, candidate_tier: int | None = None, candidates: int = 200,
+           exclude_ids: Iterable[str] = ()) -> list[Hit]:
+    """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine."""
+    t = store.space_table(space, required=False)
+    if t is None or limit <= 0:
+        return []
+    tiers = store.tiers(space)
+    full = tiers[0]
+    q = np.asarray(query_vec, dtype=np.float32).ravel()
+    if q.shape[0] != full or not np.isfinite(q).all():
+        raise StoreError(f"store: query vector has {q.shape[0]} dims, space {space} expects {full}")
+    q = unit(q)
+    k = candidate_tier or full
+    if k not in tiers:
+        raise StoreError(f"store: space {space} has no tier {k}; it has {tiers}")
+    where = filters_where(filters, exclude_ids)
+    indexed = store.index_columns(t)
+    n = limit if k == full and not text_query else max(candidates, limit)
+    # many candidates carry only id, row id and full vector; display columns are then fetched for the
+    # final `limit` rows alone (reading text/path of hundreds of candidates costs more than the search)
+    cols = ["id", "_rowid", f"vec_{full}"] + (HIT_COLS[1:] if n <= 2 * limit else [])
+    vq = t.search(unit(q[:k]), vector_column_name=f"vec_{k}").distance_type("cosine").with_row_id(True)
+    vq = vq.limit(n).select(cols + ["_distance"])
+    kind = indexed.get(f"vec_{k}", "")
+    if kind:
+        parts = num_partitions(t.count_rows())
+        # a floor of probes for recall; no ceiling, so a narrow filter may probe on until it fills `n`
+        if "Hnsw" in kind:
+            vq = vq.minimum_nprobes(max(4, math.ceil(parts / 32))).maximum_nprobes(0).ef(max(2 * n, 100))
+        else:
+            vq = vq.minimum_nprobes(max(20, math.ceil(parts / 10))).maximum_nprobes(0).refine_factor(5)
+    if where:
+        vq = vq.where(where, prefilter=True)
+    with guard("search vectors"):
+        pools = [vq.to_arrow()]
+    fts_ids: list[str] = []
+    if text_query and text_query.strip():
+        fts = _fts(t, indexed, text_query, where, cols, max(2 * limit, 20))
+        if fts is not None:
+            pools.append(fts)
+            fts_ids = fts.column("id").to_pylist()
+    scores: dict[str, float] = {}
+    rowids: dict[str, int] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for tab in pools:
+        if tab.num_rows:
+            sims = matrix(tab.column(f"vec_{full}"), full) @ q
+            scores.update(zip(tab.column("id").to_pylist(), sims.tolist()))
+            rowids.update(zip(tab.column("id").to_pylist(), tab.column("_rowid").to_pylist()))
+            if "path" in tab.column_names:
+                rows.update((r["id"], r) for r in tab.select(HIT_COLS).to_pylist())
+    order = sorted(scores, key=lambda i: -scores[i])
+    if fts_ids:
+        # RRF decides the order only; the displayed score stays the exact cosine
+        text_rank = {i: r for r, i in enumerate(dict.fromkeys(fts_ids), 1)}
+        fused = {i: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[i]) if i in text_rank else 0)
+                 for r, i in enumerate(order, 1)}
+        order = sorted(order, key=lambda i: (-fused[i], -scores[i]))
+    top = order[:limit]
+    need = [i for i in top if i not in rows]
+    rows.update(_rows_by_rowid(store, t, [rowids[i] for i in need], need))
+    return [hit_from_row(rows[i], scores[i]) for i in top if i in rows]
+
+def _rows_by_rowid(store: MemoryStore, t: Table, rowids: list[int], ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Display columns of rows by row id; by id for any a concurrent compaction moved meanwhile."""
+    with guard("read search results"):
+        taken = t.take_row_ids(rowids).select(HIT_COLS).to_arrow().to_pylist() if rowids else []
+        rows = {r["id"]: r for r in taken}
+        missing = [i for i in ids if i not in rows]
+        for chunk in chunks(missing):
+            rows.update((r["id"], r) for r in store.scan(t, HIT_COLS, in_list("id", chunk)).to_pylist())
+    return rows
+
+def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:
+    """Full-text hits (ranked by BM25) or None when there is no usable text index."""
+    from lancedb.index import FTS
+    from lancedb.query import MatchQuery
+
+    try:
+        if "text" not in indexed:
+            if t.count_rows("text <> ''") == 0:
+                return None
+            t.create_index("text", config=FTS(), replace=False)
+        q = t.search(MatchQuery(text, "text"), query_type="fts").limit(n).select(cols + ["_score"])
+        return (q.where(where, prefilter=True) if where else q).to_arrow()
+    except Exception:  # a read-only store or a racing index build: fall back to vector ranking only
+        return None
+
