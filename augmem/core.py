@@ -7,81 +7,62 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from augmem.config import Settings, load_settings
-from augmem.records import Filters, Hit
+from augmem.errors import ArtifactError, AugmemError
+from augmem.records import (
+    CaptureInfo,
+    DayCount,
+    Filters,
+    IngestReport,
+    MigrationInfo,
+    RecallResult,
+    Space,
+    Status,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from augmem.ingest.pipeline import ProgressFn
+    from augmem.models.artifacts import ArtifactLocation
+    from augmem.models.base import Embedder
+    from augmem.models.registry import ModelRegistry, ModelSpec
+    from augmem.plugins import PluginManager
+    from augmem.store import MemoryStore
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RecallResult:
-    hits: list[Hit]
-    space: str
-    """The active space the hits come from."""
-    not_migrated: int = 0
-    """Memories that exist but have no vector in the active space yet (re-embedding runs)."""
-    pending: int = 0
-    """Memories the active model cannot embed (e.g. photos under a text-only model)."""
-    notice: str = ""
-    """A one-line message for the user (e.g. which model is active and why)."""
-
-    def to_json(self) -> dict:
-        return {
-            "hits": [h.to_json() for h in self.hits],
-            "space": self.space,
-            "not_migrated": self.not_migrated,
-            "pending": self.pending,
-            "notice": self.notice,
-        }
-
-
-@dataclass
-class IngestReport:
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    pending: int = 0
-    removed: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    """(path, one-line reason) for every item that could not be ingested."""
-    memories: int = 0
-    """Rows written (a note may give several chunks, a recording several clips)."""
-
-    def to_json(self) -> dict:
-        d = dict(self.__dict__)
-        d["rejected"] = [{"path": p, "reason": r} for p, r in self.rejected]
-        return d
-
-
-ProgressFn = Callable[[int, int, str], None]
-"""progress(done, total, current_item)."""
 
 
 class Augmem:
-    """augmem for one data folder: ingest, recall, status, forget, re-embedding.
+    """augmem for one data folder: ingest, recall, status, forget, re-embedding. It is the
+    in-process `augmem.contract.Backend`; the daemon serves the same calls over its socket.
 
     Thread-safe for the daemon's use: the embedder is built once under a lock, and
     store writes are serialised by `self.write_lock`.
     """
 
-    def __init__(self, settings: Settings | None = None, *, plugin_manager=None):
+    def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None):
         self.settings = settings or load_settings()
         self._pm = plugin_manager
-        self._registry = None
-        self._embedder = None
-        self._store = None
-        self._space: tuple[tuple, str] | None = None
-        self._books: tuple[tuple, tuple[int, int, int]] | None = None
+        self._registry: ModelRegistry | None = None
+        self._embedder: Embedder | None = None
+        self._store: MemoryStore | None = None
+        self._space: tuple[tuple[str, str, str], str] | None = None
+        self._books: tuple[tuple[str, tuple[int, int]], tuple[int, int, int]] | None = None
         self._lock = threading.RLock()
         self.write_lock = threading.RLock()
 
     # -- wiring -------------------------------------------------------------------------
     @property
-    def plugins(self):
+    def plugins(self) -> PluginManager:
         """The plugin manager (loaded on first use)."""
         if self._pm is None:
             from augmem.plugins import load_plugins
@@ -90,7 +71,7 @@ class Augmem:
         return self._pm
 
     @property
-    def registry(self):
+    def registry(self) -> ModelRegistry:
         """The model registry, filled through the `register_models` hook."""
         if self._registry is None:
             from augmem.models.registry import ModelRegistry
@@ -104,19 +85,17 @@ class Augmem:
         return self.registry.active_name(self.settings)
 
     @property
-    def spec(self):
+    def spec(self) -> ModelSpec:
         return self.registry.get(self.active_model)
 
-    def artifact(self):
-        """Where the active model's artifact is (ArtifactLocation)."""
+    def artifact(self) -> ArtifactLocation:
+        """Where the active model's artifact is."""
         return self.registry.locate(self.spec, self.settings)
 
     def active_space(self) -> str:
         """`name:sha256` of the active model's artifact, without loading the model."""
-        from augmem.errors import ArtifactError
-
         spec, where = self.spec, self.artifact()
-        if not where.present:
+        if not where.present or where.path is None:
             raise ArtifactError(
                 f"no artifact for model {spec.name!r} (looked in: {'; '.join(where.looked)})",
                 hint=f"`augmem models pull {spec.name}`, or `augmem models use {spec.name} --artifact FILE`",
@@ -124,7 +103,7 @@ class Augmem:
         from augmem.models.artifacts import signature
 
         options = self.registry.options(spec, self.settings)
-        key = (str(where.path), signature(where.path), repr(sorted(options.items())))
+        key = (str(where.path), repr(signature(where.path)), repr(sorted(options.items())))
         if self._space is None or self._space[0] != key:
             self._space = (key, self.registry.space(spec, where.path, self.settings))
         return self._space[1]
@@ -135,7 +114,7 @@ class Augmem:
         wanted = [t for t in self.settings.tiers if 0 < t <= spec.dim] or list(spec.storage_tiers)
         return sorted({spec.dim, *wanted}, reverse=True)
 
-    def embedder(self):
+    def embedder(self) -> Embedder:
         """The active model, built on first use (this is where torch gets imported)."""
         with self._lock:
             space = self.active_space()
@@ -146,8 +125,8 @@ class Augmem:
             return self._embedder
 
     @property
-    def store(self):
-        """The MemoryStore (augmem.store.lance)."""
+    def store(self) -> MemoryStore:
+        """The MemoryStore (augmem.store)."""
         if self._store is None:
             from augmem.store import MemoryStore
 
@@ -164,15 +143,15 @@ class Augmem:
             )
         return ""
 
-    # -- the main jobs --------------------------------------------------------------------
+    # -- the Backend contract ------------------------------------------------------------------
     def ingest(
         self,
         paths: Sequence[str | Path],
         *,
         source: str | None = None,
-        progress: ProgressFn | None = None,
         forget_missing: bool = True,
         force: bool = False,
+        progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Reconcile files/folders (recursively) into the store: add new, re-embed changed,
         skip unchanged (size + mtime, then content hash), record pending and rejected;
@@ -186,11 +165,11 @@ class Augmem:
             return ing.run(paths, source=source, progress=progress, forget_missing=forget_missing, force=force)
 
     def embed_query(self, query: str | None, like: str | Path | None, like_id: str | None,
-                    instruction: str | None = None):
+                    instruction: str | None = None) -> np.ndarray:
         """The query vector (full dim) for a text, an example file, or a stored memory."""
         import numpy as np
 
-        from augmem.errors import AugmemError, RejectedItem
+        from augmem.errors import RejectedItem
         from augmem.ingest import files
 
         space = self.active_space()
@@ -213,19 +192,23 @@ class Augmem:
                 if modality == "text":
                     text = files.read_note(p, size)
                     a, b = (emb.text_chunks(text) or [(0, len(text))])[0]
-                    return emb.embed_texts([text[a:b]])[0]
-                if modality == "image":
-                    return emb.embed_images([files.load_photo(p, size)[0]])[0]
-                wave, _ = files.load_audio(p, size, emb.audio_sample_rate)
-                a, b = files.split_clips(wave, emb.audio_sample_rate)[0]
-                return emb.embed_audio([wave[a:b]])[0]
+                    z = emb.embed_texts([text[a:b]])
+                elif modality == "image":
+                    z = emb.embed_images([files.load_photo(p, size)[0]])
+                else:
+                    wave, _ = files.load_audio(p, size, emb.audio_sample_rate)
+                    a, b = files.split_clips(wave, emb.audio_sample_rate)[0]
+                    z = emb.embed_audio([wave[a:b]])
+                return np.asarray(z[0], np.float32)
             except RejectedItem as exc:
                 raise AugmemError(f"{p}: {exc.message}") from exc
         if not query or not query.strip():
             raise AugmemError("nothing to recall: give a query, --like FILE, or a memory id")
         if instruction and getattr(emb, "instruction_aware", False):
-            return emb.embed_texts([query], query=True, instruction=instruction)[0]
-        return emb.embed_texts([query], query=True)[0]
+            z = emb.embed_texts([query], query=True, instruction=instruction)  # type: ignore[call-arg]
+        else:
+            z = emb.embed_texts([query], query=True)
+        return np.asarray(z[0], np.float32)
 
     def recall(
         self,
@@ -240,8 +223,7 @@ class Augmem:
         """Text query (or a file / stored memory as the example) -> ranked hits of the active space.
         With no query at all but some filter (e.g. one day), the matching memories, newest first."""
         space = self.active_space()
-        if not (query and query.strip()) and not like and not like_id and filters and any(
-                (filters.modalities, filters.sources, filters.since, filters.until, filters.path_prefix)):
+        if not (query and query.strip()) and not like and not like_id and filters is not None and filters.any():
             done, total, pending = self._bookkeeping()
             return RecallResult(hits=self.store.browse(space, filters, limit), space=space,
                                 not_migrated=max(0, total - done), pending=pending)
@@ -253,66 +235,47 @@ class Augmem:
             candidate_tier=small if small < self.spec.dim else None, candidates=max(100, limit * 20),
             exclude_ids=(like_id,) if like_id else (),
         )
-        for replaced in self.plugins.hook.recall_postprocess(query=query, hits=hits, settings=self.settings):
-            if replaced is not None:
-                hits = replaced
+        from augmem.plugins import chain
+
+        hits = chain(self.plugins.hook.recall_postprocess, "hits", hits, query=query, settings=self.settings)
         done, total, pending = self._bookkeeping()
         return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
                             pending=pending, notice=self.notice() if pending else "")
 
-    def status(self) -> dict:
+    def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
-        where = self.artifact()
-        out = {
-            "model": self.active_model,
-            "model_setting": self.settings.model,
-            "artifact": str(where.path) if where.path else None,
-            "artifact_origin": where.origin,
-            "space": None,
-            "artifact_sha256": None,
-            "tiers": self.tiers(),
-            "store_uri": self.settings.effective_store_uri,
-            "store_bytes": None,
-            "counts": {},
-            "spaces": {},
-            "sources": {},
-            "pending": 0,
-            "rejected": 0,
-            "not_migrated": 0,
-            "migrated": 0,
-            "notice": self.notice(),
-        }
-        if where.present:
-            from augmem.errors import AugmemError
+        from augmem.capture.state import capture_info
 
+        where = self.artifact()
+        out = Status(model=self.active_model, model_setting=self.settings.model,
+                     artifact=str(where.path) if where.path else None, artifact_origin=where.origin,
+                     tiers=self.tiers(), store_uri=self.settings.effective_store_uri, notice=self.notice(),
+                     capture=capture_info(self.settings.paths.run_dir))
+        if where.present:
             try:  # a bad option or pin: report it with everything else, don't fail the whole status
-                out["space"] = self.active_space()
-                out["artifact_sha256"] = out["space"].split(":", 1)[1]
+                out.space = self.active_space()
             except AugmemError as exc:
-                out["notice"] = " ".join(filter(None, [out["notice"], str(exc)]))
+                out.notice = " ".join(filter(None, [out.notice, str(exc)]))
         store = self.store
         for space in store.spaces():
-            out["spaces"][space] = sum(store.count(space).values())
-        if out["space"] and out["space"] in out["spaces"]:
-            out["counts"] = store.count(out["space"])
-        by_status: dict[str, int] = {}
+            counts = store.count(space)
+            out.spaces.append(Space(id=space, rows=sum(counts.values())))
+            if space == out.space:
+                out.counts = counts
         for row in store.get_sources().values():
-            by_status[row["status"]] = by_status.get(row["status"], 0) + 1
-        out["sources"] = by_status
-        out["pending"] = by_status.get("pending", 0)
-        out["rejected"] = by_status.get("rejected", 0)
-        if out["space"]:
-            done, total = self.migration_state()
-            out["migrated"], out["not_migrated"] = done, max(0, total - done)
-        out["store_bytes"] = store.size_bytes()
+            out.sources[row.status] = out.sources.get(row.status, 0) + 1
+            if row.status == "pending":
+                out.pending_by_modality[row.modality] = out.pending_by_modality.get(row.modality, 0) + 1
+        if out.space:
+            out.migrated, total = self.migration_state()
+            out.not_migrated = max(0, total - out.migrated)
+        out.store_bytes = store.size_bytes()
         return out
 
     def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
         """Forget whole memories (a note with all its chunks, a recording with all its clips)
         by memory id or source path, then purge them from the store's files. A forgotten file
         that is still on disk stays forgotten until its content changes."""
-        import time
-
         with self.write_lock:
             store = self.store
             targets = {str(p) for p in paths}
@@ -327,17 +290,50 @@ class Augmem:
             ledger = store.get_sources(sorted(targets))
             store.delete(paths=sorted(targets))
             now = time.time()
-            keep = [{**row, "status": "forgotten", "reason": "forgotten by the user", "updated_at": now}
+            keep = [replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
                     for p, row in ledger.items() if Path(p).exists()]
             if keep:
                 store.upsert_sources(keep)
             store.purge()
             return len(targets)
 
-    def timeline(self, filters: Filters | None = None) -> list[tuple[str, dict[str, int]]]:
-        """(YYYY-MM-DD, {modality: count}) per day, newest first."""
-        return self.store.timeline(self.active_space(), filters)
+    def timeline(self, filters: Filters | None = None) -> list[DayCount]:
+        """Memories per local day (YYYY-MM-DD) by modality, newest first."""
+        return [DayCount(day, counts) for day, counts in self.store.timeline(self.active_space(), filters)]
 
+    def pause(self) -> CaptureInfo:
+        """Pause microphone capture: no daemon runs in this process, so the pause is written
+        for the daemon to start that way."""
+        return self._set_paused(True)
+
+    def resume(self) -> CaptureInfo:
+        """Resume microphone capture (when the daemon starts)."""
+        return self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> CaptureInfo:
+        from augmem.capture.state import capture_info, write_capture_state
+
+        write_capture_state(self.settings.paths.run_dir, paused=paused)
+        return capture_info(self.settings.paths.run_dir)
+
+    def reembed(self) -> MigrationInfo:
+        """Re-embed, here and now, every memory not yet in the active space."""
+        t0, (done0, _) = time.monotonic(), self.migration_state()
+        while self.migrate_batch(32):
+            pass
+        done, total = self.migration_state()
+        elapsed = time.monotonic() - t0
+        return MigrationInfo(done=done, total=total, left=max(0, total - done), active=False,
+                             rate=round((done - done0) / elapsed, 2) if elapsed > 0 else 0.0, eta_s=0.0,
+                             space=self.active_space())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._embedder is not None:
+                self._embedder.close()
+                self._embedder = None
+
+    # -- re-embedding ---------------------------------------------------------------------------
     def migration_state(self) -> tuple[int, int]:
         """(sources embedded in the active space, sources the active model can embed)."""
         done, total, _ = self._bookkeeping()
@@ -352,9 +348,9 @@ class Augmem:
             return self._books[1]
         mods = set(self.spec.modalities)
         ledger = store.get_sources()
-        ok = [p for p, row in ledger.items() if row["status"] == "ok" and row["modality"] in mods]
+        ok = [p for p, row in ledger.items() if row.status == "ok" and row.modality in mods]
         in_space = store.paths_in_space(space)
-        pending = sum(1 for row in ledger.values() if row["status"] == "pending")
+        pending = sum(1 for row in ledger.values() if row.status == "pending")
         value = (sum(1 for p in ok if p in in_space), len(ok), pending)
         self._books = (key, value)
         return value
@@ -368,7 +364,7 @@ class Augmem:
             in_space = store.paths_in_space(space)
             mods = set(self.spec.modalities)
             todo = [p for p, row in store.get_sources().items()
-                    if row["status"] in ("ok", "pending") and row["modality"] in mods and p not in in_space]
+                    if row.status in ("ok", "pending") and row.modality in mods and p not in in_space]
             batch = todo[:batch_size]
             if batch:
                 self.ingest(batch, force=True)
@@ -378,8 +374,9 @@ class Augmem:
                         store.drop_space(other)
             return len(batch)
 
-    def close(self) -> None:
-        with self._lock:
-            if self._embedder is not None:
-                self._embedder.close()
-                self._embedder = None
+
+if TYPE_CHECKING:
+    from augmem.contract import Backend
+
+    def _is_a_backend(core: Augmem) -> Backend:
+        return core  # mypy: the in-process core implements the whole contract

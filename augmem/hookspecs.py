@@ -20,7 +20,9 @@ def register_models(register):
 
 @hookspec
 def register_capture_sources(register, settings):
-    """Register capture sources: call `register(name, factory)`; factory(settings, out_dir) -> source."""
+    """Register capture sources: call `register(name, factory)`. The daemon calls factory(settings,
+    out_dir) at start -> an object with start() and stop() that writes new memories as files into
+    out_dir (temp file + rename); they are ingested with `name` as their source."""
 
 
 @hookspec
@@ -30,7 +32,8 @@ def enrich_memory(memory, settings):
 
 @hookspec
 def recall_postprocess(query, hits, settings):
-    """Return a reordered or filtered list of recall hits (or None to leave them)."""
+    """Return a reordered or filtered list of recall hits (or None to leave them). The calls are
+    chained: each plugin gets the hits the previous one returned (the last registered runs first)."""
 
 
 @hookspec

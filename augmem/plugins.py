@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pluggy
 
@@ -94,3 +95,18 @@ def load_plugins(config_dir: Path) -> PluginManager:
                 log.warning("plugin %s (%s) failed to load: %s", name, file, exc)
     pm.check_pending()
     return pm
+
+
+def chain(hook: Any, name: str, value: Any, **kwargs: Any) -> Any:
+    """Call every implementation of `hook` in pluggy's order (last registered first), handing
+    each the previous one's answer as argument `name`; an implementation answering None
+    leaves the value as it was. `recall_postprocess` runs this way, so plugins compose
+    (one filters, the next reorders) instead of the last answer silently winning."""
+    for impl in reversed(hook.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue  # wrappers cannot take part in a chain of values
+        args = {name: value, **kwargs}
+        answer = impl.function(**{k: v for k, v in args.items() if k in impl.argnames})
+        if answer is not None:
+            value = answer
+    return value

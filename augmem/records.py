@@ -1,9 +1,21 @@
-"""Plain data passed between store, ingest, recall and the surfaces (no heavy imports)."""
+"""Plain data passed between the core, the store, ingest, the daemon and the surfaces.
+
+Stdlib only: the daemon client (and so every `augmem recall` answered by the daemon)
+imports this module, and must stay light. `augmem.codec` turns these records into JSON
+and back for the daemon's socket, field by field from their type hints.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
+
+MODALITIES = ("text", "image", "audio")
+"""Every modality augmem stores, in the order surfaces list them."""
+
+DEFAULT_SOURCE = {"text": "notes", "image": "photos", "audio": "audio"}
+"""The source a memory gets when nothing names one (by modality)."""
 
 
 @dataclass
@@ -48,17 +60,11 @@ class Hit:
     def when(self) -> datetime:
         return datetime.fromtimestamp(self.captured_at, tz=timezone.utc).astimezone()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
+        """The shape `augmem recall --json` prints: captured_at as a local ISO time."""
         d = asdict(self)
         d["captured_at"] = self.when.isoformat(timespec="seconds")
         return d
-
-    @classmethod
-    def from_json(cls, d: dict) -> Hit:
-        d = dict(d)
-        if isinstance(d.get("captured_at"), str):
-            d["captured_at"] = datetime.fromisoformat(d["captured_at"]).timestamp()
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -70,3 +76,242 @@ class Filters:
     since: float | None = None
     until: float | None = None
     path_prefix: str | None = None
+
+    def any(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.modalities or self.sources or self.since is not None or self.until is not None
+                    or self.path_prefix)
+
+
+@dataclass
+class RecallResult:
+    """What recall answers: hits of the active space, and what the user should know."""
+
+    hits: list[Hit] = field(default_factory=list)
+    space: str = ""
+    """The active space the hits come from."""
+    not_migrated: int = 0
+    """Memories that exist but have no vector in the active space yet (re-embedding runs)."""
+    pending: int = 0
+    """Memories the active model cannot embed (e.g. photos under a text-only model)."""
+    notice: str = ""
+    """A one-line message for the user (e.g. which model is active and why)."""
+
+
+class Rejection(NamedTuple):
+    """A file that could not be ingested, and the one-line reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """The summary of one ingest run."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    pending: int = 0
+    removed: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    """Every item that could not be ingested, with its reason."""
+    memories: int = 0
+    """Rows written (a note may give several chunks, a recording several clips)."""
+
+    def to_json(self) -> dict[str, object]:
+        """The shape `augmem ingest --json` prints."""
+        d = asdict(self)
+        d["rejected"] = [{"path": p, "reason": r} for p, r in self.rejected]
+        return d
+
+    def add(self, other: IngestReport) -> None:
+        """Fold another run's counts into this one."""
+        for name in ("added", "updated", "skipped", "pending", "removed", "memories"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected.extend(other.rejected)
+
+
+SOURCE_STATUSES = ("ok", "pending", "rejected", "duplicate", "forgotten")
+"""ok: embedded in the active space; pending: valid, waiting for a model of its modality;
+rejected: unusable (see reason); duplicate: same content as another file; forgotten: by the user."""
+
+
+@dataclass
+class SourceRow:
+    """One file in the sources ledger: what the store knows of it and why."""
+
+    path: str
+    source: str = ""
+    modality: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    content_sha256: str = ""
+    status: str = "pending"
+    """One of SOURCE_STATUSES."""
+    reason: str = ""
+    captured_at: float = 0.0
+    updated_at: float = 0.0
+
+
+@dataclass
+class Space:
+    """One embedding space in the store: a model and the exact artifact it was built from."""
+
+    id: str
+    """`name:sha256` (the model name may carry a variant, e.g. `aegis-embed@6L`)."""
+    rows: int = 0
+
+    @property
+    def model(self) -> str:
+        return self.id.partition(":")[0]
+
+    @property
+    def sha256(self) -> str:
+        return self.id.partition(":")[2]
+
+
+class DayCount(NamedTuple):
+    """Memories captured on one local day, by modality (the timeline)."""
+
+    day: str
+    """YYYY-MM-DD in local time."""
+    counts: dict[str, int]
+
+
+@dataclass
+class CaptureInfo:
+    """Microphone capture as `augmem status` shows it."""
+
+    state: str = "off"
+    """off | starting | listening | paused | unavailable | error."""
+    paused: bool = False
+    message: str = ""
+    device: str = ""
+    clips: int = 0
+    """Clips written by this daemon run."""
+    samplerate: int | None = None
+    dropped_blocks: int = 0
+    """Audio blocks dropped because the consumer fell behind."""
+    overflows: int = 0
+    """Input overflows PortAudio reported."""
+    floor_db: float | None = None
+    """The activity gate's adaptive noise floor."""
+    sounding: bool = False
+    """Whether a clip is being recorded right now."""
+    clips_dir: str = ""
+
+
+@dataclass
+class MigrationInfo:
+    """Re-embedding into the active space: done/total from the store, rate and ETA from this run."""
+
+    done: int = 0
+    total: int = 0
+    left: int = 0
+    active: bool = False
+    rate: float = 0.0
+    """Memories re-embedded per second in this run."""
+    eta_s: float | None = None
+    space: str = ""
+
+
+@dataclass
+class JobInfo:
+    """One scheduled job of the daemon."""
+
+    runs: int = 0
+    failures: int = 0
+    last_run: float | None = None
+    last_seconds: float | None = None
+    last_error: str | None = None
+    next_run: float | None = None
+
+
+@dataclass
+class ReconcileInfo:
+    """The last full reconcile of the watched folders."""
+
+    at: float = 0.0
+    seconds: float = 0.0
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    pending: int = 0
+    removed: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class DaemonInfo:
+    """The running daemon, as its status shows it."""
+
+    up: bool = True
+    pid: int = 0
+    data_dir: str = ""
+    socket: str = ""
+    log: str = ""
+    started_at: float | None = None
+    uptime_s: float | None = None
+    watching: dict[str, str] = field(default_factory=dict)
+    """Watched folder -> its kind."""
+    watch_errors: dict[str, str] = field(default_factory=dict)
+    queue: int = 0
+    working_on: str | None = None
+    model_error: str | None = None
+    last_reconcile: ReconcileInfo | None = None
+    jobs: dict[str, JobInfo] = field(default_factory=dict)
+    capture_sources: dict[str, str] = field(default_factory=dict)
+    """Plugin capture sources -> "running, writing into …", "failed: …" or "refused: …"."""
+
+
+@dataclass
+class Status:
+    """Everything `augmem status` and the TUI's status screen show."""
+
+    model: str = ""
+    """The active model ("auto" resolved)."""
+    model_setting: str = ""
+    artifact: str | None = None
+    artifact_origin: str = ""
+    space: str | None = None
+    """The active space id (None when the artifact is missing or refused)."""
+    tiers: list[int] = field(default_factory=list)
+    store_uri: str = ""
+    store_bytes: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    """Memories (rows) per modality in the active space."""
+    spaces: list[Space] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)
+    """Ledger files per status (ok, pending, rejected, duplicate, forgotten)."""
+    pending_by_modality: dict[str, int] = field(default_factory=dict)
+    migrated: int = 0
+    not_migrated: int = 0
+    notice: str = ""
+    error: str = ""
+    """Set when the store or the model could not be read (the rest may be defaults)."""
+    capture: CaptureInfo | None = None
+    daemon: DaemonInfo | None = None
+    """None when no daemon answered (the status came from this process)."""
+    migration: MigrationInfo | None = None
+
+    @property
+    def artifact_sha256(self) -> str:
+        return (self.space or "").partition(":")[2]
+
+    @property
+    def pending(self) -> int:
+        return self.sources.get("pending", 0)
+
+    @property
+    def rejected(self) -> int:
+        return self.sources.get("rejected", 0)
+
+    @property
+    def files(self) -> int:
+        """Source files embedded in the active space (a long note gives several memories)."""
+        return self.sources.get("ok", 0)
+
+    @property
+    def memories(self) -> int:
+        return sum(self.counts.values())

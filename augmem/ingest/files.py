@@ -18,7 +18,6 @@ from augmem.errors import RejectedItem
 NOTE_EXT = {".md", ".markdown", ".txt", ".text", ".org", ".rst"}
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif", ".tiff"}
 AUDIO_EXT = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif"}
-MODALITY_OF_KIND = {"notes": "text", "photos": "image", "audio": "audio"}
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 MAX_PHOTO_BYTES = 256 * 1024 * 1024
@@ -27,7 +26,8 @@ MAX_PHOTO_PIXELS = 200_000_000
 CLIP_SECONDS = 10.0
 """Long recordings are cut into clips of this length (the card's benchmark clip)."""
 
-IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.tmp", "*.part", "*.crdownload", ".#*", "4913", "#*#")
+IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", "*.tmp", "*.part", "*.crdownload", ".#*", "4913", "#*#")
+"""Editors' temp and swap files and half-finished downloads: never memories (ingest and the watchers)."""
 
 
 def modality_for(path: Path) -> str | None:

@@ -13,20 +13,21 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
 
 from augmem.errors import RejectedItem
 from augmem.ingest import files
-from augmem.models.base import tier_view
 from augmem.models.artifacts import sha256_file
-from augmem.records import Memory
+from augmem.models.base import tier_view
+from augmem.records import DEFAULT_SOURCE, IngestReport, Memory, Rejection, SourceRow
 
 log = logging.getLogger(__name__)
 
 FILES_PER_BATCH = 16
-DEFAULT_SOURCE = {"text": "notes", "image": "photos", "audio": "audio"}
+
+ProgressFn = Callable[[int, int, str], None]
+"""progress(done, total, current_item)."""
 
 
 def memory_id(path: str, index: int) -> str:
@@ -55,9 +56,8 @@ class Ingestor:
         self.settings = settings
         self.plugins = plugins
 
-    def run(self, roots, *, source=None, progress=None, forget_missing=False, report=None, force=False):
-        from augmem.core import IngestReport
-
+    def run(self, roots: Sequence[str | Path], *, source: str | None = None, progress: ProgressFn | None = None,
+            forget_missing: bool = False, report: IngestReport | None = None, force: bool = False) -> IngestReport:
         report = report or IngestReport()
         self.store.ensure_space(self.space, self.tiers)
         ledger = self.store.get_sources()
@@ -78,10 +78,10 @@ class Ingestor:
                 continue
             seen.add(path)
             led = ledger.get(path)
-            src = source or (led or {}).get("source") or DEFAULT_SOURCE[item.modality]
-            unchanged = led is not None and led["size"] == item.size and led["mtime"] == item.mtime
+            src = source or (led.source if led else "") or DEFAULT_SOURCE[item.modality]
+            unchanged = led is not None and led.size == item.size and led.mtime == item.mtime
             if unchanged and not force:
-                status = led["status"]
+                status = led.status
                 if status == "ok" and path in in_space:
                     report.skipped += 1
                     continue
@@ -90,7 +90,7 @@ class Ingestor:
                     report.pending += status == "pending"
                     continue
                 if status == "rejected":
-                    report.rejected.append((path, led["reason"]))
+                    report.rejected.append(Rejection(path, led.reason))
                     continue
             if item.size == 0:
                 self._reject(report, path, "empty file (0 bytes)", ledger_updates, now)
@@ -100,29 +100,28 @@ class Ingestor:
             except OSError as exc:
                 self._reject(report, path, files._os_reason(exc), ledger_updates, now)
                 continue
-            base = {"path": path, "source": src, "modality": item.modality, "size": item.size,
-                    "mtime": item.mtime, "content_sha256": sha, "updated_at": now,
-                    "captured_at": (led or {}).get("captured_at") or item.mtime}
-            if led and led["content_sha256"] == sha and not force:
-                if led["status"] == "ok" and in_space.get(path) == sha:
-                    ledger_updates.append({**led, **base, "status": "ok", "reason": ""})  # touched only
+            base = SourceRow(path=path, source=src, modality=item.modality, size=item.size, mtime=item.mtime,
+                             content_sha256=sha, updated_at=now, captured_at=(led.captured_at if led else 0.0) or item.mtime)
+            if led and led.content_sha256 == sha and not force:
+                if led.status == "ok" and in_space.get(path) == sha:
+                    ledger_updates.append(replace(base, status="ok"))  # touched only
                     report.skipped += 1
                     continue
-                if led["status"] == "forgotten":
-                    ledger_updates.append({**led, **base, "status": "forgotten"})
+                if led.status == "forgotten":
+                    ledger_updates.append(replace(base, status="forgotten", reason=led.reason))
                     report.skipped += 1
                     continue
             owner = sha_owner.get(sha)
             if owner and owner != path and Path(owner).exists():
-                ledger_updates.append({**base, "status": "duplicate", "reason": f"same content as {owner}"})
+                ledger_updates.append(replace(base, status="duplicate", reason=f"same content as {owner}"))
                 report.skipped += 1
                 continue
             if item.modality not in self.modalities:
-                ledger_updates.append({**base, "status": "pending",
-                                       "reason": f"the active model does not embed {item.modality}"})
+                ledger_updates.append(replace(base, status="pending",
+                                              reason=f"the active model does not embed {item.modality}"))
                 report.pending += 1
                 continue
-            jobs.append(_Job(item, sha, src, update=path in in_space or bool(led and led["status"] == "ok")))
+            jobs.append(_Job(item, sha, src, update=path in in_space or bool(led and led.status == "ok")))
             sha_owner.setdefault(sha, path)
 
         if ledger_updates:
@@ -143,12 +142,10 @@ class Ingestor:
         return report
 
     # -- helpers -----------------------------------------------------------------------------
-    def _reject(self, report, path: str, reason: str, updates: list, now: float) -> None:
+    def _reject(self, report: IngestReport, path: str, reason: str, updates: list[SourceRow], now: float) -> None:
         log.warning("rejected %s: %s", path, reason)
-        report.rejected.append((path, reason))
-        updates.append({"path": path, "source": "", "modality": "", "size": 0, "mtime": 0.0,
-                        "content_sha256": "", "status": "rejected", "reason": reason,
-                        "captured_at": 0.0, "updated_at": now})
+        report.rejected.append(Rejection(path, reason))
+        updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now))
 
     def _decode(self, job: _Job, embedder) -> None:
         f = job.found
@@ -186,15 +183,15 @@ class Ingestor:
     def _embed_batch(self, batch: list[_Job], report) -> None:
         embedder = self.get_embedder()
         ok: list[_Job] = []
-        ledger: list[dict] = []  # pending / rejected rows of this batch, written in one commit
+        ledger: list[SourceRow] = []  # pending / rejected rows of this batch, written in one commit
         for job in batch:
             if job.found.modality not in embedder.modalities:
                 # the model as loaded handles less than its spec (e.g. no tokenizer next to it)
-                ledger.append({
-                    "path": str(job.found.path), "source": job.source, "modality": job.found.modality,
-                    "size": job.found.size, "mtime": job.found.mtime, "content_sha256": job.sha,
-                    "status": "pending", "reason": f"the loaded model does not embed {job.found.modality}",
-                    "captured_at": job.found.mtime, "updated_at": time.time()})
+                ledger.append(SourceRow(
+                    path=str(job.found.path), source=job.source, modality=job.found.modality, size=job.found.size,
+                    mtime=job.found.mtime, content_sha256=job.sha, status="pending",
+                    reason=f"the loaded model does not embed {job.found.modality}",
+                    captured_at=job.found.mtime, updated_at=time.time()))
                 report.pending += 1
                 continue
             try:
@@ -225,11 +222,10 @@ class Ingestor:
         # and the next run re-embeds it (the ledger still shows those files as not done)
         self.store.replace_paths(self.space, [m for j in done for m in j.memories])
         now = time.time()
-        self.store.upsert_sources([{
-            "path": str(j.found.path), "source": j.source, "modality": j.found.modality, "size": j.found.size,
-            "mtime": j.found.mtime, "content_sha256": j.sha, "status": "ok", "reason": "",
-            "captured_at": j.memories[0].captured_at, "updated_at": now,
-        } for j in done])
+        self.store.upsert_sources([SourceRow(
+            path=str(j.found.path), source=j.source, modality=j.found.modality, size=j.found.size,
+            mtime=j.found.mtime, content_sha256=j.sha, status="ok", captured_at=j.memories[0].captured_at,
+            updated_at=now) for j in done])
         for job in done:
             report.memories += len(job.memories)
             if job.update:

@@ -13,7 +13,6 @@ from augmem.errors import ModalityError
 if TYPE_CHECKING:
     from PIL import Image
 
-MODALITIES = ("text", "image", "audio")
 
 
 def l2norm(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -102,7 +101,7 @@ class Embedder(ABC):
         The default splits on whitespace-delimited words, a safe over-estimate for
         word-piece tokenizers is applied by subclasses through `count_tokens`.
         """
-        from augmem.ingest.chunking import chunk_spans
+        from augmem.models.chunking import chunk_spans
 
         limit = max_tokens or self.max_text_tokens
         return chunk_spans(text, limit, self.count_tokens, overlap=overlap)
