@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from augmem.capture.gate import ActivityGate, Clip, GateConfig
-from augmem.daemon.state import capture_paused, write_capture_state
+from augmem.capture.state import capture_paused, write_capture_state
 from augmem.errors import CaptureError
 
 log = logging.getLogger(__name__)

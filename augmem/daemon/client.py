@@ -1,36 +1,83 @@
-"""Talk to a running daemon: the same calls the CLI and TUI make on `augmem.core.Augmem`,
-answered by the daemon's warm model.
+"""Talk to a running daemon: the `augmem.contract.Backend` calls, answered by the daemon's
+warm model.
 
-Importing this module is cheap on purpose (stdlib + augmem's plain-data modules): a
-recall answered by the daemon must not import torch, lancedb or numpy in the client.
+The client's contract methods are built from the Protocol itself (`_remote`): every
+argument the contract names is sent, path arguments made absolute first, and the reply
+is decoded into the contract's return type. Importing this module is cheap on purpose
+(stdlib + augmem's plain-data modules): a recall answered by the daemon must not import
+torch, lancedb or numpy in the client.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
+import os
 import socket
 import threading
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from augmem import codec, contract
+from augmem.contract import Backend
 from augmem.daemon import protocol
 from augmem.errors import AugmemError, DaemonError
-from augmem.records import Filters, Hit
 
 if TYPE_CHECKING:
     from augmem.config import Settings
-    from augmem.core import IngestReport, RecallResult
 
 SOCKET_NAME = "augmem.sock"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def socket_path(settings: Settings) -> Path:
     return settings.paths.run_dir / SOCKET_NAME
 
 
+def _absolute(value: Any) -> Any:
+    """A local path argument (or a list of them) as absolute paths, `~` expanded."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_absolute(v) for v in value]
+    return os.path.abspath(os.path.expanduser(str(value)))
+
+
+def _remote(method: F) -> F:
+    """A client method with the signature of the contract's `method`: it sends every bound
+    argument to the daemon operation of the same name and decodes the reply."""
+    op = method.__name__
+    sig = inspect.signature(method)
+    timeout = OP_TIMEOUTS.get(op)
+
+    @wraps(method)
+    def call(self: DaemonClient, *args: Any, **kwargs: Any) -> Any:
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        hints = contract.op_hints(op)
+        params = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            if contract.is_local_path(hints[name]):
+                value = _absolute(value)
+            params[name] = codec.to_json(value)
+        return codec.from_json(hints["return"], self.call(op, params, timeout=timeout), op)
+
+    return call  # type: ignore[return-value]
+
+
+OP_TIMEOUTS: dict[str, float] = {
+    "status": 60.0, "pause": 30.0, "resume": 30.0, "reembed": 30.0, "timeline": 60.0,
+    "ingest": math.inf,  # as long as the files take
+}
+"""Seconds a call may take before the client gives up (default: DaemonClient.call_timeout)."""
+
+
 class DaemonClient:
-    """A connection to the daemon of one data folder. Thread-safe (one request at a time)."""
+    """A connection to the daemon of one data folder: a `Backend`. Thread-safe (one request
+    at a time)."""
 
     def __init__(self, path: str | Path, *, timeout: float = 2.0, call_timeout: float = 300.0):
         self.path = Path(path)
@@ -46,13 +93,15 @@ class DaemonClient:
         self._file = self._sock.makefile("rb")
 
     # -- plumbing ----------------------------------------------------------------------------
-    def call(self, op: str, timeout: float | None = None, **args: Any) -> Any:
-        """Send one request and return its result; a refusal raises AugmemError(message, hint)."""
+    def call(self, op: str, args: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """Send one request and return its result; a refusal raises AugmemError(message, hint).
+        `timeout` in seconds (default `call_timeout`; math.inf waits as long as it takes)."""
+        wait = self.call_timeout if timeout is None else timeout
         with self._lock:
             try:
-                self._sock.settimeout(timeout if timeout is not None else self.call_timeout)
+                self._sock.settimeout(None if math.isinf(wait) else wait)
                 try:
-                    self._sock.sendall(protocol.encode({"op": op, **args}))
+                    self._sock.sendall(protocol.encode({"op": op, **(args or {})}))
                 except BrokenPipeError:
                     pass  # the daemon may have answered (a refusal) and closed: read it below
                 line = self._file.readline(protocol.MAX_LINE + 1)
@@ -79,88 +128,33 @@ class DaemonClient:
     def __enter__(self) -> DaemonClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- the core's calls ------------------------------------------------------------------------
-    def ping(self) -> dict:
-        return self.call("ping", timeout=5.0)
+    # -- the contract (built from augmem.contract.Backend) ---------------------------------------
+    recall = _remote(Backend.recall)
+    ingest = _remote(Backend.ingest)
+    forget = _remote(Backend.forget)
+    status = _remote(Backend.status)
+    timeline = _remote(Backend.timeline)
+    pause = _remote(Backend.pause)
+    resume = _remote(Backend.resume)
+    reembed = _remote(Backend.reembed)
 
-    def recall(
-        self,
-        query: str | None = None,
-        *,
-        like: str | Path | None = None,
-        like_id: str | None = None,
-        filters: Filters | None = None,
-        limit: int = 10,
-        instruction: str | None = None,
-    ) -> RecallResult:
-        """Same as `Augmem.recall`, answered by the daemon's warm model."""
-        from augmem.core import RecallResult  # plain dataclasses; augmem.core defers its heavy imports
+    # -- the daemon's own calls ------------------------------------------------------------------
+    def ping(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("ping", timeout=5.0)
+        return result
 
-        result = self.call(
-            "recall",
-            query=query,
-            like=str(Path(like).expanduser().resolve()) if like else None,
-            like_id=like_id,
-            filters=asdict(filters) if filters else None,
-            limit=limit,
-            instruction=instruction,
-        )
-        return RecallResult(
-            hits=[Hit.from_json(h) for h in result.get("hits", [])],
-            space=result.get("space", ""),
-            not_migrated=result.get("not_migrated", 0),
-            pending=result.get("pending", 0),
-            notice=result.get("notice", ""),
-        )
-
-    def status(self) -> dict:
-        """The core's status plus "daemon", "capture" and "migration" sections."""
-        return self.call("status", timeout=60.0)
-
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
-        return int(self.call("forget", ids=list(ids),
-                             paths=[str(Path(p).expanduser().absolute()) for p in paths]))
-
-    def timeline(self, filters: Filters | None = None) -> list[tuple[str, dict[str, int]]]:
-        rows = self.call("timeline", filters=asdict(filters) if filters else None)
-        return [(day, counts) for day, counts in rows]
-
-    def ingest(self, paths: Sequence[str | Path], *, source: str | None = None,
-               forget_missing: bool = False, wait: bool = True) -> IngestReport | dict:
-        """Ingest through the daemon; with `wait`, returns the IngestReport, else {"queued": n}."""
-        result = self.call("ingest", paths=[str(Path(p).expanduser().absolute()) for p in paths],
-                           source=source, forget_missing=forget_missing, wait=wait,
-                           timeout=None if wait else 30.0)
-        if not wait:
-            return result
-        from augmem.core import IngestReport
-
-        report = IngestReport(**{k: v for k, v in result.items() if k != "rejected"})
-        report.rejected = [(r["path"], r["reason"]) for r in result.get("rejected", [])]
-        return report
-
-    def pause(self) -> dict:
-        """Pause microphone capture; returns the capture state."""
-        return self.call("pause", timeout=30.0)
-
-    def resume(self) -> dict:
-        """Resume microphone capture; returns the capture state."""
-        return self.call("resume", timeout=30.0)
-
-    def reembed(self) -> dict:
-        """Start (or nudge) re-embedding into the active space; returns migration progress."""
-        return self.call("reembed", timeout=30.0)
-
-    def reload(self) -> dict:
+    def reload(self) -> dict[str, Any]:
         """Re-read the config file (watch list, model, capture settings)."""
-        return self.call("reload", timeout=120.0)
+        result: dict[str, Any] = self.call("reload", timeout=120.0)
+        return result
 
-    def migration_state(self) -> tuple[int, int]:
-        m = self.status().get("migration", {})
-        return int(m.get("done", 0)), int(m.get("total", 0))
+
+if TYPE_CHECKING:
+    def _is_a_backend(client: DaemonClient) -> Backend:
+        return client  # mypy: the client implements the whole contract
 
 
 def connect(settings: Settings | None = None, timeout: float = 1.0) -> DaemonClient | None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from augmem.daemon.worker import BACKGROUND, RECONCILE, Cancelled
+from augmem.humanize import duration
+from augmem.records import JobInfo, MigrationInfo
 
 if TYPE_CHECKING:
-    from augmem.daemon.runtime import Daemon
+    from augmem.config import Settings
+    from augmem.core import Augmem
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,24 @@ MIGRATE_CHECK_SECONDS = 5.0
 CONFIG_POLL_SECONDS = 2.0
 MIC_RETRY_SECONDS = 60.0
 RETENTION_HOURS = 6.0
+
+
+class JobHost(Protocol):
+    """What the jobs need of the daemon (augmem.daemon.runtime.Daemon)."""
+
+    settings: Settings
+
+    @property
+    def stopping(self) -> bool: ...
+
+    @property
+    def core(self) -> Augmem: ...
+
+    def submit(self, kind: str, payload: Any = None, priority: int = ..., mergeable: bool = ...) -> Future[Any]: ...
+
+    def check_config(self) -> None: ...
+
+    def retry_capture(self) -> None: ...
 
 
 class JobRecord:
@@ -37,10 +59,9 @@ class JobRecord:
         self.last_error: str | None = None
         self.last_result: object = None
 
-    def to_json(self) -> dict:
-        return {"runs": self.runs, "failures": self.failures, "last_run": self.last_run,
-                "last_seconds": self.last_seconds, "last_error": self.last_error,
-                "last_result": self.last_result}
+    def info(self, next_run: float | None) -> JobInfo:
+        return JobInfo(runs=self.runs, failures=self.failures, last_run=self.last_run,
+                       last_seconds=self.last_seconds, last_error=self.last_error, next_run=next_run)
 
 
 class MigrationProgress:
@@ -69,29 +90,18 @@ class MigrationProgress:
     def end(self) -> None:
         self.active = False
 
-    def to_json(self) -> dict:
+    def info(self) -> MigrationInfo:
         left = max(0, self.total - self.done)
         eta_s = left / self.rate if self.rate > 0 and left else (0.0 if not left else None)
-        return {"done": self.done, "total": self.total, "left": left, "active": self.active,
-                "rate": round(self.rate, 2), "eta_s": None if eta_s is None else round(eta_s, 1),
-                "eta": _human_eta(eta_s), "space": self.space}
-
-
-def _human_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+        return MigrationInfo(done=self.done, total=self.total, left=left, active=self.active,
+                             rate=round(self.rate, 2), eta_s=None if eta_s is None else round(eta_s, 1),
+                             space=self.space)
 
 
 class Jobs:
     """Builds and owns the BackgroundScheduler for one daemon."""
 
-    def __init__(self, daemon: Daemon):
+    def __init__(self, daemon: JobHost):
         self.d = daemon
         self.records: dict[str, JobRecord] = {}
         self.migration = MigrationProgress()
@@ -129,12 +139,11 @@ class Jobs:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, JobInfo]:
         out = {}
         for name, rec in self.records.items():
             job = self.scheduler.get_job(name) if self.scheduler else None
-            nxt = job.next_run_time.timestamp() if job and job.next_run_time else None
-            out[name] = {**rec.to_json(), "next_run": nxt}
+            out[name] = rec.info(job.next_run_time.timestamp() if job and job.next_run_time else None)
         return out
 
     def _add(self, name: str, fn: Callable[[], object], **trigger) -> None:
@@ -172,7 +181,7 @@ class Jobs:
         report = self.d.submit("reconcile", priority=RECONCILE).result()
         return report
 
-    def migrate(self) -> dict | None:
+    def migrate(self) -> MigrationInfo | None:
         core = self.d.core
         try:
             space = core.active_space()
@@ -199,10 +208,10 @@ class Jobs:
                 if n == 0:
                     break
                 log.info("re-embedded %d; %d of %d done (%.1f/s, ETA %s)", n, done, total,
-                         self.migration.rate, self.migration.to_json()["eta"])
+                         self.migration.rate, duration(self.migration.info().eta_s))
         finally:
             self.migration.end()
-        return self.migration.to_json()
+        return self.migration.info()
 
     def compact(self) -> dict:
         return self.d.submit("compact", priority=BACKGROUND).result()

@@ -4,7 +4,7 @@ One request per line, one reply per line, both JSON:
 `{"op": "recall", "query": "..."}` -> `{"ok": true, "result": ...}` or
 `{"ok": false, "error": "one line", "hint": "what to do"}`.
 Only the user who owns the daemon may connect (checked with the peer's credentials).
-Stdlib only: the client imports this, and the client must stay light.
+Stdlib (and augmem's plain-data modules) only: the client imports this, and the client must stay light.
 """
 
 from __future__ import annotations
@@ -14,28 +14,34 @@ import os
 import socket
 import struct
 import sys
+from typing import Any
 
-OPS = ("recall", "status", "pause", "resume", "reembed", "forget", "timeline", "ingest", "reload", "ping")
+from augmem import contract
+
+DAEMON_OPS = ("ping", "reload")
+"""Operations of the daemon itself, beside the contract's."""
+OPS = contract.OPS + DAEMON_OPS
+"""Every operation the socket answers: the `augmem.contract.Backend` methods, then the daemon's own."""
 MAX_LINE = 8 * 1024 * 1024
 """Longest request or reply line accepted (recall replies with text run to a few hundred KB)."""
 
 
-def encode(obj: dict) -> bytes:
+def encode(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":"), default=str).encode("utf-8") + b"\n"
 
 
-def decode(line: bytes) -> dict:
+def decode(line: bytes) -> dict[str, Any]:
     obj = json.loads(line.decode("utf-8"))
     if not isinstance(obj, dict):
         raise ValueError("a message must be a JSON object")
     return obj
 
 
-def ok(result) -> dict:
+def ok(result: Any) -> dict[str, Any]:
     return {"ok": True, "result": result}
 
 
-def error(message: str, hint: str | None = None) -> dict:
+def error(message: str, hint: str | None = None) -> dict[str, Any]:
     return {"ok": False, "error": message, "hint": hint}
 
 
@@ -45,12 +51,12 @@ def peer_uid(sock: socket.socket) -> int | None:
         fmt = "3i"
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize(fmt))
         _pid, uid, _gid = struct.unpack(fmt, creds)
-        return uid
+        return int(uid)
     if sys.platform == "darwin":  # LOCAL_PEERCRED (SOL_LOCAL=0, opt 1): struct xucred {u_int version; uid_t uid; ...}
         try:
             creds = sock.getsockopt(0, 0x001, 76)
             _version, uid = struct.unpack_from("Ii", creds)
-            return uid
+            return int(uid)
         except OSError:
             return None
     return None

@@ -16,13 +16,15 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from augmem.capture.sources import CaptureSource
+from augmem.capture.state import capture_info, write_capture_state
 from augmem.config import Settings, load_settings
+from augmem.daemon import ops
 from augmem.daemon.client import SOCKET_NAME
 from augmem.daemon.lock import DaemonLock
-from augmem.daemon.state import read_capture_state, write_capture_state
 from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
-from augmem.records import Filters
+from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
 
 log = logging.getLogger("augmem.daemon")
 
@@ -83,7 +85,13 @@ class Daemon:
         self.server = None
         self.started_at: float | None = None
         self._config_mtime = self._config_stamp()
-        self.last_reconcile: dict | None = None
+        self.last_reconcile: ReconcileInfo | None = None
+        self.sources: dict[str, tuple[Path, CaptureSource]] = {}
+        """Running capture sources from plugins: name -> (their folder, the source)."""
+        self.source_state: dict[str, str] = {}
+        """Every plugin capture source and how it fares, for status."""
+        self.backend = ops.DaemonBackend(self)
+        """The contract as this daemon answers it on its socket."""
         self.model_error: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -147,6 +155,7 @@ class Daemon:
         log.info("socket %s", self.socket_path)
         self.watcher = FolderWatcher(self._on_changes, exclude=self.settings.exclude)
         self.watcher.start()
+        self._start_sources()
         self.watcher.set_folders(self._watch_folders())
         self._start_capture()
         self.jobs = Jobs(self)
@@ -174,6 +183,7 @@ class Daemon:
         steps: list[tuple[str, Callable[[], object]]] = [
             ("socket", lambda: self.server and self.server.stop()),
             ("watchers", lambda: self.watcher and self.watcher.stop()),
+            ("capture sources", self._stop_sources),
             ("microphone", lambda: self.mic and self.mic.stop()),
             ("writer", lambda: self.worker.stop(timeout=120)),
             ("scheduler", lambda: self.jobs and self.jobs.stop()),
@@ -196,7 +206,50 @@ class Daemon:
         self.submit("clip", str(path), CHANGES, mergeable=True)
 
     def _watch_folders(self) -> list[tuple[str, str]]:
-        return [(w.path, w.kind) for w in self.settings.watch]
+        """The configured folders, and the folder of every running capture source (kind auto)."""
+        return [(w.path, w.kind) for w in self.settings.watch] + [(str(d), "auto") for d, _ in self.sources.values()]
+
+    def _source_for(self, root: str, kind: str) -> str | None:
+        """The source name for files under a watched folder: the capture source's own name for
+        its folder, else by the folder's kind (None: by file type)."""
+        for name, (folder, _src) in self.sources.items():
+            if os.path.abspath(root) == str(folder):
+                return name
+        return WATCH_SOURCES.get(kind)
+
+    def _start_sources(self) -> None:
+        """Start the capture sources plugins register (`register_capture_sources`); each writes
+        into its own folder under <data>/captures/, which is watched like any other."""
+        from augmem.capture.sources import registered_sources
+
+        try:
+            found, refused = registered_sources(self.core.plugins, self.settings)
+        except Exception as exc:  # a plugin's hook failing must not stop the daemon
+            log.error("capture sources could not be listed: %s", exc)
+            return
+        self.source_state.update({name: f"refused: {why}" for name, why in refused.items()})
+        for reg in found:
+            folder = (self.paths.data_dir / "captures" / reg.name).absolute()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                source = reg.factory(self.settings, folder)
+                source.start()
+            except Exception as exc:
+                self.source_state[reg.name] = f"failed: {type(exc).__name__}: {exc}"
+                log.error("capture source %s failed to start: %s", reg.name, exc)
+                continue
+            self.sources[reg.name] = (folder, source)
+            self.source_state[reg.name] = f"running, writing into {folder}"
+            log.info("capture source %s started (%s)", reg.name, folder)
+
+    def _stop_sources(self) -> None:
+        for name, (_folder, source) in list(self.sources.items()):
+            try:
+                source.stop()
+                self.source_state[name] = "stopped"
+            except Exception:
+                log.exception("capture source %s failed to stop", name)
+        self.sources.clear()
 
     # -- the writer's handlers (all on the worker thread) ------------------------------------------
     def _do_warmup(self, _payloads) -> None:
@@ -223,7 +276,7 @@ class Daemon:
                     else:
                         forget.add(ch.path)
                 elif ch.is_dir or modality_for(Path(ch.path)) is not None:
-                    ingest[WATCH_SOURCES.get(ch.kind)].add(ch.path)
+                    ingest[self._source_for(ch.root, ch.kind)].add(ch.path)
         for source, paths in ingest.items():  # a new folder is walked whole: drop its files
             dirs = [p.rstrip("/") + "/" for p in paths if os.path.isdir(p)]
             if dirs:
@@ -239,33 +292,34 @@ class Daemon:
             out.setdefault("reports", []).append(rep.to_json())
         for root, kind in roots:
             if self.settings.forget_deleted:
-                rep = core.ingest([root], source=WATCH_SOURCES.get(kind), forget_missing=True,
+                rep = core.ingest([root], source=self._source_for(root, kind), forget_missing=True,
                                   progress=self.worker.check)
                 self._log_report("reconciled", rep)
         return out
 
-    def _do_clips(self, paths) -> dict:
+    def _do_clips(self, paths) -> IngestReport:
         rep = self.core.ingest(sorted(set(paths)), source="mic", progress=self.worker.check)
         self._log_report("mic", rep)
-        return rep.to_json()
+        return rep
 
-    def _do_ingest(self, payloads) -> dict:
-        (paths, source, forget_missing), = payloads
-        rep = self.core.ingest(paths, source=source, forget_missing=forget_missing, progress=self.worker.check)
+    def _do_ingest(self, payloads) -> IngestReport:
+        (paths, source, forget_missing, force), = payloads
+        rep = self.core.ingest(paths, source=source, forget_missing=forget_missing, force=force,
+                               progress=self.worker.check)
         self._log_report("ingest", rep)
-        return rep.to_json()
+        return rep
 
     def _do_forget(self, payloads) -> int:
         (ids, paths), = payloads
         return self.core.forget(ids=ids, paths=paths)
 
-    def _do_reconcile(self, _payloads) -> dict:
-        core, total = self.core, {}
+    def _do_reconcile(self, _payloads) -> ReconcileInfo:
+        core, total = self.core, IngestReport()
         groups: dict[str | None, list[str]] = defaultdict(list)
         for path, kind in self._watch_folders():
             p = Path(path).expanduser()
             if p.is_dir():
-                groups[WATCH_SOURCES.get(kind)].append(str(p.absolute()))
+                groups[self._source_for(path, kind)].append(str(p.absolute()))
             else:
                 log.warning("watched folder %s is missing; skipped", p)
         clips = self.paths.clips_dir
@@ -275,11 +329,11 @@ class Daemon:
         for source, roots in groups.items():
             rep = core.ingest(roots, source=source, forget_missing=True, progress=self.worker.check)
             self._log_report("reconcile", rep)
-            for k, v in rep.to_json().items():
-                total[k] = total.get(k, 0) + (len(v) if isinstance(v, list) else v)
-        total["seconds"] = round(time.monotonic() - t0, 2)
-        self.last_reconcile = {**total, "at": time.time()}
-        return total
+            total.add(rep)
+        self.last_reconcile = ReconcileInfo(
+            at=time.time(), seconds=round(time.monotonic() - t0, 2), added=total.added, updated=total.updated,
+            skipped=total.skipped, pending=total.pending, removed=total.removed, rejected=len(total.rejected))
+        return self.last_reconcile
 
     def _do_migrate(self, _payloads) -> int:
         return self.core.migrate_batch(32)
@@ -391,82 +445,63 @@ class Daemon:
         if self.mic is not None:
             self.mic.retry()
 
-    def capture_info(self) -> dict:
+    def capture_info(self) -> CaptureInfo:
         if self.mic is not None:
-            return self.mic.info()
-        st = read_capture_state(self.run_dir)
-        return {"state": st.get("state", "off"), "paused": bool(st.get("paused")),
-                "message": st.get("message", "")}
+            return CaptureInfo(**self.mic.info())
+        return capture_info(self.run_dir)
+
+    def set_paused(self, paused: bool) -> CaptureInfo:
+        """Pause or resume microphone capture (the pause is written down: it survives restarts)."""
+        if self.mic is not None:
+            return CaptureInfo(**(self.mic.pause() if paused else self.mic.resume()))
+        write_capture_state(self.run_dir, paused=paused)
+        return self.capture_info()
+
+    def start_reembed(self) -> MigrationInfo:
+        """Nudge the re-embedding job now; returns its progress."""
+        if self.jobs:
+            self.jobs.run_now("migrate")
+        done, total = self.core.migration_state()
+        info = self.jobs.migration.info() if self.jobs else MigrationInfo()
+        info.done, info.total, info.left = done, total, max(0, total - done)
+        return info
 
     # -- the socket API --------------------------------------------------------------------------
-    def dispatch(self, req: dict) -> Any:
+    def dispatch(self, req: dict[str, Any]) -> Any:
+        """Answer one socket request: the contract's operations (augmem.daemon.ops), ping and reload."""
         op = req["op"]
         if op == "ping":
             return {"pid": os.getpid(), "data_dir": str(self.paths.data_dir)}
-        if op == "recall":
-            f = req.get("filters")
-            result = self.core.recall(req.get("query"), like=req.get("like"), like_id=req.get("like_id"),
-                                      filters=Filters(**f) if f else None, limit=int(req.get("limit") or 10),
-                                      instruction=req.get("instruction"))
-            return result.to_json()
-        if op == "status":
-            return self.status()
-        if op == "pause":
-            if self.mic is not None:
-                return self.mic.pause()
-            write_capture_state(self.run_dir, paused=True)
-            return self.capture_info()
-        if op == "resume":
-            if self.mic is not None:
-                return self.mic.resume()
-            write_capture_state(self.run_dir, paused=False)
-            return self.capture_info()
-        if op == "reembed":
-            self.jobs.run_now("migrate")
-            done, total = self.core.migration_state()
-            return {**self.jobs.migration.to_json(), "done": done, "total": total, "left": max(0, total - done)}
-        if op == "forget":
-            fut = self.submit("forget", (list(req.get("ids") or []), list(req.get("paths") or [])), INTERACTIVE)
-            return fut.result()
-        if op == "timeline":
-            f = req.get("filters")
-            return self.core.timeline(Filters(**f) if f else None)
-        if op == "ingest":
-            payload = ([str(p) for p in req.get("paths") or []], req.get("source"), bool(req.get("forget_missing")))
-            fut = self.submit("ingest", payload, INTERACTIVE)
-            if not req.get("wait", True):
-                return {"queued": len(payload[0])}
-            return fut.result()
         if op == "reload":
             return self.submit("reload", priority=INTERACTIVE).result()
-        raise AugmemError(f"unknown op {op!r}")
+        return ops.dispatch(self.backend, req)
 
-    def status(self) -> dict:
+    def status(self) -> Status:
         try:
             out = self.core.status()
         except AugmemError as exc:
-            out = {"error": str(exc)}
+            out = Status(error=str(exc))
         jobs = self.jobs
-        out["daemon"] = {
-            "up": True,
-            "pid": os.getpid(),
-            "data_dir": str(self.paths.data_dir),
-            "socket": str(self.socket_path),
-            "log": str(self.run_dir / LOG_NAME),
-            "started_at": self.started_at,
-            "uptime_s": round(time.time() - self.started_at, 1) if self.started_at else None,
-            "watching": self.watcher.folders if self.watcher else {},
-            "watch_errors": dict(self.watcher.errors) if self.watcher else {},
-            "queue": self.worker.pending(),
-            "working_on": self.worker.current,
-            "model_error": self.model_error,
-            "last_reconcile": self.last_reconcile,
-            "jobs": jobs.info() if jobs else {},
-        }
-        out["capture"] = self.capture_info()
-        mig = jobs.migration.to_json() if jobs else {}
-        if "migrated" in out:
-            mig.update(done=out["migrated"], total=out["migrated"] + out.get("not_migrated", 0))
-            mig["left"] = out.get("not_migrated", 0)
-        out["migration"] = mig
+        out.daemon = DaemonInfo(
+            up=True,
+            pid=os.getpid(),
+            data_dir=str(self.paths.data_dir),
+            socket=str(self.socket_path),
+            log=str(self.run_dir / LOG_NAME),
+            started_at=self.started_at,
+            uptime_s=round(time.time() - self.started_at, 1) if self.started_at else None,
+            watching=dict(self.watcher.folders) if self.watcher else {},
+            watch_errors=dict(self.watcher.errors) if self.watcher else {},
+            queue=self.worker.pending(),
+            working_on=self.worker.current,
+            model_error=self.model_error,
+            last_reconcile=self.last_reconcile,
+            jobs=jobs.info() if jobs else {},
+            capture_sources=dict(self.source_state),
+        )
+        out.capture = self.capture_info()
+        mig = jobs.migration.info() if jobs else MigrationInfo()
+        if out.space:
+            mig.done, mig.total, mig.left = out.migrated, out.migrated + out.not_migrated, out.not_migrated
+        out.migration = mig
         return out

@@ -6,7 +6,6 @@ the same changes."""
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import queue
@@ -16,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from augmem.ingest.files import is_ignored
+
 log = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 1.0
-TEMP_PATTERNS = ("*~", "*.swp", "*.swx", "*.swo", "*.tmp", "*.part", "*.crdownload", "4913", ".#*", "#*#")
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,7 @@ def ignored(path: str, root: str, exclude: Sequence[str] = ()) -> bool:
     parts = [] if rel == "." else rel.split(os.sep)
     if any(p.startswith(".") for p in parts):
         return True
-    name = os.path.basename(path)
-    if any(fnmatch.fnmatch(name, pat) for pat in TEMP_PATTERNS):
-        return True
-    return any(fnmatch.fnmatch(path, pat) or fnmatch.fnmatch(name, pat) for pat in exclude)
+    return is_ignored(Path(path), exclude)  # the same temp-file list and excludes as ingest's walk
 
 
 class _Handler:

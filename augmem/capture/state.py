@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from augmem.records import CaptureInfo
+
 CAPTURE_STATE = "capture.json"
 
 
@@ -44,3 +46,11 @@ def write_capture_state(run_dir: Path, **fields: Any) -> dict[str, Any]:
 def capture_paused(run_dir: Path) -> bool:
     """Pause survives restarts: a paused microphone stays off until `augmem daemon resume`."""
     return bool(read_capture_state(run_dir).get("paused", False))
+
+
+def capture_info(run_dir: Path) -> CaptureInfo:
+    """The last capture state a daemon wrote (state "off" when none ever ran)."""
+    st = read_capture_state(run_dir)
+    return CaptureInfo(state=str(st.get("state") or "off"), paused=bool(st.get("paused")),
+                       message=str(st.get("message") or ""), device=str(st.get("device") or ""),
+                       clips=int(st.get("clips") or 0))
