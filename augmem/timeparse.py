@@ -1,4 +1,5 @@
-"""Parsing the times people type: "2d", "1w", "3h", "today", "yesterday", "2026-05-01"."""
+"""Parsing the times people type, the same way on every surface: "2d", "1w", "3h", "10m",
+"today", "yesterday", "now", "2026-05-01", "2026-05-01 14:30"."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import time
 from datetime import datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
-_REL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|min|m|h|d|w|mo|y)\s*(?:ago)?\s*$", re.I)
+_REL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|min|mo|m|h|d|w|y)\s*(?:ago)?\s*$", re.I)
+_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+FORMS = "2d, 1w, 3h, 10m, today, yesterday, 2026-05-01 or 2026-05-01 14:30"
+"""What people may type, for help texts and error messages."""
 
 
 def parse_when(text: str, now: float | None = None) -> float:
-    """Unix seconds for a relative span ("2d" = two days ago) or a date / date-time."""
+    """Unix seconds for a relative span ("2d" = two days ago) or a local date / date-time."""
     now = time.time() if now is None else now
     t = text.strip().lower()
     m = _REL.match(t)
@@ -25,6 +30,21 @@ def parse_when(text: str, now: float | None = None) -> float:
     if t == "now":
         return now
     try:
-        return datetime.fromisoformat(text.strip()).timestamp()
+        return datetime.fromisoformat(text.strip()).astimezone().timestamp()
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as a time: use e.g. 2d, 1w, 3h, today, or 2026-05-01") from None
+        raise ValueError(f"cannot read {text!r} as a time: use e.g. {FORMS}") from None
+
+
+def parse_span(since: str | None, until: str | None, now: float | None = None) -> tuple[float | None, float | None]:
+    """(since, until) in unix seconds from what a person typed; either may be empty.
+
+    `until` given as a bare date means the end of that day, so "--until 2026-05-01" includes
+    the 1st of May, on the CLI and in the TUI alike. Raises ValueError for unreadable text or
+    an until that does not come after since."""
+    t0 = parse_when(since, now) if since and since.strip() else None
+    t1 = parse_when(until, now) if until and until.strip() else None
+    if t1 is not None and until and _DATE.match(until):
+        t1 = (datetime.fromisoformat(until.strip()) + timedelta(days=1)).astimezone().timestamp()
+    if t0 is not None and t1 is not None and t1 <= t0:
+        raise ValueError("'until' must come after 'since'")
+    return t0, t1

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from augmem.records import CaptureInfo, DaemonInfo, Status
+
 
 def _settings():
     from augmem.config import load_settings
@@ -68,83 +70,71 @@ def stop(timeout, force):
 @click.option("--json", "as_json", is_flag=True, help="Print the full status as JSON.")
 def status(as_json):
     """Is the daemon up, what is it watching, capturing and re-embedding."""
+    from augmem import codec
+    from augmem.capture.state import capture_info
     from augmem.daemon.client import connect, daemon_pid
-    from augmem.daemon.state import read_capture_state
 
     settings = _settings()
     client = connect(settings, timeout=2.0)
     if client is None:
         pid = daemon_pid(settings)
-        cap = read_capture_state(settings.paths.run_dir)
+        cap = capture_info(settings.paths.run_dir)
         if as_json:
-            click.echo(json.dumps({"daemon": {"up": False, "pid": pid}, "capture": cap}, indent=2))
+            click.echo(json.dumps({"daemon": {"up": False, "pid": pid}, "capture": codec.to_json(cap)}, indent=2))
         elif pid:
             click.echo(f"daemon     starting or busy (pid {pid}); its socket does not answer yet")
         else:
             click.echo(f"daemon     down for {settings.paths.data_dir} (start it with `augmem daemon start`)")
-            if cap.get("paused"):
+            if cap.paused:
                 click.echo("capture    paused (stays paused when the daemon starts)")
         raise SystemExit(0 if pid else 1)
     with client:
         st = client.status()
     if as_json:
-        click.echo(json.dumps(st, indent=2, default=str))
+        click.echo(json.dumps(codec.to_json(st), indent=2))
         return
     _print_status(st)
 
 
-def _print_status(st: dict) -> None:
-    from augmem.cli.output import relative_time
+def _print_status(st: Status) -> None:
+    from augmem.humanize import duration, relative_time
 
-    d = st.get("daemon", {})
-    up = d.get("uptime_s") or 0
-    click.echo(f"daemon     up (pid {d.get('pid')}) for {_duration(up)}  data {d.get('data_dir')}")
-    click.echo(f"socket     {d.get('socket')}")
-    click.echo(f"log        {d.get('log')}")
-    if st.get("error"):
-        click.secho(f"core       {st['error']}", fg="red")
-    if d.get("model_error"):
-        click.secho(f"model      {d['model_error']}", fg="red")
-    elif st.get("model"):
-        sha = (st.get("artifact_sha256") or "")[:12]
-        click.echo(f"model      {st['model']} ({sha}…)")
-    watching = d.get("watching") or {}
-    if watching:
-        for i, (path, kind) in enumerate(sorted(watching.items())):
+    d = st.daemon or DaemonInfo(up=False)
+    click.echo(f"daemon     up (pid {d.pid}) for {duration(d.uptime_s or 0)}  data {d.data_dir}")
+    click.echo(f"socket     {d.socket}")
+    click.echo(f"log        {d.log}")
+    if st.error:
+        click.secho(f"core       {st.error}", fg="red")
+    if d.model_error:
+        click.secho(f"model      {d.model_error}", fg="red")
+    elif st.model:
+        click.echo(f"model      {st.model} ({st.artifact_sha256[:12]}…)")
+    if d.watching:
+        for i, (path, kind) in enumerate(sorted(d.watching.items())):
             click.echo(f"{'watching' if i == 0 else '':<10} {path} ({kind})")
     else:
         click.echo("watching   nothing (add folders with `augmem watch add PATH`)")
-    for path, why in (d.get("watch_errors") or {}).items():
+    for path, why in d.watch_errors.items():
         click.secho(f"           {path}: {why}", fg="yellow")
-    cap = st.get("capture") or {}
-    line = f"capture    {cap.get('state', 'off')}"
-    if cap.get("message"):
-        line += f" — {cap['message']}"
-    if cap.get("clips"):
-        line += f" ({cap['clips']} clips this run)"
+    cap = st.capture or CaptureInfo()
+    line = f"capture    {cap.state}"
+    if cap.message:
+        line += f" — {cap.message}"
+    if cap.clips:
+        line += f" ({cap.clips} clips this run)"
     click.echo(line)
-    mig = st.get("migration") or {}
-    if mig.get("total") and (mig.get("left") or mig.get("active")):
-        click.echo(f"re-embed   {mig.get('done')}/{mig.get('total')}  {mig.get('rate', 0):.1f}/s  ETA {mig.get('eta', '?')}")
-    counts = st.get("counts") or {}
-    click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
-    click.echo(f"queue      {d.get('queue', 0)} waiting" + (f", working on {d['working_on']}" if d.get("working_on") else ""))
-    rec = d.get("last_reconcile")
+    mig = st.migration
+    if mig and mig.total and (mig.left or mig.active):
+        click.echo(f"re-embed   {mig.done}/{mig.total}  {mig.rate:.1f}/s  ETA {duration(mig.eta_s)}")
+    click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(st.counts.items())) or "none yet"))
+    click.echo(f"queue      {d.queue} waiting" + (f", working on {d.working_on}" if d.working_on else ""))
+    rec = d.last_reconcile
     if rec:
-        click.echo(f"reconcile  {relative_time(rec['at'])}: {rec.get('added', 0)} added, {rec.get('updated', 0)} updated,"
-                   f" {rec.get('removed', 0)} removed, {rec.get('rejected', 0)} rejected ({rec.get('seconds')} s)")
-    for name, job in sorted((d.get("jobs") or {}).items()):
-        if job.get("last_error"):
-            click.secho(f"job        {name}: last run failed: {job['last_error']}", fg="yellow")
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+        click.echo(f"reconcile  {relative_time(rec.at)}: {rec.added} added, {rec.updated} updated,"
+                   f" {rec.removed} removed, {rec.rejected} rejected ({rec.seconds} s)")
+    for name, job in sorted(d.jobs.items()):
+        if job.last_error:
+            click.secho(f"job        {name}: last run failed: {job.last_error}", fg="yellow")
 
 
 @daemon.command()
@@ -160,19 +150,16 @@ def resume():
 
 
 def _capture(op: str) -> None:
-    from augmem.daemon.client import connect
-    from augmem.daemon.state import write_capture_state
+    from augmem.backend import open_backend
+    from augmem.core import Augmem
 
-    settings = _settings()
-    client = connect(settings, timeout=2.0)
-    if client is None:
-        write_capture_state(settings.paths.run_dir, paused=(op == "pause"))
+    backend = open_backend(_settings())
+    info = backend.pause() if op == "pause" else backend.resume()
+    if isinstance(backend, Augmem):
         click.echo(f"capture {'paused' if op == 'pause' else 'resumed'} (the daemon is not running; "
                    "it will start that way)")
         return
-    with client:
-        info = client.pause() if op == "pause" else client.resume()
-    click.echo(f"capture    {info.get('state')}" + (f" — {info['message']}" if info.get("message") else ""))
+    click.echo(f"capture    {info.state}" + (f" — {info.message}" if info.message else ""))
 
 
 @daemon.command()
@@ -186,11 +173,11 @@ def reembed():
         raise DaemonError("the daemon is not running", hint="`augmem daemon start` (re-embedding runs in it)")
     with client:
         mig = client.reembed()
-    if mig.get("left"):
-        click.echo(f"re-embedding: {mig['done']}/{mig['total']} done, {mig['left']} to go "
+    if mig.left:
+        click.echo(f"re-embedding: {mig.done}/{mig.total} done, {mig.left} to go "
                    "(progress: `augmem daemon status`)")
     else:
-        click.echo(f"nothing to re-embed: all {mig.get('total', 0)} memories are in the active space")
+        click.echo(f"nothing to re-embed: all {mig.total} memories are in the active space")
 
 
 @daemon.command()

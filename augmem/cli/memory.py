@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from augmem.cli.output import ICONS, human_bytes, relative_time, short_path, snippet, table
+from augmem.cli.output import table
+from augmem.humanize import KIND_NAMES, duration, human_size, relative_time, short_path, snippet
+from augmem.records import Filters, IngestReport, RecallResult, Status
 
 MODALITY_NAMES = {"text": "text", "note": "text", "notes": "text", "image": "image", "photo": "image",
                   "photos": "image", "audio": "audio", "clip": "audio", "sound": "audio"}
@@ -40,7 +42,7 @@ def _progress_bar(label: str):
     return update, close
 
 
-def print_report(report, as_json: bool = False) -> None:
+def print_report(report: IngestReport, as_json: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
         return
@@ -60,48 +62,42 @@ def print_report(report, as_json: bool = False) -> None:
 @click.option("--force", is_flag=True, help="Re-embed even unchanged files.")
 def ingest(paths, source, as_json, force):
     """Add files or folders (recursively) to your memory."""
-    from augmem.daemon.client import connect
-
-    settings = _settings()
-    client = connect(settings)
-    if client is not None:  # one writer per store: let the running daemon do it
-        click.echo("the daemon is running: ingesting through it", err=True)
-        print_report(client.ingest(paths, source=source, forget_missing=True), as_json)
-        return
+    from augmem.backend import open_backend
     from augmem.core import Augmem
 
-    aug = Augmem(settings)
-    if aug.notice():
-        click.secho(aug.notice(), fg="yellow", err=True)
+    backend = open_backend(_settings())
+    if not isinstance(backend, Augmem):  # one writer per store: let the running daemon do it
+        click.echo("the daemon is running: ingesting through it", err=True)
+        print_report(backend.ingest([str(p) for p in paths], source=source, force=force), as_json)
+        return
+    if backend.notice():
+        click.secho(backend.notice(), fg="yellow", err=True)
     update, close = _progress_bar("ingest")
     try:
-        report = aug.ingest(paths, source=source, progress=update, forget_missing=True, force=force)
+        report = backend.ingest(paths, source=source, progress=update, force=force)
     finally:
         close()
     print_report(report, as_json)
 
 
-def parse_filters(modality, source, since, until):
-    from augmem.records import Filters
-    from augmem.timeparse import parse_when
+def parse_filters(modality, source, since, until) -> Filters:
+    from augmem.timeparse import parse_span
 
     mods = None
     if modality:
         try:
             mods = sorted({MODALITY_NAMES[m.lower()] for m in modality})
         except KeyError as exc:
-            raise click.BadParameter(f"unknown modality {exc.args[0]!r} (text, image, audio)", param_hint="--modality")
+            raise click.BadParameter(f"unknown modality {exc.args[0]!r} (text, image, audio)",
+                                     param_hint="--modality") from None
     try:
-        t0 = parse_when(since) if since else None
-        t1 = parse_when(until) if until else None
+        t0, t1 = parse_span(since, until)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    if until and len(until.strip()) == 10 and until.strip()[4] == "-":
-        t1 += 86400  # a bare date means "until the end of that day"
     return Filters(modalities=mods, sources=list(source) or None, since=t0, until=t1)
 
 
-def print_hits(result, as_json: bool) -> None:
+def print_hits(result: RecallResult, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([h.to_json() for h in result.hits], indent=2, ensure_ascii=False))
         return
@@ -118,7 +114,7 @@ def print_hits(result, as_json: bool) -> None:
         what = snippet(h.text) if h.modality == "text" else Path(h.path).name
         if h.modality == "audio" and h.chunk_end:
             what += f" @{h.chunk_start / 1000:.0f}s"
-        rows.append([str(i), ICONS.get(h.modality, h.modality), relative_time(h.captured_at),
+        rows.append([str(i), KIND_NAMES.get(h.modality, h.modality), relative_time(h.captured_at),
                      short_path(h.path, 36), f"{h.score:.3f}", what])
     click.echo(table(rows, ["#", "kind", "when", "where", "score", "snippet"]))
 
@@ -153,45 +149,46 @@ def recall(query, like, modality, source, since, until, limit, instruct, as_json
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json):
     """What is in your memory, which model is active, and what the daemon is doing."""
+    from augmem import codec
     from augmem.backend import open_backend
 
     st = open_backend(_settings()).status()
     if as_json:
-        click.echo(json.dumps(st, indent=2, default=str))
+        click.echo(json.dumps(codec.to_json(st), indent=2))
         return
-    if st.get("error"):  # the daemon answered, but could not read the store or the model
-        click.secho(f"daemon: {st['error']}", fg="red")
-    if st.get("notice"):
-        click.secho(st["notice"], fg="yellow")
-    if "model" in st:
-        name, _, sha = (st.get("space") or f"{st['model']}:—").partition(":")
-        click.echo(f"model      {st['model']} ({st['model_setting']})  artifact {st.get('artifact') or 'missing'}")
-        click.echo(f"space      {name}:{sha[:16]}…  tiers {', '.join(map(str, st['tiers']))}")
-        click.echo(f"store      {st['store_uri']}  ({human_bytes(st.get('store_bytes'))})")
-        counts = st.get("counts") or {}
-        click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none yet"))
-        click.echo(f"pending    {st['pending']} (the active model cannot embed them)   rejected {st['rejected']}")
-        if len(st.get("spaces", {})) > 1 or st.get("not_migrated"):
-            click.echo(f"migration  {st.get('migrated', 0)} done, {st['not_migrated']} to re-embed")
-            for space, n in st["spaces"].items():
-                click.echo(f"           {space.split(':')[0]}:{space.split(':')[1][:12]}  {n} rows")
-    d = st.get("daemon")
-    if d is not None:
-        click.echo(f"daemon     {'up' if d.get('up') else 'down'}" + (f" (pid {d.get('pid')})" if d.get("pid") else ""))
-        cap = st.get("capture")
-        if cap:
-            click.echo(f"capture    {cap.get('state', '?')}" + (f" — {cap['message']}" if cap.get("message") else ""))
-        mig = st.get("migration")
-        if mig and mig.get("left"):
-            click.echo(f"re-embed   {mig.get('done')}/{mig.get('total')}  {mig.get('rate', 0):.1f}/s  ETA {mig.get('eta', '?')}")
-    else:
-        from augmem.daemon.state import read_capture_state
+    print_status(st)
 
-        click.echo("daemon     down (start it with `augmem daemon start`)")
-        cap = read_capture_state(_settings().paths.run_dir)
+
+def print_status(st: Status) -> None:
+    """`augmem status` as text (the same record whether the daemon or this process answered)."""
+    if st.error:  # the daemon answered, but could not read the store or the model
+        click.secho(f"error      {st.error}", fg="red")
+    if st.notice:
+        click.secho(st.notice, fg="yellow")
+    if st.model:
+        name, _, sha = (st.space or f"{st.model}:—").partition(":")
+        click.echo(f"model      {st.model} ({st.model_setting})  artifact {st.artifact or 'missing'}")
+        click.echo(f"space      {name}:{sha[:16]}…  tiers {', '.join(map(str, st.tiers))}")
+        click.echo(f"store      {st.store_uri}  ({human_size(st.store_bytes)})")
+        click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(st.counts.items())) or "none yet"))
+        click.echo(f"pending    {st.pending} (the active model cannot embed them)   rejected {st.rejected}")
+        if len(st.spaces) > 1 or st.not_migrated:
+            click.echo(f"migration  {st.migrated} done, {st.not_migrated} to re-embed")
+            for space in st.spaces:
+                click.echo(f"           {space.model}:{space.sha256[:12]}  {space.rows} rows")
+    d = st.daemon
+    cap = st.capture
+    if d is not None:
+        click.echo(f"daemon     up (pid {d.pid})")
         if cap:
-            paused = " (paused)" if cap.get("paused") else ""
-            click.echo(f"capture    off — last state {cap.get('state', '?')}{paused}")
+            click.echo(f"capture    {cap.state}" + (f" — {cap.message}" if cap.message else ""))
+        mig = st.migration
+        if mig and mig.left:
+            click.echo(f"re-embed   {mig.done}/{mig.total}  {mig.rate:.1f}/s  ETA {duration(mig.eta_s)}")
+    else:
+        click.echo("daemon     down (start it with `augmem daemon start`)")
+        if cap and (cap.paused or cap.state != "off"):
+            click.echo(f"capture    off — last state {cap.state}{' (paused)' if cap.paused else ''}")
 
 
 @click.command()
@@ -215,7 +212,7 @@ def forget(targets, ids, paths, query, limit, yes):
         if not hits:
             click.echo("nothing matches")
             return
-        click.echo(table([[str(i), ICONS.get(h.modality, h.modality), short_path(h.path, 50), f"{h.score:.3f}"]
+        click.echo(table([[str(i), KIND_NAMES.get(h.modality, h.modality), short_path(h.path, 50), f"{h.score:.3f}"]
                           for i, h in enumerate(hits, 1)], ["#", "kind", "where", "score"]))
         ids.extend(h.id for h in hits)
     if not ids and not paths:

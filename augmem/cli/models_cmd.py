@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from augmem.cli.output import human_bytes, short_path, table
+from augmem.cli.output import table
+from augmem.humanize import human_size, short_path
 
 
 def _parse_opts(opts) -> dict:
@@ -56,7 +57,7 @@ def list_models(as_json):
                     "present": present, "artifact": place, "origin": origin, "experimental": spec.experimental,
                     "caveat": spec.caveat, "description": spec.description})
         rows.append([("* " if spec.name == active else "  ") + spec.name, ",".join(spec.modalities), str(spec.dim),
-                     ",".join(map(str, spec.tiers)), human_bytes(spec.size_bytes),
+                     ",".join(map(str, spec.tiers)), human_size(spec.size_bytes),
                      "yes" if present else "no", short_path(place, 44), flags.strip()])
     if as_json:
         click.echo(json.dumps(out, indent=2))
@@ -193,7 +194,7 @@ def synth(name, out, seed, text_from, opts):
         options["text_from"] = text_from
     options.update(_parse_opts(opts))
     meta = spec.synth(out, **options) or {}
-    click.echo(f"wrote {out} ({human_bytes(out.stat().st_size) if out.is_file() else 'folder'})")
+    click.echo(f"wrote {out} ({human_size(out.stat().st_size) if out.is_file() else 'folder'})")
     for k in ("parameter_count", "components"):
         if k in meta:
             click.echo(f"  {k}: {meta[k]}")

@@ -12,13 +12,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
+from augmem.records import Status
 from augmem.tui.commands import AugmemCommands
 from augmem.tui.filtering import FilterState
 from augmem.tui.media import Player
 from augmem.tui.messages import StatusRefreshed
 from augmem.tui.screens.help import HelpScreen
 from augmem.tui.screens.recall import RecallScreen
-from augmem.tui.screens.status import StatusScreen, StatusView
+from augmem.tui.screens.status import StatusScreen
 from augmem.tui.screens.timeline import TimelineScreen
 
 Clock = Callable[[], float]
@@ -36,7 +37,9 @@ def _clock(now: float | datetime | Clock | None) -> Clock:
 
 def is_daemon_client(backend: Any) -> bool:
     """Whether `backend` is the daemon (capture can be paused) rather than an in-process core."""
-    return callable(getattr(backend, "pause", None)) and callable(getattr(backend, "resume", None))
+    from augmem.daemon.client import DaemonClient
+
+    return isinstance(backend, DaemonClient)
 
 
 class AugmemApp(App):
@@ -111,9 +114,9 @@ class AugmemApp(App):
 
     def on_status_refreshed(self, event: StatusRefreshed) -> None:
         if event.status is not None:
-            self.status_seen(StatusView.from_dict(event.status, daemon=self.is_daemon))
+            self.status_seen(event.status)
 
-    def status_seen(self, view: StatusView) -> None:
+    def status_seen(self, view: Status) -> None:
         """The status screen read fresh status: keep the top bars' badge in step."""
         if view.model:
             self.model_name = view.model

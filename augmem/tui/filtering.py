@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from augmem.records import Filters
-
-MODALITIES = ("text", "image", "audio")
+from augmem.records import MODALITIES, Filters
 
 RANGES = {
     "any": "any time",
@@ -25,15 +23,6 @@ RANGES = {
 
 def _midnight(ts: float) -> datetime:
     return datetime.fromtimestamp(ts).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def parse_when(text: str) -> float:
-    """A date or date-time typed by a person ("2025-06-01", "2025-06-01 14:30") -> unix seconds."""
-    text = text.strip()
-    try:
-        return datetime.fromisoformat(text).astimezone().timestamp()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
 
 
 @dataclass(frozen=True)

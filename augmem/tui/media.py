@@ -26,17 +26,13 @@ def load_photo(path: str) -> PhotoInfo:
     """Open, orient and shrink a photo; read when it was taken. Raises OSError on bad files."""
     from PIL import Image, ImageOps
 
+    from augmem.ingest.files import exif_time
+
     with Image.open(path) as im:
         exif = im.getexif()
         w, h = im.size
-        taken = ""
-        try:
-            sub = exif.get_ifd(0x8769)  # the Exif IFD holds DateTimeOriginal
-            raw = sub.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
-            if raw:
-                taken = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S").strftime("%Y-%m-%d %H:%M")
-        except (ValueError, KeyError, TypeError):
-            taken = ""
+        when = exif_time(im)  # the same reading ingest dates the memory by
+        taken = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M") if when is not None else ""
         make, model = exif.get(0x010F, ""), exif.get(0x0110, "")
         camera = " ".join(str(x).strip("\x00 ") for x in (make, model) if x).strip()
         im = ImageOps.exif_transpose(im)

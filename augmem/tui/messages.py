@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
-from augmem.records import Hit
+from augmem.records import DayCount, Hit, Status
 
 
 @dataclass
@@ -40,9 +40,9 @@ class RecallFailed(Message):
 
 
 class StatusRefreshed(Message):
-    """A fresh `status()` dict (or the error that prevented one)."""
+    """A fresh `status()` (or the error that prevented one)."""
 
-    def __init__(self, status: dict | None, error: BaseException | None = None) -> None:
+    def __init__(self, status: Status | None, error: BaseException | None = None) -> None:
         super().__init__()
         self.status = status
         self.error = error
@@ -51,7 +51,7 @@ class StatusRefreshed(Message):
 class TimelineLoaded(Message):
     """Days with counts per modality, newest first."""
 
-    def __init__(self, days: list[tuple[str, dict[str, int]]] | None, error: BaseException | None = None) -> None:
+    def __init__(self, days: list[DayCount] | None, error: BaseException | None = None) -> None:
         super().__init__()
         self.days = days
         self.error = error

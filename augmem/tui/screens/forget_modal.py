@@ -11,8 +11,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from augmem.humanize import icon, short_path
 from augmem.records import Hit
-from augmem.tui.humanize import icon, short_path
 
 
 class ForgetModal(ModalScreen[bool]):

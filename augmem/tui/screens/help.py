@@ -48,14 +48,14 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        from augmem.tui.app import AugmemApp
         from augmem.tui.screens.recall import RecallScreen
         from augmem.tui.screens.status import StatusScreen
         from augmem.tui.screens.timeline import TimelineScreen
 
         sections = [
             Content.from_markup("[$text-muted]$t[/]", t=INTRO),
-            _section("Everywhere", AugmemApp.BINDINGS, [("ctrl+p", "command palette: every action by name")]),
+            # the app's own keys from the running app: importing augmem.tui.app here would be a cycle
+            _section("Everywhere", type(self.app).BINDINGS, [("ctrl+p", "command palette: every action by name")]),
             _section("Recall", RecallScreen.BINDINGS, EXTRA_KEYS["Recall"]),
             _section("Timeline", TimelineScreen.BINDINGS, [("enter", "recall within the highlighted day")]),
             _section("Status", StatusScreen.BINDINGS),

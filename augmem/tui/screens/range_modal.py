@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from augmem.tui.filtering import parse_when
+from augmem.timeparse import FORMS, parse_span
 
 Span = tuple[float | None, float | None, str]
 
@@ -31,10 +31,11 @@ class RangeModal(ModalScreen[Span | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="range-dialog", classes="dialog"):
             yield Static("Custom time range", classes="dialog-title")
-            yield Label("Since (YYYY-MM-DD or YYYY-MM-DD HH:MM, empty = the beginning)")
+            yield Label(f"Since ({FORMS}; empty = the beginning)")
             yield Input(_fmt(self._since), placeholder="2025-01-01", id="range-since")
-            yield Label("Until (exclusive, empty = now)")
-            yield Input(_fmt(self._until), placeholder="2025-02-01", id="range-until")
+            yield Label("Until (a bare date includes that day; empty = now)")
+            # a bare date means "through that day": an until at midnight shows as the day before it
+            yield Input(_fmt(self._until - 1 if self._until else None), placeholder="2025-02-01", id="range-until")
             yield Static(id="range-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="range-cancel")
@@ -56,13 +57,9 @@ class RangeModal(ModalScreen[Span | None]):
         since_text = self.query_one("#range-since", Input).value.strip()
         until_text = self.query_one("#range-until", Input).value.strip()
         try:
-            since = parse_when(since_text) if since_text else None
-            until = parse_when(until_text) if until_text else None
+            since, until = parse_span(since_text, until_text)
         except ValueError as exc:
             self.query_one("#range-error", Static).update(str(exc))
-            return
-        if since is not None and until is not None and until <= since:
-            self.query_one("#range-error", Static).update("'until' must come after 'since'")
             return
         label = f"{since_text or '…'} – {until_text or 'now'}"
         self.dismiss((since, until, label))

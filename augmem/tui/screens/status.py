@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +11,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static, Switch
 
-from augmem.tui.humanize import human_size, short_path
+from augmem.humanize import human_size, short_path
+from augmem.records import Status
 from augmem.tui.messages import CaptureToggled, StatusRefreshed
 from augmem.tui.screens.recall import describe_error
 from augmem.tui.widgets.modality_counts import ModalityCounts
@@ -22,90 +21,19 @@ from augmem.tui.widgets.nav_bar import NavBar
 POLL_S = 1.0
 
 
-def _first(d: dict, *keys, default=None):
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return default
+def capture_note(status: Status) -> str:
+    """The microphone's state in words ("microphone listening: …"), empty when unknown."""
+    cap = status.capture
+    if cap is None or not cap.state:
+        return ""
+    return f"microphone {cap.state}" + (f": {cap.message}" if cap.message else "")
 
 
-@dataclass
-class StatusView:
-    """The status dict of the core or the daemon, in the terms this screen shows."""
-
-    daemon: bool = False
-    capture: bool | None = None
-    """True = capturing, False = paused, None = unknown (no daemon)."""
-    counts: dict[str, int] = field(default_factory=dict)
-    pending: int = 0
-    pending_by_modality: dict[str, int] = field(default_factory=dict)
-    not_migrated: int = 0
-    migrated: int = 0
-    total: int = 0
-    store_bytes: int | None = None
-    store_uri: str = ""
-    model: str = ""
-    artifact_sha256: str = ""
-    space: str = ""
-    capture_note: str = ""
-    files: int | None = None
-    """Source files embedded in the active space (a long note gives several memories)."""
-    notice: str = ""
-
-    @classmethod
-    def from_dict(cls, d: dict, daemon: bool) -> StatusView:
-        counts = _first(d, "counts", "modalities", "by_modality", default={}) or {}
-        if isinstance(counts, dict):
-            counts = {k: int(v if not isinstance(v, dict) else v.get("count", 0)) for k, v in counts.items()}
-        pending = _first(d, "pending", default=0)
-        pending_by = {}
-        if isinstance(pending, dict):
-            pending_by = {k: int(v) for k, v in pending.items()}
-            pending = sum(pending_by.values())
-        space = str(_first(d, "space", "active_space", default="") or "")
-        model = str(_first(d, "model", "active_model", default="") or (space.split(":", 1)[0] if space else ""))
-        sha = str(_first(d, "artifact_sha256", "sha256", "artifact_hash", default="") or
-                  (space.split(":", 1)[1] if ":" in space else ""))
-        total = int(_first(d, "total", "memories", default=sum(counts.values())) or 0)
-        not_migrated = int(_first(d, "not_migrated", default=0) or 0)
-        migrated = int(_first(d, "migrated", "in_space", default=max(total - not_migrated, 0)) or 0)
-        capture = d.get("capture")
-        capture_note = ""
-        if isinstance(capture, dict):  # the daemon's section: {"state", "paused", "message"}
-            state = str(capture.get("state") or "")
-            message = str(capture.get("message") or "")
-            capture_note = f"microphone {state}" + (f": {message}" if message else "") if state else message
-            capture = not capture.get("paused", False)
-        elif isinstance(capture, str):
-            capture = capture.lower() in ("on", "listening", "running", "capturing", "true")
-        migration = d.get("migration")
-        if isinstance(migration, dict) and migration.get("total"):
-            migrated = int(migration.get("done", migrated))
-            not_migrated = max(int(migration["total"]) - migrated, 0)
-        daemon_flag = d.get("daemon")
-        if isinstance(daemon_flag, dict):
-            daemon_flag = daemon_flag.get("up", True)
-        up = daemon if daemon_flag is None else bool(daemon_flag)
-        by_status = d.get("sources")
-        files = int(by_status.get("ok", 0)) if isinstance(by_status, dict) else None
-        return cls(
-            files=files,
-            daemon=up,
-            capture=bool(capture) if up and capture is not None else None,
-            capture_note=capture_note,
-            counts=counts,
-            pending=int(pending or 0),
-            pending_by_modality=pending_by,
-            not_migrated=not_migrated,
-            migrated=migrated,
-            total=total,
-            store_bytes=_first(d, "store_bytes", "store_size", "size_bytes"),
-            store_uri=str(_first(d, "store_uri", "store", default="") or ""),
-            model=model,
-            artifact_sha256=sha,
-            space=space,
-            notice=str(_first(d, "notice", default="") or ""),
-        )
+def capturing(status: Status) -> bool | None:
+    """True = capturing, False = paused, None = unknown (no daemon answers)."""
+    if status.daemon is None or status.capture is None:
+        return None
+    return not status.capture.paused
 
 
 def _row(label: str, value: Content | str) -> Content:
@@ -122,7 +50,7 @@ class StatusScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view: StatusView | None = None
+        self.view: Status | None = None
         self._poll: Timer | None = None
         self._fetching = False
         """A status() call is in flight: the 1 s poll skips a beat instead of piling up threads."""
@@ -189,13 +117,14 @@ class StatusScreen(Screen):
             self.query_one("#daemon-state", Static).update(
                 Content.from_markup("[$text-error]$m[/]", m=describe_error(event.error)))
             return
-        view = StatusView.from_dict(event.status or {}, daemon=self.app.is_daemon)
-        self.view = view
-        self.app.status_seen(view)
-        self._show(view)
+        if event.status is None:
+            return
+        self.view = event.status
+        self.app.status_seen(event.status)
+        self._show(event.status)
 
-    def _show(self, v: StatusView) -> None:
-        if v.daemon:
+    def _show(self, v: Status) -> None:
+        if v.daemon is not None:
             daemon = Content.from_markup("[b $text-success]● up[/]  recall answers with a warm model")
         else:
             daemon = Content.from_markup("[b $text-muted]○ down[/]  recall runs inside this app")
@@ -203,13 +132,14 @@ class StatusScreen(Screen):
         switch = self.query_one("#capture-switch", Switch)
         state = self.query_one("#capture-state", Static)
         helptext = self.query_one("#capture-help", Static)
-        if v.daemon and v.capture is not None:
+        on = capturing(v)
+        if on is not None:
             switch.disabled = False
             with switch.prevent(Switch.Changed):
-                switch.value = bool(v.capture)
+                switch.value = on
             state.update(Content.from_markup(
-                "[b $text-success]on[/] [$text-muted]$note[/]" if v.capture else "[b $text-warning]paused[/]",
-                note=v.capture_note))
+                "[b $text-success]on[/] [$text-muted]$note[/]" if on else "[b $text-warning]paused[/]",
+                note=capture_note(v)))
             helptext.update(Content.from_markup("[$text-muted]space pauses / resumes capture[/]"))
         else:
             switch.disabled = True
@@ -217,21 +147,21 @@ class StatusScreen(Screen):
             helptext.update(Content.from_markup(
                 "[$text-muted]Capture runs in the background daemon, which is not running.\n"
                 "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"))
-        title = "[b]$t[/] memories" + (" from [b]$f[/] files" if v.files is not None else "")
+        title = "[b]$t[/] memories from [b]$f[/] files"
         if v.pending:
             title += "\n[$text-warning]$p files pending[/] [$text-muted]· the active model cannot embed them[/]"
         self.query_one("#counts-title", Static).update(Content.from_markup(
-            title, t=f"{v.total:,}", f=f"{v.files or 0:,}", p=f"{v.pending:,}"))
+            title, t=f"{v.memories:,}", f=f"{v.files:,}", p=f"{v.pending:,}"))
         self.query_one(ModalityCounts).show(v.counts, v.pending_by_modality)
         sha = v.artifact_sha256
         self.query_one("#model-info", Static).update(Content("\n").join([
             _row("Active", Content.styled(v.model or "?", "b")),
             _row("Artifact", Content.styled(sha[:16] + ("…" if len(sha) > 16 else "") or "?", "$text-secondary")),
-            _row("Space", Content.styled(f"{v.space.partition(':')[0] or v.model}:{sha[:12]}" if sha else "?",
+            _row("Space", Content.styled(f"{(v.space or '').partition(':')[0] or v.model}:{sha[:12]}" if sha else "?",
                                          "$text-muted")),
             *( [Content.styled(v.notice, "$text-muted")] if v.notice else [] ),
         ]))
-        size = human_size(v.store_bytes) if isinstance(v.store_bytes, (int, float)) else "?"
+        size = human_size(v.store_bytes)
         self.query_one("#store-info", Static).update(Content("\n").join([
             _row("Size", Content.styled(size, "b")),
             _row("Location", Content.styled(short_path(v.store_uri, 60) if v.store_uri else "?", "$text-muted")),

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from augmem.humanize import icon
 from augmem.tui.filtering import MODALITIES
-from augmem.tui.humanize import icon
 from augmem.tui.widgets.result_list import MODALITY_STYLE
 
 BAR_STYLE = {"text": "$primary", "image": "$success", "audio": "$warning"}

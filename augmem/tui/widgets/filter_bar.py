@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Select, Static
 
+from augmem.humanize import icon
 from augmem.tui.filtering import MODALITIES, RANGES, FilterState
-from augmem.tui.humanize import icon
 
 DEFAULT_SOURCES = ("notes", "photos", "audio", "mic")
 

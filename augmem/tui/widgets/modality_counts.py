@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from augmem.humanize import bar, icon
 from augmem.tui.filtering import MODALITIES
-from augmem.tui.humanize import bar, icon
 from augmem.tui.widgets.day_chart import BAR_STYLE
 
 

@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
+from augmem.humanize import human_size, icon, media_time, relative_time, short_path
 from augmem.records import Hit
-from augmem.tui.humanize import duration, human_size, icon, relative_time, short_path
 from augmem.tui.messages import PreviewLoaded
 from augmem.tui.widgets.audio_preview import AudioPreview
 from augmem.tui.widgets.note_preview import NotePreview
@@ -114,7 +114,7 @@ class Preview(Vertical):
         elif hit.modality == "audio":
             info = event.data
             meta = Content.assemble(
-                (f"{duration(info.duration)}", "b"),
+                (f"{media_time(info.duration)}", "b"),
                 (f" · recorded {when} · {info.sample_rate} Hz · {human_size(hit.size)}", "$text-secondary"),
                 "\n",
                 short_path(hit.path, 200),

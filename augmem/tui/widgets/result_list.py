@@ -10,8 +10,8 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from augmem.humanize import bar, icon, relative_time, short_path
 from augmem.records import Hit
-from augmem.tui.humanize import bar, icon, relative_time, short_path
 
 SCORE_CELLS = 8
 MODALITY_STYLE = {"text": "$text-primary", "image": "$text-success", "audio": "$text-warning"}

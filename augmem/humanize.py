@@ -1,14 +1,18 @@
-"""Numbers and paths the way a person reads them: "3 days ago", "~/notes/dog.md", "4.2 MB"."""
+"""Numbers, times and paths the way a person reads them, for every surface: "3 days ago",
+"~/notes/dog.md", "4.2 MiB", "5m02s". Stdlib only (the daemon client's surfaces use it)."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+KIND_NAMES = {"text": "note", "image": "photo", "audio": "audio"}
+"""What a memory of each modality is called in tables."""
 MODALITY_ICONS = {"text": "✎", "image": "▣", "audio": "♪"}
 """One-cell glyphs (emoji are two cells wide in most terminals and break alignment)."""
 
-_UNITS = (
+_AGES = (
     (60, "minute"),
     (60 * 60, "hour"),
     (24 * 60 * 60, "day"),
@@ -18,9 +22,9 @@ _UNITS = (
 )
 
 
-def relative_time(ts: float, now: float) -> str:
+def relative_time(ts: float, now: float | None = None) -> str:
     """A friendly age of `ts` seen from `now`: "just now", "5 minutes ago", "yesterday", "in 2 days"."""
-    delta = now - ts
+    delta = (time.time() if now is None else now) - ts
     future = delta < 0
     delta = abs(delta)
     if delta < 45:
@@ -28,7 +32,7 @@ def relative_time(ts: float, now: float) -> str:
     if not future and 24 * 3600 <= delta < 48 * 3600:
         return "yesterday"
     amount, unit = 1, "minute"
-    for seconds, name in _UNITS:
+    for seconds, name in _AGES:
         if delta >= seconds:
             amount, unit = int(delta // seconds), name
     text = f"{amount} {unit}{'s' if amount != 1 else ''}"
@@ -54,13 +58,41 @@ def short_path(path: str, width: int = 40) -> str:
     return f"{head}…/{name}"
 
 
-def human_size(n: float) -> str:
-    """Bytes as "512 B", "4.2 MB"."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+def human_size(n: float | None) -> str:
+    """Bytes in binary units: "512 B", "4.2 MiB" ("?" when unknown, e.g. object storage)."""
+    if n is None:
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
-    return f"{n:.1f} TB"
+    raise AssertionError("unreachable")
+
+
+def duration(seconds: float | None) -> str:
+    """A span of time: "7s", "5m02s", "1h02m" ("?" when unknown, e.g. an ETA with no rate yet)."""
+    if seconds is None:
+        return "?"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def media_time(seconds: float) -> str:
+    """A position or length in a recording, as players show it: "0:07", "1:02:03"."""
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def snippet(text: str, width: int = 60) -> str:
+    """The text on one line, cut to `width` with an ellipsis."""
+    s = " ".join(text.split())
+    return s if len(s) <= width else s[: width - 1] + "…"
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -73,11 +105,3 @@ def bar(fraction: float, width: int) -> str:
     full, part = divmod(eighths, 8)
     out = "█" * full + (_EIGHTHS[part] if part else "")
     return out.ljust(width)
-
-
-def duration(seconds: float) -> str:
-    """Seconds as "0:07" or "1:02:03"."""
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
