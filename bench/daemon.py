@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from augmem.records import ReconcileInfo  # noqa: E402
 from bench._util import median, percentile, print_table, write_json  # noqa: E402
 from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config  # noqa: E402
 from tests.daemon.wavmic import DEVICE, WavMic, speech_wav  # noqa: E402
@@ -135,7 +136,7 @@ def bench_model(model: str, artifact: Path | None, args) -> dict:
         d.start()
         socket_s = time.perf_counter() - t0
         with d.client() as c:
-            wait_for(lambda: (c.status()["daemon"].get("last_reconcile") or {}).get("added", 0) >= 30, 600,
+            wait_for(lambda: (c.status().daemon.last_reconcile or ReconcileInfo()).added >= 30, 600,
                      interval=0.5, what="startup reconcile")
         ready_s = time.perf_counter() - t0
         rss_idle = rss_mib(d.proc.pid)

@@ -171,7 +171,7 @@ def test_photos_under_a_text_only_model_stay_pending(use_minilm, tmp_path):
     aug = Augmem(load_settings())
     rep = aug.ingest([folder])
     assert (rep.added, rep.pending, rep.rejected) == (5, 2, [])
-    assert aug.status()["pending"] == 2
+    assert aug.status().pending == 2
     assert aug.ingest([folder]).pending == 2  # still pending, not re-read
 
 

@@ -46,15 +46,16 @@ def test_kill9_mid_ingest_then_restart_stores_every_file_exactly_once():
         d.start()  # the stale lock and socket do not stop it
         wait_for(lambda: stored() >= N, 600, interval=1.0, what="all notes after the restart")
         with d.client() as c:
-            wait_for(lambda: c.status()["daemon"]["last_reconcile"], 120, what="the reconcile to finish")
+            wait_for(lambda: c.status().daemon.last_reconcile, 120, what="the reconcile to finish")
         assert d.terminate() == 0
 
-        ids = store.ids_for_paths(space, [str(p) for p in sorted(notes.iterdir())])
+        rows = store.scan(store.space_table(space), ["path"]).column("path").to_pylist()
+        ids = Counter(p for p in rows if p.startswith(str(notes)))
         assert len(ids) == N, f"{N - len(ids)} notes missing"
-        per_path = Counter(len(v) for v in ids.values())
+        per_path = Counter(ids.values())
         assert per_path == {1: N}, f"rows per note: {per_path}"
         assert store.count(space) == {"text": N}
         ledger = store.get_sources()
-        assert sum(1 for p, r in ledger.items() if p.startswith(str(notes)) and r["status"] == "ok") == N
+        assert sum(1 for p, r in ledger.items() if p.startswith(str(notes)) and r.status == "ok") == N
     finally:
         d.cleanup()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from augmem import codec
+from augmem.records import Status
 from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config
 from tests.daemon.wavmic import DEVICE, WavMic, speech_wav
 
@@ -134,34 +136,34 @@ def test_mic_clips_land_as_files_and_rows(world):
 
     def ledgered():
         rows = store.get_sources([str(p) for p in clips[:2]])
-        return len(rows) == 2 and all(r["source"] == "mic" for r in rows.values()) and rows
+        return len(rows) == 2 and all(r.source == "mic" for r in rows.values()) and rows
 
     rows = wait_for(ledgered, 60, what="mic clips in the store")
     # minilm is text-only: the clips are stored as pending memories until an audio model is active
-    assert {r["modality"] for r in rows.values()} == {"audio"}
+    assert {r.modality for r in rows.values()} == {"audio"}
     with d.client() as c:
-        cap = c.status()["capture"]
-    assert cap["state"] == "listening" and cap["device"] == DEVICE and cap["clips"] >= 2
+        cap = c.status().capture
+    assert cap.state == "listening" and cap.device == DEVICE and cap.clips >= 2
 
 
 def test_pause_stops_capture_and_resume_restarts_it(world):
     d, _, mic = world
     with d.client() as c:
         info = c.pause()
-        assert info["state"] == "paused"
+        assert info.state == "paused"
         time.sleep(1.0)  # a clip being written when the pause came still lands
         before = len(_clips(d))
         time.sleep(mic.program_seconds + 2)  # the speech plays at least once more in the room
         assert len(_clips(d)) == before
-        st = c.status()["capture"]
-        assert st["state"] == "paused"
+        st = c.status().capture
+        assert st.state == "paused"
         persisted = json.loads((d.run_dir / "capture.json").read_text())
         assert persisted["paused"] is True
         # `augmem daemon status` shows it too
         r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "status"], env=d.env, capture_output=True,
                            text=True, timeout=60, cwd=str(ROOT))
         assert "capture    paused" in r.stdout, r.stdout + r.stderr
-        assert c.resume()["state"] == "listening"
+        assert c.resume().state == "listening"
         wait_for(lambda: len(_clips(d)) > before, 3 * mic.program_seconds, what="a clip after resume")
 
 
@@ -170,12 +172,12 @@ def test_daemon_status_command(world):
     r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "status", "--json"], env=d.env,
                        capture_output=True, text=True, timeout=60, cwd=str(ROOT))
     assert r.returncode == 0, r.stderr
-    st = json.loads(r.stdout)
-    assert st["daemon"]["up"] and st["daemon"]["pid"] == d.proc.pid
-    assert st["daemon"]["watching"] == {str(notes): "notes"}
-    assert st["capture"]["state"] == "listening"
-    assert st["migration"]["left"] == 0
-    assert st["daemon"]["jobs"]["reconcile"]["runs"] >= 1
+    st = codec.from_json(Status, json.loads(r.stdout))  # the JSON is the typed record, field by field
+    assert st.daemon.up and st.daemon.pid == d.proc.pid
+    assert st.daemon.watching == {str(notes): "notes"}
+    assert st.capture.state == "listening"
+    assert st.migration.left == 0
+    assert st.daemon.jobs["reconcile"].runs >= 1
 
 
 def test_watch_add_while_running_takes_effect_at_once(world):
@@ -188,7 +190,7 @@ def test_watch_add_while_running_takes_effect_at_once(world):
                        capture_output=True, text=True, timeout=60, cwd=str(ROOT))
     assert r.returncode == 0 and "the daemon picked it up" in r.stdout, r.stdout + r.stderr
     with d.client() as c:
-        assert str(trips) in c.status()["daemon"]["watching"]
+        assert str(trips) in c.status().daemon.watching
         wait_for(lambda: str(note) in _recall_paths(c, "custard tarts in Lisbon"), 60, what="reconciled new folder")
         later = trips / "porto.md"
         later.write_text("Port wine cellars across the river in Gaia.\n")

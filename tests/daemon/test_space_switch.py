@@ -44,11 +44,11 @@ def test_artifact_switch_migrates_everything_and_recall_never_mixes_spaces(aist_
         with d.client() as c:
             def settled_in(space):
                 st = c.status()
-                return (st.get("space") == space and st["migration"]["left"] == 0
-                        and sum(st["counts"].values()) >= N_NOTES + 1 and list(st["spaces"]) == [space] and st)
+                return (st.space == space and st.migration.left == 0
+                        and sum(st.counts.values()) >= N_NOTES + 1 and [s.id for s in st.spaces] == [space] and st)
 
             st = wait_for(lambda: settled_in(space_a), 300, interval=1.0, what="first ingest in space A")
-            assert st["counts"].get("audio", 0) >= 1 and st["counts"]["text"] == N_NOTES
+            assert st.counts.get("audio", 0) >= 1 and st.counts["text"] == N_NOTES
 
             # switch the artifact: the daemon notices the config change on its own
             _use(home, aist_artifact_b, folder)
@@ -65,8 +65,8 @@ def test_artifact_switch_migrates_everything_and_recall_never_mixes_spaces(aist_
                     assert len(r.hits) <= max(0, total - r.not_migrated) * 3  # a note is 1 chunk, a clip ≤ 3
                     if r.not_migrated:
                         during.append(r)
-                    mig = c.status()["migration"]
-                    progress.append((mig["done"], mig["total"]))
+                    mig = c.status().migration
+                    progress.append((mig.done, mig.total))
                     if r.not_migrated == 0 and settled_in(space_b):
                         break
                 time.sleep(0.05)
@@ -77,9 +77,9 @@ def test_artifact_switch_migrates_everything_and_recall_never_mixes_spaces(aist_
             dones = [p[0] for p in progress]
             assert dones == sorted(dones) and progress[-1][0] == progress[-1][1] == N_NOTES + 1
             st = c.status()
-            assert list(st["spaces"]) == [space_b]  # the old space is dropped once all is migrated
-            assert st["counts"]["text"] == N_NOTES and st["counts"].get("audio", 0) >= 1
-            jobs = st["daemon"]["jobs"]
+            assert [s.id for s in st.spaces] == [space_b]  # the old space is dropped once all is migrated
+            assert st.counts["text"] == N_NOTES and st.counts.get("audio", 0) >= 1
+            jobs = st.daemon.jobs
             assert jobs["migrate"]["failures"] == 0
         assert d.terminate() == 0
         log = (d.run_dir / "daemon.log").read_text()

@@ -11,6 +11,7 @@ import pytest
 
 from augmem.daemon.jobs import Jobs, MigrationProgress
 from augmem.daemon.worker import BACKGROUND, CHANGES, INTERACTIVE, Cancelled, Worker
+from augmem.humanize import duration
 
 
 def test_priorities_merging_and_failures():
@@ -108,8 +109,8 @@ def test_migration_progress_rate_and_eta():
     m.begin(10, 110, "aist-87m:abc")
     m._t0 -= 10  # ten seconds ago
     m.update(60, 110)
-    j = m.to_json()
-    assert j["done"] == 60 and j["left"] == 50 and j["rate"] == pytest.approx(5.0, rel=0.05)
-    assert j["eta_s"] == pytest.approx(10.0, rel=0.05) and j["eta"] == "10s"
+    j = m.info()
+    assert j.done == 60 and j.left == 50 and j.rate == pytest.approx(5.0, rel=0.05)
+    assert j.eta_s == pytest.approx(10.0, rel=0.05) and duration(j.eta_s) == "10s"
     m.update(110, 110)
-    assert m.to_json()["eta"] == "0s"
+    assert m.info().eta_s == 0.0 and duration(m.info().eta_s) == "0s"

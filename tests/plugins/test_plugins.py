@@ -50,15 +50,20 @@ HELLO = textwrap.dedent('''
             return l2norm(np.asarray(rows, np.float32).reshape(len(texts), 16))
 
 
-    class TickSource:
+    class NoteSource:
+        """Writes one note into its folder when started (temp file + rename, as capture must)."""
+
         def __init__(self, settings, out_dir):
             self.out_dir = Path(out_dir)
+            self.stopped = False
 
-        def capture_once(self):
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            p = self.out_dir / "tick.txt"
-            p.write_text("tick from the hello source")
-            return p
+        def start(self):
+            tmp = self.out_dir / ".hello-note.tmp"
+            tmp.write_text("The hello capture source heard a humpback whale singing near the lighthouse.")
+            tmp.rename(self.out_dir / "hello-whale.md")
+
+        def stop(self):
+            self.stopped = True
 
 
     @hookimpl
@@ -70,7 +75,7 @@ HELLO = textwrap.dedent('''
 
     @hookimpl
     def register_capture_sources(register, settings):
-        register("tick", TickSource)
+        register("hello", NoteSource)
 
 
     @hookimpl
@@ -167,14 +172,13 @@ def test_config_dir_plugins_folder_is_searched(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ each hook
 
 
-def test_register_models(pm):
-    specs = []
-    pm.hook.register_models(register=specs.append)
-    by_name = {s.name: s for s in specs}
-    assert {"teg-421m", "aegis-embed", "alm2vec-ft", "hello-hash"} <= set(by_name)
-    assert by_name["teg-421m"].aliases == ("teg", "teg421m") and by_name["alm2vec-ft"].requires_gpu
-    emb = by_name["hello-hash"].load(Path("unused"), "a" * 64, "cpu")
-    assert emb.embed_texts(["hi", "there"]).shape == (2, 16)
+def test_register_models_fills_the_registry(pm):
+    from augmem.models.registry import ModelRegistry
+
+    registry = ModelRegistry.from_plugins(pm)
+    assert {"teg-421m", "aegis-embed", "alm2vec-ft", "hello-hash"} <= set(registry.names())
+    assert registry.get("teg").name == "teg-421m" and registry.get("alm2vec-ft").requires_gpu
+    assert registry.get("hh").load(Path("unused"), "a" * 64, "cpu").embed_texts(["hi", "there"]).shape == (2, 16)
 
 
 def test_registering_models_imports_no_torch():
@@ -188,40 +192,21 @@ def test_registering_models_imports_no_torch():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_register_capture_sources(pm, tmp_path):
-    settings = load_settings()
-    sources = {}
-    pm.hook.register_capture_sources(register=lambda name, factory: sources.__setitem__(name, factory),
-                                     settings=settings)
-    assert "tick" in sources
-    src = sources["tick"](settings, tmp_path / "captured")
-    assert src.capture_once().read_text() == "tick from the hello source"
+def test_register_capture_sources_lists_sources_and_refuses_bad_names(pm, plugin_dir):
+    from augmem.capture.sources import registered_sources
 
+    (plugin_dir / "greedy_plugin.py").write_text(textwrap.dedent('''
+        from augmem import hookimpl
 
-def test_enrich_memory(pm):
-    note = Memory(id="1", modality="text", source="notes", path="/n.md", content_sha256="0", size=1, mtime=0.0,
-                  captured_at=0.0, text="hello")
-    photo = Memory(id="2", modality="image", source="photos", path="/p.jpg", content_sha256="0", size=1, mtime=0.0,
-                   captured_at=0.0)
-    assert "zebracorn marker from hello plugin" in pm.hook.enrich_memory(memory=note, settings=None)
-    assert not any(pm.hook.enrich_memory(memory=photo, settings=None))
-
-
-def test_recall_postprocess(pm):
-    hits = [Hit(id=str(i), modality="text", source="notes", path=p, score=1.0 - i / 10, captured_at=0.0)
-            for i, p in enumerate(["/a.md", "/private/b.md", "/c.md"])]
-    results = [r for r in pm.hook.recall_postprocess(query="x", hits=hits, settings=None) if r is not None]
-    assert [h.path for h in results[0]] == ["/a.md", "/c.md"]
-
-
-def test_register_commands(pm):
-    @click.group()
-    def group():
-        pass
-
-    pm.hook.register_commands(cli=group)
-    out = CliRunner().invoke(group, ["hello", "tester"])
-    assert out.exit_code == 0 and out.output == "hello tester from a plugin\n"
+        @hookimpl
+        def register_capture_sources(register, settings):
+            register("mic", object)          # augmem's own
+            register("../escape", object)    # would leave the captures folder
+    '''))
+    found, refused = registered_sources(load_plugins(load_settings().paths.config_dir), load_settings())
+    assert [s.name for s in found] == ["hello"]
+    assert refused == {"mic": "the name is already taken",
+                       "../escape": "not a plain name (letters, digits, - and _)"}
 
 
 def test_plugin_command_through_the_real_cli(plugin_dir):
@@ -249,6 +234,30 @@ def test_enricher_and_postprocess_in_a_real_ingest_and_recall(use_minilm, plugin
     assert "zebracorn marker from hello plugin" in result.hits[0].text
     found = mem.recall("zebracorn")  # enrichment text is searchable
     assert found.hits and Path(found.hits[0].path).name == "walk.md"
+
+
+def test_recall_postprocess_plugins_compose(use_minilm, plugin_dir, tmp_path):
+    """Each recall_postprocess plugin gets the hits the one before it returned: the hello plugin
+    drops private notes, this one (registered first, so it runs last) keeps the top hit only."""
+    from augmem.core import Augmem
+
+    (plugin_dir / "a_top_one_plugin.py").write_text(textwrap.dedent('''
+        from augmem import hookimpl
+
+        @hookimpl
+        def recall_postprocess(query, hits, settings):
+            assert not any("private" in h.path for h in hits), "ran before the private filter"
+            return hits[:1]
+    '''))
+    notes = tmp_path / "notes"
+    (notes / "private").mkdir(parents=True)
+    (notes / "private" / "dog.md").write_text("The dog barked at the park all morning.")
+    (notes / "walk.md").write_text("We walked the dog in the park and it barked at squirrels.")
+    (notes / "soup.md").write_text("Lentil soup: onions, carrots, cumin, red lentils.")
+    settings = load_settings()
+    mem = Augmem(settings, plugin_manager=load_plugins(settings.paths.config_dir))
+    mem.ingest([notes])
+    assert [Path(h.path).name for h in mem.recall("dog barking at the park").hits] == ["walk.md"]
 
 
 # ------------------------------------------------------------------ entry points
@@ -327,13 +336,19 @@ def test_plugins_command_lists_loaded_and_failed(pm, plugin_dir):
 # ------------------------------------------------------------------ the meta-test
 
 
-def test_every_hookspec_is_called_by_a_test():
-    specs = [name for name, fn in vars(hookspecs).items()
-             if callable(fn) and getattr(fn, "augmem_spec", None) is not None]
+def test_every_hookspec_has_a_caller_in_augmem():
+    """A hook nothing calls is a promise to plugin authors that augmem does not keep."""
+    specs = {name for name, fn in vars(hookspecs).items()
+             if callable(fn) and getattr(fn, "augmem_spec", None) is not None}
     assert specs, "no hookspecs found"
-    tree = ast.parse(Path(__file__).read_text())
-    called = {node.func.attr for node in ast.walk(tree)
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "hook"}
-    missing = sorted(set(specs) - called)
-    assert not missing, f"hookspecs without a test that calls them: {missing}"
+    used: set[str] = set()
+    for file in (ROOT / "augmem").rglob("*.py"):
+        if file.name == "hookspecs.py":
+            continue
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            # pm.hook.NAME(...) and chain(pm.hook.NAME, ...) both read the attribute pm.hook.NAME
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "hook"):
+                used.add(node.attr)
+    missing = sorted(specs - used)
+    assert not missing, f"hookspecs that nothing under augmem/ calls: {missing}"

@@ -48,12 +48,12 @@ async def test_recall_status_and_capture_toggle_through_the_daemon(daemon):
         switch = screen.query_one("#capture-switch", Switch)
         assert not switch.disabled and switch.value  # capturing
         await pilot.press("space")  # pause
-        await wait_for(pilot, lambda: screen.view.capture is False, what="paused")
+        await wait_for(pilot, lambda: screen.view.capture.paused, what="paused")
         assert "paused" in str(screen.query_one("#capture-state").render())
-        assert daemon.client().status()["capture"]["paused"] is True
+        assert daemon.client().status().capture.paused is True
         await pilot.click("#capture-switch")  # resume, by mouse
-        await wait_for(pilot, lambda: screen.view.capture is True, what="resumed")
-        assert daemon.client().status()["capture"]["paused"] is False
+        await wait_for(pilot, lambda: not screen.view.capture.paused, what="resumed")
+        assert daemon.client().status().capture.paused is False
 
         # the daemon stops: the next recall carries on in this process, with a word about it
         daemon.terminate()

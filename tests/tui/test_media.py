@@ -10,7 +10,7 @@ import pytest
 from augmem.records import Hit
 from augmem.tui import media
 from augmem.tui.filtering import FilterState
-from augmem.tui.humanize import bar, relative_time, short_path
+from augmem.humanize import bar, relative_time, short_path
 from augmem.tui.widgets.preview import Preview, note_text
 from augmem.tui.widgets.result_list import ResultList
 from augmem.tui.widgets.waveform import braille_wave

@@ -138,7 +138,7 @@ async def test_forget_asks_then_removes_it_from_the_list_and_the_store(make_tui,
         await type_query(pilot, "call the dentist appointment")
         assert names(screen)[0] == "call-the-dentist.txt"
         path = screen.query_one(ResultList).hits[0].path
-        before = fresh_core.status()["counts"]["text"]
+        before = fresh_core.status().counts["text"]
         await pilot.press("enter")  # enter in the query box: jump to the results
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ForgetModal))
@@ -151,7 +151,7 @@ async def test_forget_asks_then_removes_it_from_the_list_and_the_store(make_tui,
         await wait_for(pilot, lambda: "call-the-dentist.txt" not in names(screen), what="forgotten", timeout=20)
     # gone from the store, not just from the screen
     assert all(h.path != path for h in fresh_core.recall("call the dentist appointment", limit=50).hits)
-    assert fresh_core.status()["counts"]["text"] < before
+    assert fresh_core.status().counts["text"] < before
     assert Path(path).exists()  # the file itself stays
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -10,7 +11,8 @@ from textual.widgets import Input, ProgressBar, Switch
 
 from augmem.tui.screens.help import HelpScreen
 from augmem.tui.screens.recall import RecallScreen
-from augmem.tui.screens.status import StatusScreen, StatusView
+from augmem.records import CaptureInfo, DaemonInfo, Status
+from augmem.tui.screens.status import StatusScreen, capture_note, capturing
 from augmem.tui.screens.timeline import TimelineScreen
 from augmem.tui.widgets.day_chart import DayChart
 from augmem.tui.widgets.result_list import ResultList
@@ -32,13 +34,13 @@ async def test_status_shows_counts_model_and_no_daemon(make_tui, shared_core):
         assert isinstance(screen, StatusScreen)
         await wait_for(pilot, lambda: screen.view is not None, what="status")
         counts = text_of(screen.query_one("#counts"))
-        assert f"{'text':<6}{truth['counts']['text']:>8,}" in counts
+        assert f"{'text':<6}{truth.counts['text']:>8,}" in counts
         assert "image" in counts and "audio" in counts
         title = text_of(screen.query_one("#counts-title"))
-        assert f"{truth['counts']['text']} memories from {truth['sources']['ok']} files" in title
-        assert f"{truth['pending']} files pending" in title
+        assert f"{truth.counts['text']} memories from {truth.sources['ok']} files" in title
+        assert f"{truth.pending} files pending" in title
         model = text_of(screen.query_one("#model-info"))
-        assert "minilm" in model and truth["artifact_sha256"][:16] in model
+        assert "minilm" in model and truth.artifact_sha256[:16] in model
         assert "○ down" in text_of(screen.query_one("#daemon-state"))
         # no daemon: the capture switch is off limits, and says why
         assert screen.query_one("#capture-switch", Switch).disabled
@@ -50,17 +52,13 @@ async def test_status_shows_counts_model_and_no_daemon(make_tui, shared_core):
         assert "in-process · minilm" in text_of(screen.query_one("#nav"))
 
 
-def test_status_view_reads_the_daemon_sections():
-    view = StatusView.from_dict({
-        "model": "aist-87m", "artifact_sha256": "ab" * 32, "counts": {"text": 3, "image": 2},
-        "pending": 0, "migrated": 2, "not_migrated": 3, "store_bytes": 2048,
-        "daemon": {"up": True, "pid": 1}, "capture": {"state": "listening", "paused": False, "message": ""},
-        "migration": {"done": 4, "total": 5, "left": 1},
-    }, daemon=True)
-    assert view.daemon and view.capture is True and view.capture_note == "microphone listening"
-    assert (view.migrated, view.not_migrated) == (4, 1)
-    paused = StatusView.from_dict({"daemon": {"up": True}, "capture": {"state": "paused", "paused": True}}, daemon=True)
-    assert paused.capture is False
+def test_capture_is_known_only_when_the_daemon_answers():
+    listening = Status(daemon=DaemonInfo(pid=1), capture=CaptureInfo(state="listening"))
+    assert capturing(listening) is True and capture_note(listening) == "microphone listening"
+    paused = Status(daemon=DaemonInfo(pid=1), capture=CaptureInfo(state="paused", paused=True, message="by you"))
+    assert capturing(paused) is False and capture_note(paused) == "microphone paused: by you"
+    # in process, the last state a daemon left on disk is no news about capture right now
+    assert capturing(Status(capture=CaptureInfo(state="listening"))) is None
 
 
 async def test_reembedding_progress_is_drawn(make_tui, shared_core):
@@ -75,7 +73,7 @@ async def test_reembedding_progress_is_drawn(make_tui, shared_core):
         def status(self):
             st = shared_core.status()
             self.done = min(self.done + 1, 10)
-            return {**st, "migrated": self.done, "not_migrated": 10 - self.done}
+            return replace(st, migrated=self.done, not_migrated=10 - self.done)
 
         def __getattr__(self, name):
             return getattr(shared_core, name)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from augmem.records import Hit
@@ -63,8 +65,8 @@ class PinnedStoreSize:
         self._core = core
         self.settings = core.settings
 
-    def status(self) -> dict:
-        return {**self._core.status(), "store_bytes": 170_000}
+    def status(self):
+        return replace(self._core.status(), store_bytes=170_000)
 
     def __getattr__(self, name):
         return getattr(self._core, name)
