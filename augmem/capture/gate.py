@@ -50,9 +50,11 @@ FRAME_S = 0.032
 """Decision granularity: one Silero frame (512 samples at 16 kHz)."""
 VAD_RELEASE = 0.15
 """A speech run ends when the probability falls below threshold - this (silero-vad's default)."""
-CUT_VAD_WEIGHT_DB = 40.0
-"""At a max-length cut, a frame's score is level_db + this * speech probability: any
-clear non-speech frame beats a speech frame, and among them the quietest wins."""
+CUT_VAD_WEIGHT_DB = 100.0
+"""At a max-length cut, a frame's score is max(level_db, floor) + this * speech probability:
+a clear non-speech frame beats any speech frame, and among them the quietest wins. Levels
+below the floor count as the floor: a stop consonant's closure inside a word ("button")
+is digital silence at -107 dBFS, and must not beat the pause after the word."""
 
 
 @dataclass
@@ -358,14 +360,20 @@ class ActivityGate:
         return []
 
     def _cut_point(self, now: int) -> int:
-        """The middle of the least speech-like, quietest frame in the clip's last second."""
+        """The middle of the least speech-like, quietest frame in the clip's last second.
+
+        A frame's loudness is the loudest within two frames of it, so the middle of a
+        pause beats a one-frame dip inside a word (which matters most without the detector).
+        """
         sr = self.sr
         lo = max(now - int(self.cfg.cut_search_s * sr), self._clip_start + int(self.cfg.min_s * sr))
+        frames = list(self._recent)
         best, best_score = None, None
-        for f in self._recent:
+        for i, f in enumerate(frames):
             if f.s0 < lo:
                 continue
-            score = f.level + CUT_VAD_WEIGHT_DB * f.prob
+            near = max(g.level for g in frames[max(0, i - 2) : i + 3])
+            score = max(near, self.floor_db) + CUT_VAD_WEIGHT_DB * f.prob
             if best_score is None or score < best_score:
                 best, best_score = f, score
         return now if best is None else (best.s0 + best.s1) // 2
