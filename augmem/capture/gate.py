@@ -137,7 +137,7 @@ def level_db(block: np.ndarray) -> float:
 
 
 class _Frame:
-    __slots__ = ("s0", "s1", "level", "prob", "speech", "loud")
+    __slots__ = ("level", "loud", "prob", "s0", "s1", "speech")
 
     def __init__(self, s0: int, s1: int, level: float, prob: float, speech: bool, loud: bool):
         self.s0, self.s1, self.level, self.prob, self.speech, self.loud = s0, s1, level, prob, speech, loud
@@ -180,7 +180,7 @@ class ActivityGate:
         keep = max(cfg.steady_s, cfg.cut_search_s, cfg.preroll_s + cfg.attack_s) + 4 * FRAME_S
         self._recent: deque[_Frame] = deque(maxlen=int(np.ceil(keep / FRAME_S)))
         self._attack_frames = max(1, int(np.ceil(cfg.attack_s / FRAME_S - 1e-9)))
-        self._steady_frames = max(2, int(round(cfg.steady_s / FRAME_S)))
+        self._steady_frames = max(2, round(cfg.steady_s / FRAME_S))
         self._in_speech = False
         self._run = 0  # consecutive sound frames while closed
         self.active = False
