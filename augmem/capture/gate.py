@@ -5,7 +5,8 @@ Two detectors vote on every frame:
 
 * **speech**: Silero VAD (augmem/capture/vad.py) on the stream resampled to 16 kHz. A
   frame is speech once its probability reaches `vad_threshold`, and stays speech while it
-  is above `vad_threshold - 0.15` (Silero's own hysteresis).
+  is above `vad_threshold - 0.15` (Silero's own hysteresis). The detector sleeps through
+  steady background and wakes when the level rises (`_speech_prob`).
 * **sound**: an energy gate with an adaptive noise floor, for what is not speech (a
   doorbell, a dog, a guitar). The floor is the minimum frame level over the last
   `floor_window_s` (minimum statistics: speech and most sounds have gaps that dip to the
@@ -14,8 +15,7 @@ Two detectors vote on every frame:
   A sound that stays *steady* (its frame levels within `steady_db` for `steady_s`: a hum,
   a fan, constant noise, a held tone) is background, not an event: the floor jumps to
   it at once, and those frames stop counting as sound after the fact, so a fan that
-  switches on yields no clip (a clip it opened ends up shorter than `min_s` and is
-  dropped).
+  switches on yields no clip (the clip it opened is left with no event and is dropped).
 
 The clip state machine (positions are stream samples):
 
@@ -29,8 +29,9 @@ The clip state machine (positions are stream samples):
 A clip with less than `min_speech_s` of speech and less than `min_sound_s` of sound is
 dropped (a cough, a click, a door knock). Any other clip is kept, at least `min_s` long:
 a short one is held open until it is, so a short utterance ("yes") or a doorbell is
-kept with the room around it, and a second one that follows soon joins the same clip. Without a speech detector (mic_vad = false, or its weights missing)
-the energy gate alone decides, as before.
+kept with the room around it, and a second one that follows soon joins the same clip.
+Without a speech detector (mic_vad = false, or its weights missing) the energy gate
+alone decides.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ FRAME_S = 0.032
 """Decision granularity: one Silero frame (512 samples at 16 kHz)."""
 VAD_RELEASE = 0.15
 """A speech run ends when the probability falls below threshold - this (silero-vad's default)."""
+BACKGROUND_TAU_S = 2.0
+"""Time constant of the background level that wakes the detector."""
 CUT_VAD_WEIGHT_DB = 100.0
 """At a max-length cut, a frame's score is max(level_db, floor) + this * speech probability:
 a clear non-speech frame beats any speech frame, and among them the quietest wins. Levels
@@ -81,6 +84,14 @@ class GateConfig:
     bundled samples, speech frames sit at 0.9-1.0 and non-speech sounds peak at 0.14)."""
     vad_model: str = ""
     """A Silero VAD .onnx file to use instead of the packaged one."""
+    vad_wake_db: float | None = 3.0
+    """The detector wakes for a frame this far above the background level (None: it never
+    sleeps). Measured over the hum + fan (tests/daemon/sounds.py): at 3 dB it slept through
+    a whole minute of fan after its first second, and still heard the test sentence 5 dB
+    below the fan's level (the never-sleeping detector: 8.5 dB below); at 2 dB it woke for
+    a third of the minute and heard no more."""
+    vad_wake_s: float = 1.0
+    vad_replay_s: float = 0.25
     speech_hangover_s: float = 0.5
     """Speech pauses shorter than this stay in one clip (mid-sentence pauses are
     0.2-0.4 s; Silero's probability falls within ~3 frames of a word's end)."""
@@ -157,7 +168,8 @@ class ActivityGate:
         self.sr = int(samplerate)
         self.cfg = config or GateConfig()
         cfg = self.cfg
-        self._vad = vad.stream() if (vad is not None and cfg.vad) else None
+        self._detector = vad if (vad is not None and cfg.vad) else None
+        self._vad = self._detector.stream() if self._detector is not None else None
         self.vad_name = vad.name if self._vad is not None else ""
         if self._vad is not None:
             from augmem.capture.vad import FRAME, StreamResampler
@@ -165,7 +177,11 @@ class ActivityGate:
             self._resample = StreamResampler(self.sr)
             self._vad_frame = FRAME
         self._vad_buf = np.zeros(0, np.float32)
-        self._probs: deque[float] = deque()
+        self._frames16: deque[np.ndarray] = deque()  # 16 kHz frames waiting for their decision
+        self._asleep: deque[np.ndarray] = deque(maxlen=max(1, round(cfg.vad_replay_s / FRAME_S)))
+        self._awake_until = -1  # the detector runs on frames before this index (see _speech_prob)
+        self._bg_db: float | None = None
+        self.vad_frames = 0  # frames the detector ran on (the rest it slept through)
         self._pending: deque[float] = deque()  # levels of frames waiting for their probability
         self._ana = np.zeros(0, np.float32)  # stream samples from frame `_k_level` on
         self._k_level = 0  # next frame to measure
@@ -214,12 +230,13 @@ class ActivityGate:
             self._vad_buf = np.concatenate((self._vad_buf, self._resample(block)))
             n = self._vad_frame
             while self._vad_buf.size >= n:
-                self._probs.append(self._vad(self._vad_buf[:n]))
+                self._frames16.append(self._vad_buf[:n])
                 self._vad_buf = self._vad_buf[n:]
         out: list[Clip] = []
-        while self._pending and (self._vad is None or self._probs):
-            prob = self._probs.popleft() if self._vad is not None else 0.0
-            out += self._decide(self._pending.popleft(), prob)
+        while self._pending and (self._vad is None or self._frames16):
+            level = self._pending.popleft()
+            prob = self._speech_prob(level, self._frames16.popleft()) if self._vad is not None else 0.0
+            out += self._decide(level, prob)
         self._trim()
         return out
 
@@ -246,6 +263,35 @@ class ActivityGate:
             self._pending.append(level_db(self._ana[a - base : b - base]))
             self._k_level += 1
         self._ana = self._ana[self._edge(self._k_level) - base :]
+
+    def _speech_prob(self, level: float, frame: np.ndarray) -> float:
+        """The detector's probability for the next frame, or 0 while it sleeps.
+
+        The detector is most of the gate's cost (~0.2 ms of a 32 ms frame), so it sleeps
+        through steady background: it runs while a clip is open or speech is heard, and
+        for `vad_wake_s` after any frame `vad_wake_db` above the background level (a slow
+        average of frame levels). Speech never leaves a room's level steady: syllables
+        swing 10-30 dB. On waking it first replays the last `vad_replay_s` it slept
+        through, from a fresh state, so it hears a word's onset in context.
+        """
+        cfg = self.cfg
+        k = self._k
+        bg, lvl = self._bg_db, max(level, -100.0)
+        self._bg_db = lvl if bg is None else bg + (lvl - bg) * FRAME_S / BACKGROUND_TAU_S
+        if cfg.vad_wake_db is not None and not (self.active or self._in_speech):
+            if bg is None or level > bg + cfg.vad_wake_db:
+                if k >= self._awake_until and self._asleep:  # waking up
+                    self._vad = self._detector.stream()
+                    for past in self._asleep:
+                        self._vad(past)
+                        self.vad_frames += 1
+                    self._asleep.clear()
+                self._awake_until = k + max(1, round(cfg.vad_wake_s / FRAME_S))
+            elif k >= self._awake_until:
+                self._asleep.append(frame)
+                return 0.0
+        self.vad_frames += 1
+        return self._vad(frame)
 
     def _track_floor(self, db: float, end: int) -> None:
         # a monotonic deque: the window's minimum is at the front, O(1) per frame

@@ -139,6 +139,24 @@ def test_silence_hum_and_noise_give_no_clip(vad, what, use_vad):
     assert gate.speech_frames == 0
 
 
+def test_the_detector_sleeps_through_steady_background_and_wakes_for_speech(vad, sentence):
+    idle = ActivityGate(RATE, GateConfig(), vad)
+    assert run(idle, fan(20.0)) == []
+    assert idle.vad_frames <= 1.0 / 0.032 + 1  # its first second only
+    first, second = sentence
+    speech = np.concatenate([first, np.zeros(int(0.4 * RATE), np.float32), second]) * 0.15  # 5 dB under the fan
+    audio = fan(16.0)
+    audio[8 * RATE : 8 * RATE + speech.size] += speech
+    spans = []
+    for wake in (3.0, None):  # sleeping, and never sleeping
+        clips = run(ActivityGate(RATE, GateConfig(vad_wake_db=wake), vad), audio)
+        assert len(clips) == 1 and clips[0].speech_s > 1.5
+        spans.append(span(clips[0]))
+    (s_sleep, e_sleep), (s_awake, e_awake) = spans
+    assert s_sleep < 8.0 and e_sleep > 8 + speech.size / RATE
+    assert abs(s_sleep - s_awake) < 0.2 and abs(e_sleep - e_awake) < 0.2
+
+
 @pytest.mark.parametrize("name", ["doorbell_chime.wav", "guitar_strum_g_chord.flac"])
 def test_a_doorbell_or_a_guitar_is_kept_through_the_sound_path(vad, name):
     sound = sample(name)
