@@ -50,7 +50,8 @@ if TYPE_CHECKING:
 FRAME_S = 0.032
 """Decision granularity: one Silero frame (512 samples at 16 kHz)."""
 VAD_RELEASE = 0.15
-"""A speech run ends when the probability falls below threshold - this (silero-vad's default)."""
+"""A speech run ends when the probability falls below threshold - this (silero-vad's
+default), or below half the threshold when that is higher (a low threshold still ends)."""
 BACKGROUND_TAU_S = 2.0
 """Time constant of the background level that wakes the detector."""
 CUT_VAD_WEIGHT_DB = 100.0
@@ -93,8 +94,10 @@ class GateConfig:
     vad_wake_s: float = 1.0
     vad_replay_s: float = 0.25
     speech_hangover_s: float = 0.5
-    """Speech pauses shorter than this stay in one clip (mid-sentence pauses are
-    0.2-0.4 s; Silero's probability falls within ~3 frames of a word's end)."""
+    """Speech pauses shorter than this stay in one clip. Silero's probability falls below
+    0.35 within 2 frames of a word's end and is back up on the next word's first frame, so a
+    0.4 s pause reads as ~0.35 s (the comma after "Heads up" in the bundled
+    meeting_moved_to_thursday.flac is 0.26 s)."""
     min_speech_s: float = 0.2
     """A clip with this much speech is kept (padded to min_s)."""
     min_sound_s: float = 0.5
@@ -113,7 +116,7 @@ class GateConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> GateConfig:
         """The gate configuration that augmem.config.Settings describes (ConfigError if out of range)."""
-        checks = (("mic_vad_threshold", 0.0, 1.0), ("mic_vad_hangover_seconds", 0.0, 10.0),
+        checks = (("mic_vad_threshold", 0.01, 0.99), ("mic_vad_hangover_seconds", 0.0, 10.0),
                   ("mic_sound_margin_db", 0.0, 60.0), ("mic_min_clip_seconds", 0.0, 3600.0),
                   ("mic_max_clip_seconds", 1.0, 3600.0))
         for key, lo, hi in checks:
@@ -332,7 +335,8 @@ class ActivityGate:
         s0, s1 = self._edge(k), self._edge(k + 1)
         self._track_floor(level, s1)
         if self._vad is not None:
-            self._in_speech = prob >= (cfg.vad_threshold - VAD_RELEASE if self._in_speech else cfg.vad_threshold)
+            thr = cfg.vad_threshold
+            self._in_speech = prob >= (max(thr - VAD_RELEASE, thr / 2) if self._in_speech else thr)
         speech = self._in_speech
         loud = not speech and level > self.threshold_db
         frame = _Frame(s0, s1, level, prob, speech, loud)

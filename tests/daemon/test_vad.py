@@ -77,6 +77,18 @@ def test_missing_or_broken_weights_are_one_clear_line(tmp_path):
     assert "\n" not in err.value.message and "mic_vad = false" in err.value.hint
 
 
+def test_out_of_range_settings_are_one_clear_line():
+    from augmem.config import Settings
+    from augmem.errors import ConfigError
+
+    assert GateConfig.from_settings(Settings()).vad_threshold == 0.5
+    with pytest.raises(ConfigError) as err:
+        GateConfig.from_settings(Settings(mic_vad_threshold=1.5))
+    assert err.value.message == "mic_vad_threshold must be between 0.01 and 0.99, not 1.5"
+    with pytest.raises(ConfigError, match="mic_min_clip_seconds .* is longer than mic_max_clip_seconds"):
+        GateConfig.from_settings(Settings(mic_min_clip_seconds=40.0, mic_max_clip_seconds=30.0))
+
+
 # -- the gate with the detector -------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sentence():
