@@ -244,10 +244,10 @@ class ActivityGate:
         return out
 
     def flush(self) -> list[Clip]:
-        """End of stream (pause, shutdown): close an open clip (kept if long enough or speech)."""
+        """End of stream (pause, shutdown): close an open clip (kept if it holds speech or a sound)."""
         if not self.active:
             return []
-        clip = self._emit(self._clip_start, self._pos, keep_short=self._is_event())
+        clip = self._emit(self._clip_start, self._pos, keep=self._is_event())
         self.active = False
         return [clip] if clip is not None else []
 
@@ -293,6 +293,7 @@ class ActivityGate:
             elif k >= self._awake_until:
                 self._asleep.append(frame)
                 return 0.0
+        self._asleep.clear()  # a replay is only ever of the frames just before waking
         self.vad_frames += 1
         return self._vad(frame)
 
@@ -344,8 +345,10 @@ class ActivityGate:
         if loud and self._steady():
             loud = False
             self._run = 0
+            # the last real sound ended before the steady stretch (maybe before what _recent holds)
             loud_ends = [f.s1 for f in self._recent if f.loud]
-            self._last_sound = max(loud_ends) if loud_ends else NEVER
+            steady_from = self._recent[-self._steady_frames].s0
+            self._last_sound = max(loud_ends) if loud_ends else min(self._last_sound, steady_from)
         self.speech_frames += speech
 
         if not self.active:
@@ -370,6 +373,7 @@ class ActivityGate:
         self._run = 0
         self._clip_start = max(onset - int(self.cfg.preroll_s * self.sr), self._emitted_to, 0)
         self._clip_speech = self._clip_sound = 0
+        self._last_speech = self._last_sound = NEVER
         self._clip_peak = -200.0
         # a sound's attack run, before the current frame (which _decide counts)
         for f in list(self._recent)[:-1]:
@@ -388,23 +392,23 @@ class ActivityGate:
         cfg, sr = self.cfg, self.sr
         if (now - self._last_speech >= cfg.speech_hangover_s * sr
                 and now - self._last_sound >= cfg.hangover_s * sr):
-            end = min(max(self._last_speech, self._last_sound) + int(cfg.tail_s * sr), now)
+            end = min(max(self._last_speech, self._last_sound, self._clip_start) + int(cfg.tail_s * sr), now)
             event = self._is_event()
             if event:  # a short one is padded to min_s with the room after it
                 end = max(end, self._clip_start + int(cfg.min_s * sr))
                 if end > now:
                     return []
-            clip = self._emit(self._clip_start, end, keep_short=event)
+            clip = self._emit(self._clip_start, end, keep=event)
             self.active = False
             return [clip] if clip is not None else []
         if now - self._clip_start >= cfg.max_s * sr:
             cut = self._cut_point(now)
             rest = [f for f in self._recent if f.s0 >= cut]
-            rest_speech = sum(f.speech for f in rest)
-            clip = self._emit(self._clip_start, cut, keep_short=True,
-                              speech_frames=self._clip_speech - rest_speech)
-            self._clip_start, self._clip_speech = cut, rest_speech
-            self._clip_sound = sum(f.loud for f in rest)
+            rest_speech, rest_sound = sum(f.speech for f in rest), sum(f.loud for f in rest)
+            self._clip_speech -= rest_speech
+            self._clip_sound -= rest_sound
+            clip = self._emit(self._clip_start, cut, keep=self._is_event())  # the part before the cut
+            self._clip_start, self._clip_speech, self._clip_sound = cut, rest_speech, rest_sound
             self._clip_peak = max((f.level for f in rest), default=-200.0)
             return [clip] if clip is not None else []
         return []
@@ -429,14 +433,14 @@ class ActivityGate:
         return now if best is None else (best.s0 + best.s1) // 2
 
     # -- audio ------------------------------------------------------------------------------
-    def _emit(self, start: int, end: int, keep_short: bool, speech_frames: int | None = None) -> Clip | None:
+    def _emit(self, start: int, end: int, keep: bool) -> Clip | None:
+        """The clip [start, end), or None (counted in dropped_short) when it holds no event."""
         self._emitted_to = max(self._emitted_to, end)
-        if not keep_short:
+        if not keep:
             self.dropped_short += 1
             return None
-        frames = self._clip_speech if speech_frames is None else speech_frames
         return Clip(samples=self._take(start, end), start_sample=start, peak_db=self._clip_peak,
-                    speech_s=round(frames * FRAME_S, 3))
+                    speech_s=round(self._clip_speech * FRAME_S, 3))
 
     def _take(self, start: int, end: int) -> np.ndarray:
         data = np.concatenate(self._chunks) if len(self._chunks) > 1 else self._chunks[0]

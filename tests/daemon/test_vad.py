@@ -191,6 +191,17 @@ def test_a_doorbell_over_a_fan_is_kept_and_the_fan_is_not(vad):
     assert len(clips) == 1 and 9.5 <= span(clips[0])[0] <= 10.2
 
 
+def test_a_doorbell_then_a_fan_switching_on_keeps_the_bell_not_the_fan(vad):
+    bell = sample("doorbell_chime.wav")
+    audio = room(16.0)
+    audio[3 * RATE : 3 * RATE + bell.size] += bell
+    audio[4 * RATE :] += fan(12.0)  # while the bell still rings
+    clips = run(ActivityGate(RATE, GateConfig(), vad), audio)
+    assert len(clips) == 1
+    start, end = span(clips[0])
+    assert 2.6 <= start <= 3.1 and end < 4 + GateConfig().steady_s + 0.5  # not the fan's 12 s
+
+
 @pytest.fixture(scope="module")
 def words():
     return [say(w) for w in ("apple", "river", "garden", "yellow", "window", "morning", "basket", "candle",
