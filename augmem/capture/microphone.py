@@ -166,7 +166,7 @@ class MicrophoneCapture:
             "floor_db": round(float(gate.floor_db), 1) if gate else None,
             "sounding": bool(gate and gate.active),
             "speech": bool(gate and gate.speech),
-            "vad": (gate.vad_name if gate and gate.vad_name else self._vad_note or "off"),
+            "vad": self._vad.name if self._vad is not None and self._gate_config.vad else (self._vad_note or "off"),
             "clips_dir": str(self.clips_dir),
         }
 
