@@ -60,6 +60,14 @@ class Settings:
     """Longest microphone clip; longer sound is cut into several clips."""
     mic_min_clip_seconds: float = 2.0
     """Shortest microphone clip kept."""
+    mic_vad: bool = True
+    """Detect speech with Silero VAD (falls back to the sound-level gate if its weights are missing)."""
+    mic_vad_threshold: float = 0.5
+    """Speech probability (0-1) at which the microphone hears speech."""
+    mic_vad_hangover_seconds: float = 0.5
+    """Pauses in speech shorter than this stay in one clip."""
+    mic_sound_margin_db: float = 10.0
+    """How far above the room's noise floor a non-speech sound must rise to be kept."""
     mic_retention_days: float = 0.0
     """Delete microphone clips older than this many days (0 = keep forever)."""
     device: str = "auto"

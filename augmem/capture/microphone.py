@@ -1,7 +1,8 @@
-"""Microphone capture: PortAudio (sounddevice) → queue → sound-activity gate → FLAC clips.
+"""Microphone capture: PortAudio (sounddevice) → queue → speech/sound gate → FLAC clips.
 
 The PortAudio callback only copies the block onto a bounded queue; a consumer thread
-gates the audio and cuts clips. Every clip is written to the clips folder first (a
+gates the audio (Silero VAD for speech plus an energy gate for other sounds, see
+gate.py) and cuts clips. Every clip is written to the clips folder first (a
 hidden temp file, then an atomic rename) and only then handed on (`on_clip(path)`), so
 a crash never loses a clip that was already cut: the next reconcile finds it on disk.
 """
@@ -97,6 +98,8 @@ class MicrophoneCapture:
         self._stream_rate = samplerate
         self._session: _Session | None = None
         self._consumer: threading.Thread | None = None
+        self._vad = None  # the loaded speech detector (shared by every stream's gate)
+        self._vad_note = ""  # why there is none, said once in the state message
         self._stopping = threading.Event()
         self.clips = 0
         self.dropped_blocks = 0
@@ -162,6 +165,8 @@ class MicrophoneCapture:
             "overflows": self.overflows,
             "floor_db": round(float(gate.floor_db), 1) if gate else None,
             "sounding": bool(gate and gate.active),
+            "speech": bool(gate and gate.speech),
+            "vad": self._vad.name if self._vad is not None and self._gate_config.vad else (self._vad_note or "off"),
             "clips_dir": str(self.clips_dir),
         }
 
@@ -169,9 +174,10 @@ class MicrophoneCapture:
     def _open(self, quiet: bool = False) -> str:
         if self._stream is not None:
             return self.state
+        self._load_vad()
         try:
             stream, rate, name = self._make_stream()  # callbacks begin at stream.start()
-            self._session = _Session(ActivityGate(rate, self._gate_config))
+            self._session = _Session(ActivityGate(rate, self._gate_config, self._vad))
             self._stream_rate = rate
             stream.start()
         except CaptureError as exc:
@@ -185,9 +191,26 @@ class MicrophoneCapture:
             return self.state
         self._stream = stream
         self.device_name = name
-        log.info("microphone capture listening on %s at %d Hz", name, rate)
-        self._set_state("listening", f"listening on {name}")
+        log.info("microphone capture listening on %s at %d Hz (%s)", name, rate,
+                 self._vad.name if self._vad else "sound level only")
+        message = f"listening on {name}"
+        if self._vad_note:
+            message += f" ({self._vad_note}; gating by sound level only)"
+        self._set_state("listening", message)
         return self.state
+
+    def _load_vad(self) -> None:
+        """Load the speech detector once; if it cannot be loaded, the energy gate works alone."""
+        if self._vad is not None or self._vad_note or not self._gate_config.vad:
+            return
+        from augmem.capture.vad import load_vad
+
+        try:
+            self._vad = load_vad(self._gate_config.vad_model or None)
+        except CaptureError as exc:
+            self._vad_note = exc.message if exc.message.startswith("speech detection") else \
+                f"speech detection off: {exc.message}"
+            log.warning("microphone: %s (hint: %s)", self._vad_note, exc.hint)
 
     def _make_stream(self):
         if self._stream_factory is not None:
