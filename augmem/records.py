@@ -199,6 +199,10 @@ class CaptureInfo:
     """The activity gate's adaptive noise floor."""
     sounding: bool = False
     """Whether a clip is being recorded right now."""
+    speech: bool = False
+    """Whether the voice detector hears speech right now."""
+    vad: str = "off"
+    """The voice activity detector in use, or why there is none."""
     clips_dir: str = ""
 
 

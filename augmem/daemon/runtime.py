@@ -35,7 +35,8 @@ LOG_BACKUPS = 3
 WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
 """A watched folder's kind -> the memories' source (auto: decided by file type)."""
 RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "device")
-RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds")
+RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
+                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
 
 
 def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
@@ -434,10 +435,19 @@ class Daemon:
             return
         from augmem.capture.microphone import MicrophoneCapture
 
+        from augmem.capture.gate import GateConfig
+        from augmem.errors import ConfigError
+
+        try:
+            gate = GateConfig.from_settings(s)
+        except ConfigError as exc:
+            write_capture_state(self.run_dir, state="error", device="", message=exc.message)
+            log.error("microphone capture: %s", exc.message)
+            return
         self.mic = MicrophoneCapture(
             self.paths.clips_dir, self.run_dir, self._on_clip, device=s.mic_device,
             min_clip_seconds=s.mic_min_clip_seconds, max_clip_seconds=s.mic_max_clip_seconds,
-            stream_factory=self._stream_factory,
+            stream_factory=self._stream_factory, gate_config=gate,
         )
         self.mic.start()
 
