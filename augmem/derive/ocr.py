@@ -159,18 +159,16 @@ def preprocess(image: Image.Image) -> Image.Image:
     from PIL import Image, ImageOps
 
     rgb = image.convert("RGB")
-    scale = 1.0
-    if max(rgb.size) > MAX_LONG_SIDE:
-        scale = MAX_LONG_SIDE / max(rgb.size)
-    elif min(rgb.size) < UPSCALE_SHORT_SIDE:
-        scale = min(MAX_UPSCALE, UPSCALE_SHORT_SIDE / max(1, min(rgb.size)))
+    if max(rgb.size) > MAX_LONG_SIDE:  # shrink first: everything after costs per pixel
+        s = MAX_LONG_SIDE / max(rgb.size)
+        rgb = rgb.resize((max(1, round(rgb.width * s)), max(1, round(rgb.height * s))), Image.LANCZOS)
     gray = _gray(rgb)
     if float(np.median(np.asarray(gray))) < 128:  # mostly dark: light writing on a dark ground
         gray = ImageOps.invert(gray)
     gray = ImageOps.autocontrast(gray, cutoff=1)
-    if scale != 1.0:
-        size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
-        gray = gray.resize(size, Image.LANCZOS)
+    if min(gray.size) < UPSCALE_SHORT_SIDE:
+        s = min(MAX_UPSCALE, UPSCALE_SHORT_SIDE / max(1, min(gray.size)))
+        gray = gray.resize((max(1, round(gray.width * s)), max(1, round(gray.height * s))), Image.LANCZOS)
     return gray
 
 
