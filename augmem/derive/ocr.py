@@ -118,7 +118,10 @@ def _import_tesserocr():
     except ImportError as exc:
         raise ArtifactError(
             "OCR needs Tesseract through the Python package tesserocr, which is not installed",
-            hint="pip install tesserocr; then the language data: " + INSTALL_HINT,
+            # Linux wheels bundle libtesseract; on macOS there is no wheel (tesserocr 2.13), so
+            # pip builds it against Homebrew's library
+            hint="pip install tesserocr (macOS: brew install tesseract pkg-config first); "
+            "the language data: " + INSTALL_HINT,
         ) from exc
     return tesserocr
 
