@@ -321,8 +321,10 @@ class FasterWhisperTranscriber(Transcriber):
         """Whisper's language token on the first 30 s of speech.
 
         faster-whisper's own detection encodes that window once for the language and once
-        more to transcribe it; the encoder is most of the cost of a short clip (~1 s of the
-        ~1.4 s a 4 s clip takes on 2 cores), so this builds the exact window faster-whisper
+        more to transcribe it, and the encoder is most of a short clip's cost (one 30 s
+        window: ~1 s on 2 idle cores, whatever the clip's length). bench/derive.py: plain
+        faster-whisper spent 5.3-5.5 CPU s and 2 encoder passes on each 4-5 s sample clip,
+        this 3.1-3.2 CPU s and 1. So this builds the exact window faster-whisper
         will encode first (the VAD chunks joined, features, frames [0, min(3000, n-1)),
         padded) and the model's encode memo hands it the same output. Should faster-whisper
         change that windowing, the memo misses and the cost is one more encoder pass, not a
