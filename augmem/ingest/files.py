@@ -159,7 +159,7 @@ _BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
     (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
 )
 PREFERRED_LEGACY = "cp1252"
-"""The legacy encoding chosen when several decode a note equally cleanly (see decode_note)."""
+"""The legacy encoding chosen when several decode a note equally cleanly (see _decode_legacy)."""
 
 
 def read_note(path: Path, size: int) -> str:
@@ -216,7 +216,10 @@ def _decode_legacy(data: bytes, first_bad: int) -> str:
                            "and no other plausible encoding (binary content?)")
     for m in matches:
         if m.chaos <= best.chaos and PREFERRED_LEGACY in m.could_be_from_charset:
-            return data.decode(PREFERRED_LEGACY)
+            try:
+                return data.decode(PREFERRED_LEGACY)
+            except UnicodeDecodeError:  # cp1252 leaves 5 bytes undefined; then trust the best
+                break
     return str(best)
 
 
