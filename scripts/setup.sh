@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Set up augmem in ./.venv: system libraries (PortAudio, libsndfile, espeak-ng, sox, tmux
-# for the terminal test) when we may install them, then the package, its dev extra and the
+# for the terminal test, Tesseract's English data for OCR, DejaVu fonts that the OCR tests
+# render text with) when we may install them, then the package, its dev extra and the
 # bundled plugins. Safe to run again; a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libportaudio2 libsndfile1 espeak-ng sox tmux alsa-utils libasound2-plugins; do
+for pkg in libportaudio2 libsndfile1 espeak-ng sox tmux alsa-utils libasound2-plugins \
+           tesseract-ocr tesseract-ocr-eng fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null; then

@@ -205,13 +205,13 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_rest_ingests(use_aist, tmp
     finally:
         locked.chmod(0o755)
     reasons = {Path(p).name: r for p, r in rep.rejected}
-    # the five notes and the good photo (+ the "locked" note when root, who can read it)
-    assert rep.added == 6 + (os.geteuid() == 0)
+    # the five notes, the Latin-1 note, the good photo (+ the "locked" note when root, who can read it)
+    assert rep.added == 7 + (os.geteuid() == 0)
     assert "corrupt image" in reasons["truncated.jpg"]
     assert "truncated WAV" in reasons["truncated.wav"]
     assert reasons["empty.md"] == reasons["empty.jpg"] == "empty file (0 bytes)"
     assert "binary" in reasons["binary.md"]
-    assert "not valid UTF-8" in reasons["latin1.txt"]
+    assert "latin1.txt" not in reasons  # a legacy encoding is decoded, not refused (issue 11)
     assert "too large" in reasons["huge.wav"]
     assert reasons["loop_a.md"] == "symlink loop"
     if os.geteuid() != 0:  # root reads any folder; the unreadable-folder case runs below as nobody

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,31 +154,94 @@ def _check_size(size: int, limit: int, what: str) -> None:
 
 
 # -- notes --------------------------------------------------------------------------------
+_BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)
+PREFERRED_LEGACY = "cp1252"
+"""The legacy encoding chosen when several decode a note equally cleanly (see _decode_legacy)."""
+
+
 def read_note(path: Path, size: int) -> str:
+    """A note's text: UTF-8 (the common case, decoded strictly and first), a BOM's UTF-8,
+    UTF-16 or UTF-32, or a legacy 8-bit encoding charset-normalizer finds. Binary content
+    (NUL bytes without a UTF-16/32 BOM, or no plausible encoding) is rejected."""
     _check_size(size, MAX_NOTE_BYTES, "note")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RejectedItem(_os_reason(exc)) from exc
-    if b"\x00" in data[:8192]:
-        raise RejectedItem("binary content in a text note (NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RejectedItem(f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})") from exc
+    text = decode_note(data)
     if not text.strip():
         raise RejectedItem("note has no text")
     return text
+
+
+def decode_note(data: bytes) -> str:
+    """Bytes of a note -> its text, or RejectedItem with the reason."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                name = codec.replace("-sig", "")
+                raise RejectedItem(f"not valid {name.upper()} after its byte-order mark (byte {exc.start})") from exc
+            if "\x00" in text:
+                raise RejectedItem("binary content in a text note (NUL characters)")
+            return text
+    if b"\x00" in data:
+        raise RejectedItem("binary content in a text note (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    return _decode_legacy(data, first_bad)
+
+
+def _decode_legacy(data: bytes, first_bad: int) -> str:
+    """charset-normalizer's reading of non-UTF-8 bytes.
+
+    On short Western notes its first guess is often wrong: "café crème" in Latin-1 came
+    back as cp1006 ("cafﻠ crﻟme"), a Spanish line as cp852 ("Ma˝ana"), a French one as
+    cp1250 ("ŕ Genčve"), each with a mess ratio of 0.0, the same as cp1252's. So among the
+    matches as clean as the best, one that cp1252 decodes identically wins; Cyrillic
+    (cp1251), Greek (cp1253), Polish (cp1250), Shift-JIS and GB18030 notes never had
+    cp1252 among their cleanest matches and keep their own encoding."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise RejectedItem(f"not text: not valid UTF-8 (byte {first_bad}: {data[first_bad:first_bad + 1]!r}) "
+                           "and no other plausible encoding (binary content?)")
+    for m in matches:
+        if m.chaos <= best.chaos and PREFERRED_LEGACY in m.could_be_from_charset:
+            try:
+                return data.decode(PREFERRED_LEGACY)
+            except UnicodeDecodeError:  # cp1252 leaves 5 bytes undefined; then trust the best
+                break
+    return str(best)
 
 
 # -- photos -------------------------------------------------------------------------------
 _heif_registered = False
 
 
-def load_photo(path: Path, size: int):
-    """A fully decoded, EXIF-oriented RGB PIL image and its capture time (or None)."""
+@dataclass(frozen=True)
+class PhotoInfo:
+    """A decoded photo's size as displayed (after EXIF orientation) and capture time."""
+
+    width: int
+    height: int
+    captured_at: float | None
+
+
+def _open_image(path: Path, size: int):
+    """Pillow's lazy image (header read, no pixels yet), refused by its header dimensions."""
     global _heif_registered
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
 
     _check_size(size, MAX_PHOTO_BYTES, "photo")
     if path.suffix.lower() in (".heic", ".heif") and not _heif_registered:
@@ -190,17 +254,73 @@ def load_photo(path: Path, size: int):
             raise RejectedItem("HEIC needs the package pillow-heif") from exc
     Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
     try:
-        with Image.open(path) as im:
-            when = exif_time(im)
-            im.load()  # decode now: a truncated file fails here, not later in the model
-            image = ImageOps.exif_transpose(im).convert("RGB")
+        with warnings.catch_warnings():
+            # Pillow warns between 1x and 2x its limit and raises above; we refuse above 1x
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
     except Image.DecompressionBombError as exc:
-        raise RejectedItem(f"image too large ({exc})") from exc
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        px = f"{int(m.group(1)) / 1e6:,.0f} MP" if m else "too many pixels"
+        raise RejectedItem(f"image too large ({px} in its header; the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)") from exc
     except UnidentifiedImageError as exc:
         raise RejectedItem("not a readable image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        msg = str(exc).split("\n")[0] or type(exc).__name__
-        raise RejectedItem(f"corrupt image: {msg}") from exc
+        raise RejectedItem(f"corrupt image: {_first_line(exc)}") from exc
+    w, h = im.size
+    if w <= 0 or h <= 0 or w * h > MAX_PHOTO_PIXELS:
+        im.close()
+        raise RejectedItem(f"image too large ({w:,} x {h:,} pixels in its header; "
+                           f"the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)")
+    return im
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).split("\n")[0] or type(exc).__name__
+
+
+def check_photo(path: Path, size: int) -> PhotoInfo:
+    """Decode a photo's header and all of its data, cheaply: a JPEG is decoded at 1/8 scale
+    (libjpeg still entropy-decodes every byte of every scan, so a cut-off file fails), other
+    formats in full. Returns the displayed size and the capture time."""
+    from PIL import Image
+
+    im = _open_image(path, size)
+    try:
+        w, h = im.size
+        when = exif_time(im)
+        try:
+            orientation = int(im.getexif().get(0x0112) or 1)
+        except (ValueError, TypeError, OSError):
+            orientation = 1
+        if im.format == "JPEG":
+            im.draft(im.mode, (max(1, w // 8), max(1, h // 8)))
+        im.load()
+    except Image.DecompressionBombError as exc:
+        raise RejectedItem(f"image too large ({_first_line(exc)})") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise RejectedItem(f"corrupt image: {_first_line(exc)}") from exc
+    finally:
+        im.close()
+    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: displayed sideways
+        w, h = h, w
+    return PhotoInfo(width=w, height=h, captured_at=when)
+
+
+def load_photo(path: Path, size: int):
+    """A fully decoded, EXIF-oriented RGB PIL image and its capture time (or None)."""
+    from PIL import Image, ImageOps
+
+    im = _open_image(path, size)
+    try:
+        when = exif_time(im)
+        im.load()  # decode now: a truncated file fails here, not later in the model
+        image = ImageOps.exif_transpose(im).convert("RGB")
+    except Image.DecompressionBombError as exc:
+        raise RejectedItem(f"image too large ({_first_line(exc)})") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise RejectedItem(f"corrupt image: {_first_line(exc)}") from exc
+    finally:
+        im.close()
     return image, when
 
 
@@ -217,25 +337,81 @@ def exif_time(im) -> float | None:
 
 
 # -- audio --------------------------------------------------------------------------------
+AUDIO_BLOCK_FRAMES = 1 << 16
+"""Audio is decoded in blocks of this many frames (1.4 s at 48 kHz), so checking an hour
+holds one block, not the hour."""
+TRUNCATED_AUDIO_TOLERANCE = 0.01
+"""A file whose header promises more frames than decode (beyond this share) is cut off."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration_s: float
+    sample_rate: int
+    channels: int
+
+
+def check_audio(path: Path, size: int) -> AudioInfo:
+    """Decode a recording's header and every sample, block by block, keeping none of them."""
+    _, info = _decode_audio(path, size, keep=False)
+    return info
+
+
 def load_audio(path: Path, size: int, sample_rate: int) -> tuple[np.ndarray, float]:
     """Mono float32 at `sample_rate` and the duration in seconds."""
+    waves, info = load_audio_for(path, size, (sample_rate,))
+    return waves[sample_rate], info.duration_s
+
+
+def load_audio_for(path: Path, size: int, sample_rates: Sequence[int]) -> tuple[dict[int, np.ndarray], AudioInfo]:
+    """One decode, mono float32 at each of `sample_rates` (an embedder's rate and the
+    transcriber's 16 kHz, say), and the recording's AudioInfo."""
+    mono, info = _decode_audio(path, size, keep=True)
+    assert mono is not None
+    return {sr: resample(mono, info.sample_rate, sr) for sr in dict.fromkeys(sample_rates)}, info
+
+
+def _decode_audio(path: Path, size: int, keep: bool) -> tuple[np.ndarray | None, AudioInfo]:
     import soundfile as sf
 
     _check_size(size, MAX_AUDIO_BYTES, "recording")
     if path.suffix.lower() == ".wav":
         _check_wav_complete(path, size)
+    blocks: list[np.ndarray] = []
+    frames = 0
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
-        msg = str(exc).split("\n")[0] or type(exc).__name__
-        raise RejectedItem(f"unreadable audio: {msg}") from exc
-    if data.shape[0] == 0:
+        with sf.SoundFile(str(path)) as f:
+            sr, channels, promised = int(f.samplerate), int(f.channels), int(f.frames)
+            if sr <= 0 or channels <= 0:
+                raise RejectedItem(f"unreadable audio: header says {sr} Hz, {channels} channels")
+            for block in f.blocks(blocksize=AUDIO_BLOCK_FRAMES, dtype="float32", always_2d=True):
+                mono = block.mean(axis=1) if channels > 1 else block[:, 0]
+                if not np.isfinite(mono).all():
+                    raise RejectedItem("audio contains NaN or infinite samples")
+                frames += len(mono)
+                if keep:
+                    blocks.append(mono.astype(np.float32, copy=True))
+    except RejectedItem:
+        raise
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, EOFError) as exc:
+        raise RejectedItem(f"unreadable audio: {_audio_reason(exc)}") from exc
+    if frames == 0:
         raise RejectedItem("audio has no samples")
-    mono = data.mean(axis=1)
-    if not np.isfinite(mono).all():
-        raise RejectedItem("audio contains NaN or infinite samples")
-    duration = len(mono) / sr
-    return resample(mono, sr, sample_rate), duration
+    if 0 < promised < 2**62 and frames < promised * (1 - TRUNCATED_AUDIO_TOLERANCE):
+        raise RejectedItem(f"truncated audio ({frames / sr:,.1f} s of the {promised / sr:,.1f} s its header promises)")
+    info = AudioInfo(duration_s=frames / sr, sample_rate=sr, channels=channels)
+    return (np.concatenate(blocks) if keep else None), info
+
+
+def _audio_reason(exc: BaseException) -> str:
+    """libsndfile's message without the path it repeats; for bytes it cannot place at all it
+    says "File does not exist or is not a regular file (possibly a pipe?)" about a file that
+    exists, so that one is reworded."""
+    msg = re.sub(r"^Error opening '.*?': ", "", _first_line(exc))
+    msg = re.sub(r"^Error ?: ?", "", msg).strip().rstrip(".")
+    if "not a regular file" in msg or "Format not recognised" in msg:
+        return "not a recognised audio format"
+    return msg or type(exc).__name__
 
 
 def _check_wav_complete(path: Path, size: int) -> None:
