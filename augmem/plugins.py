@@ -24,7 +24,8 @@ from augmem import hookspecs
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PLUGINS = ("augmem.default_plugins.models", "augmem.default_plugins.models_extra")
+DEFAULT_PLUGINS = ("augmem.default_plugins.models", "augmem.default_plugins.models_extra",
+                   "augmem.default_plugins.transcribers")
 
 
 @dataclass

@@ -17,6 +17,22 @@ MODALITIES = ("text", "image", "audio")
 DEFAULT_SOURCE = {"text": "notes", "image": "photos", "audio": "audio"}
 """The source a memory gets when nothing names one (by modality)."""
 
+DERIVED_FACETS = ("transcript", "ocr")
+"""Facets of a memory that hold text derived from its media, embedded with the text tower: what a
+clip says (transcript) and what a photo shows in writing (ocr). A memory's own facet is its
+modality ("text" for a note chunk, "image", "audio")."""
+DERIVED_KIND = {"audio": "transcript", "image": "ocr"}
+"""Which derived text a memory of each modality gets."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of speech in a recording: seconds from the start of the file, and the words."""
+
+    start: float
+    end: float
+    text: str
+
 
 @dataclass
 class Memory:
@@ -39,6 +55,16 @@ class Memory:
     chunk_end: int = 0
     vectors: dict[int, list[float]] = field(default_factory=dict)
     """tier -> L2-normalised vector; filled by ingest."""
+    memory_id: str = ""
+    """The memory this row is a facet of ("" = this row's own id: the memory's own facet)."""
+    facet: str = ""
+    """"" or the modality for the memory's own row; "transcript" / "ocr" for derived text."""
+    detail: str = ""
+    """JSON with what a derived facet knows beyond its text (segments, language)."""
+
+    def __post_init__(self) -> None:
+        self.memory_id = self.memory_id or self.id
+        self.facet = self.facet or self.modality
 
 
 @dataclass
@@ -55,6 +81,16 @@ class Hit:
     chunk_start: int = 0
     chunk_end: int = 0
     size: int = 0
+    facet: str = ""
+    """The facet that matched: the modality itself, or "transcript" / "ocr" (derived text)."""
+    transcript: str = ""
+    """What this clip says (empty: no speech, or not transcribed yet)."""
+    segments: list[Segment] = field(default_factory=list)
+    """The transcript's segments in this clip, times in seconds from the start of the file."""
+    language: str = ""
+    """The transcript's detected language."""
+    ocr_text: str = ""
+    """The text found in this photo."""
 
     @property
     def when(self) -> datetime:
@@ -180,6 +216,43 @@ class DayCount(NamedTuple):
 
 
 @dataclass
+class DerivedText:
+    """One cached derivation: the text an engine found in a file's content (keyed by both)."""
+
+    content_sha256: str
+    kind: str
+    """"transcript" or "ocr"."""
+    engine: str
+    """The engine id: name[variant]:sha256 of its artifact."""
+    text: str = ""
+    """What was found ("" = nothing: no speech, no legible text)."""
+    detail: str = ""
+    """JSON: segments and language of a transcript, the word count of OCR text."""
+    created_at: float = 0.0
+
+
+@dataclass
+class DeriveInfo:
+    """Transcription or OCR of the memories, as status shows it."""
+
+    kind: str = ""
+    """"transcript" or "ocr"."""
+    engine: str = ""
+    """The engine id in use ("" when none is available: see `error`)."""
+    done: int = 0
+    """Files derived with this engine."""
+    found: int = 0
+    """Of those, files where it found text."""
+    waiting: int = 0
+    """Files still to do."""
+    active: bool = False
+    rate: float = 0.0
+    """Files per second in the current run."""
+    error: str = ""
+    """Why there is no engine (e.g. a missing package), or what the last run failed on."""
+
+
+@dataclass
 class CaptureInfo:
     """Microphone capture as `augmem status` shows it."""
 
@@ -298,6 +371,8 @@ class Status:
     daemon: DaemonInfo | None = None
     """None when no daemon answered (the status came from this process)."""
     migration: MigrationInfo | None = None
+    transcripts: DeriveInfo | None = None
+    ocr: DeriveInfo | None = None
 
     @property
     def artifact_sha256(self) -> str:

@@ -13,10 +13,8 @@ from augmem.derive.base import (
     TranscriberRegistry,
     TranscriberSpec,
     Transcript,
-    default_registry,
-    default_transcribers,
-    pull_transcriber,
 )
+from augmem.derive.registry import default_registry, default_transcribers, pull_transcriber
 
 __all__ = [
     "OcrText",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from augmem.errors import ArtifactError, UnknownModelError
+from augmem.records import Segment
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,15 +24,6 @@ if TYPE_CHECKING:
 
 
 # -- records ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Segment:
-    """One stretch of speech: seconds from the start of the clip, and what was said."""
-
-    start: float
-    end: float
-    text: str
-
-
 @dataclass(frozen=True)
 class Transcript:
     """What a clip says. Empty `text` (and no segments) means no speech was found;
@@ -175,6 +167,9 @@ class TranscriberSpec:
     size_mb: int = 0
     """Download size, for `augmem models list`."""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    variant: Callable[..., str] | None = None
+    """variant(**options) -> the engine-id suffix `load(..., **options)` would give (decoding
+    choices), so the engine id is known without loading the model."""
 
 
 WEIGHTS_FILE = "model.bin"
@@ -233,6 +228,19 @@ class TranscriberRegistry:
         spec = self.get(name)
         return spec.find(models_dir, hash_cache) if spec.find else find_folder(spec, models_dir)
 
+    def engine_id(self, name: str, models_dir: Path, hash_cache: HashCache | None = None,
+                  **options: Any) -> str | None:
+        """What `load(name, …, **options).engine_id` would be, without loading the model
+        (None when its folder is not there)."""
+        from augmem.models.artifacts import sha256_tree
+
+        spec = self.get(name)
+        folder = self.locate(spec.name, models_dir, hash_cache)
+        if folder is None:
+            return None
+        sha = hash_cache.sha256(folder) if hash_cache is not None else sha256_tree(folder)
+        return f"{spec.name}{spec.variant(**options) if spec.variant else ''}:{sha}"
+
     def load(self, name: str, models_dir: Path, hash_cache: HashCache | None = None,
              **options: Any) -> Transcriber:
         """Build the named transcriber from its folder. A missing folder is an
@@ -248,33 +256,6 @@ class TranscriberRegistry:
                                 hint=f"{how}, or copy the folder to {models_dir / spec.artifact_folder}")
         sha = hash_cache.sha256(folder) if hash_cache is not None else sha256_tree(folder)
         return spec.load(folder, sha, **options)
-
-
-def default_transcribers() -> list[TranscriberSpec]:
-    """augmem's own transcribers: Whisper base (from the PyPI packages, offline) and the
-    other Whisper sizes (downloaded by `augmem models pull`)."""
-    from augmem.derive.whisper import whisper_specs
-
-    return whisper_specs()
-
-
-def default_registry() -> TranscriberRegistry:
-    return TranscriberRegistry(default_transcribers())
-
-
-def pull_transcriber(name: str, models_dir: Path, registry: TranscriberRegistry | None = None) -> Path:
-    """Download the transcriber's folder into `<models_dir>/<artifact_folder>` with a
-    progress bar (huggingface_hub.snapshot_download), owner-only. Needs the network."""
-    from augmem.models.artifacts import pull
-
-    spec = (registry or default_registry()).get(name)
-    if not spec.hf_repo:
-        raise ArtifactError(f"transcriber {spec.name!r} has no download source",
-                            hint="install the package that ships it")
-    models_dir.mkdir(parents=True, exist_ok=True)
-    folder = pull(spec.name, spec.hf_repo, spec.artifact_folder, models_dir, folder=True)
-    make_private(folder)
-    return folder
 
 
 def make_private(folder: Path) -> None:

@@ -280,7 +280,7 @@ class FasterWhisperTranscriber(Transcriber):
 
     @property
     def variant(self) -> str:
-        return f"@{self.compute_type}-d{DECODING_VERSION}" + (f"-{self.language}" if self.language else "")
+        return whisper_variant(self.compute_type, self.language)
 
     @property
     def encoder_passes(self) -> int:
@@ -343,6 +343,11 @@ class FasterWhisperTranscriber(Transcriber):
         self._model = None  # CTranslate2 frees the weights when the last reference goes
 
 
+def whisper_variant(compute_type: str = "int8", language: str | None = None, **_options: object) -> str:
+    """The engine-id suffix for these decoding choices (known without loading the model)."""
+    return f"@{compute_type}-d{DECODING_VERSION}" + (f"-{language}" if language else "")
+
+
 def _kept_segments(found, duration: float) -> list[Segment]:
     out: list[Segment] = []
     for s in found:
@@ -403,7 +408,7 @@ def _load(folder: Path, artifact_sha256: str, *, name: str, **options) -> Faster
 
 def _spec(name: str, description: str, repo: str, size_mb: int, find=None) -> TranscriberSpec:
     return TranscriberSpec(name=name, description=description, load=partial(_load, name=name),
-                           artifact_folder=name, hf_repo=repo, find=find, size_mb=size_mb)
+                           artifact_folder=name, hf_repo=repo, find=find, size_mb=size_mb, variant=whisper_variant)
 
 
 def whisper_specs() -> list[TranscriberSpec]:

@@ -13,20 +13,22 @@ from typing import Any
 import numpy as np
 
 from augmem.errors import StoreError
-from augmem.records import Filters, Hit, Memory, SourceRow
+from augmem.records import DERIVED_FACETS, DerivedText, Filters, Hit, Memory, SourceRow
 from augmem.store.schema import (
+    DERIVED_COLS,
     HIT_COLS,
     SOURCE_COLS,
     ArrowTable,
     Table,
     arrow,
-    hit_from_row,
+    derived_schema,
+    hit_from_rows,
     matrix,
     mem_schema,
     sources_schema,
     unit,
 )
-from augmem.store.sql import PURGE_QUEUE, SOURCES, chunks, filters_where, guard, in_list, lit, table_name
+from augmem.store.sql import DERIVED, PURGE_QUEUE, SOURCES, chunks, filters_where, guard, in_list, lit, table_name
 
 _COUNTABLE = {"modality", "source", "path", "content_sha256"}
 
@@ -111,8 +113,21 @@ class MemoryStore:
             stored = meta.get(b"augmem.space", b"").decode()
             if stored != space:
                 raise StoreError(f"store: table {name} belongs to space {stored!r}, not {space!r}")
+            if "facet" not in t.schema.names:
+                self._upgrade_layout_1(t)
             self._tiers[name] = json.loads(meta[b"augmem.tiers"])
         return t
+
+    def _upgrade_layout_1(self, t: Table) -> None:
+        """Layout 1 (before derived-text facets) -> 2, in place: every row was its memory's own
+        facet. Nothing is re-embedded."""
+        with guard(f"upgrade table {t.name} to layout 2", "is the store read-only?"):
+            if "facet" not in t.schema.names:
+                t.add_columns({"memory_id": "id", "facet": "modality", "detail": "CAST('' AS STRING)"})
+            nullable = [{"path": c, "nullable": True} for c in ("memory_id", "facet", "detail")
+                        if not t.schema.field(c).nullable]
+            if nullable:
+                t.alter_columns(*nullable)
 
     def _table_or_create(self, name: str, schema: Any) -> Table:
         """Open a table, creating it with `schema` when missing (races with other processes are fine)."""
@@ -175,7 +190,7 @@ class MemoryStore:
         full = tiers[0]
         cols: dict[str, Any] = {c: [getattr(m, c) for m in mems] for c in
                                 ("id", "modality", "source", "path", "content_sha256", "size", "mtime",
-                                 "captured_at", "text", "chunk_start", "chunk_end")}
+                                 "captured_at", "text", "chunk_start", "chunk_end", "memory_id", "facet", "detail")}
         cols["space"] = [space] * len(mems)
         for k in tiers:
             rows = []
@@ -206,10 +221,25 @@ class MemoryStore:
         paths = sorted({m.path for m in memories})
         if not paths:
             return 0
+        return self._replace(space, memories, in_list("path", paths), f"the rows of {len(paths)} files")
+
+    def replace_facets(self, space: str, paths: Sequence[str], memories: list[Memory]) -> int:
+        """Make `memories` the only derived-text rows (transcript, OCR) of `paths` in `space`, in one
+        commit; the memories' own rows stay as they are. `memories` may be empty: the derived rows
+        of those paths go."""
+        if not paths:
+            return 0
+        where = f"{in_list('path', sorted(set(paths)))} AND {in_list('facet', DERIVED_FACETS)}"
+        if not memories:
+            t = self.space_table(space, required=False)
+            return 0 if t is None else self._delete_where(t.name, where)
+        return self._replace(space, memories, where, f"the derived text of {len(set(paths))} files")
+
+    def _replace(self, space: str, memories: list[Memory], stale: str, what: str) -> int:
         t, data = self._prepare(space, memories)
-        with guard(f"replace the rows of {len(paths)} files"):
+        with guard(f"replace {what}"):
             (t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-             .when_not_matched_by_source_delete(in_list("path", paths)).execute(data))
+             .when_not_matched_by_source_delete(stale).execute(data))
         return int(data.num_rows)
 
     def _delete_where(self, name: str, where: str) -> int:
@@ -234,13 +264,17 @@ class MemoryStore:
         ids, paths = list(ids or ()), list(paths or ())
         names = [table_name(space)] if space else self.mem_tables()
         total = 0
+        shas = {r.content_sha256 for r in self.get_sources(paths).values()} if paths else set()
         for name in names:
             for chunk in chunks(ids):
-                total += self._delete_where(name, in_list("id", chunk))
+                total += self._delete_where(name, in_list("memory_id", chunk))
             for chunk in chunks(paths):
                 total += self._delete_where(name, in_list("path", chunk))
         if paths:
             self.delete_sources(paths)
+            # derived text is cached by content: it goes once no file left has that content
+            still = {r.content_sha256 for r in self.get_sources().values()}
+            self.delete_derived(sorted(shas - still - {""}))
         return total
 
     # ---- sources ledger --------------------------------------------------------------------
@@ -288,27 +322,105 @@ class MemoryStore:
                 out.append(-1 if t is None else t.version)
         return out[0], out[1]
 
+    # ---- derived text (transcripts, OCR), cached by content and engine --------------------------
+    def _derived(self) -> Table:
+        return self._table_or_create(DERIVED, derived_schema())
+
+    def put_derived(self, rows: Sequence[DerivedText]) -> None:
+        """Store derivations (one per content sha256, kind and engine: the last one wins)."""
+        if not rows:
+            return
+        latest = {(r.content_sha256, r.kind, r.engine): r for r in rows}
+        with guard("store derived text"):
+            data = arrow().Table.from_pylist([asdict(r) for r in latest.values()], schema=derived_schema())
+            (self._derived().merge_insert(["content_sha256", "kind", "engine"]).when_matched_update_all()
+             .when_not_matched_insert_all().execute(data))
+
+    def get_derived(self, kind: str, engine: str, shas: Sequence[str]) -> dict[str, DerivedText]:
+        """content sha256 -> the derivation `engine` made of it (missing: not derived yet)."""
+        t = self.open_table(DERIVED)
+        if t is None or not shas:
+            return {}
+        base = f"kind = {lit(kind)} AND engine = {lit(engine)}"
+        return {r["content_sha256"]: DerivedText(**r) for c in chunks(sorted(set(shas)))
+                for r in self.scan(t, list(DERIVED_COLS), f"{base} AND {in_list('content_sha256', c)}").to_pylist()}
+
+    def derived_shas(self, kind: str, engine: str) -> dict[str, bool]:
+        """content sha256 -> whether text was found, for everything `engine` derived."""
+        t = self.open_table(DERIVED)
+        if t is None:
+            return {}
+        tab = self.scan(t, ["content_sha256", "text"], f"kind = {lit(kind)} AND engine = {lit(engine)}")
+        return {sha: bool(text) for sha, text in zip(tab.column("content_sha256").to_pylist(),
+                                                      tab.column("text").to_pylist())}
+
+    def derived_version(self) -> int:
+        """The derived-text cache's table version (-1 before the first derivation)."""
+        t = self.open_table(DERIVED)
+        with guard("read table version"):
+            return -1 if t is None else int(t.version)
+
+    def drop_derived_engines(self, kind: str, keep: str) -> int:
+        """Forget the derivations of every engine of `kind` but `keep` (once it has done them all)."""
+        if self.open_table(DERIVED) is None:
+            return 0
+        return self._delete_where(DERIVED, f"kind = {lit(kind)} AND engine <> {lit(keep)}")
+
+    def delete_derived(self, shas: Sequence[str]) -> int:
+        """Forget every derivation of these contents."""
+        if not shas or self.open_table(DERIVED) is None:
+            return 0
+        return sum(self._delete_where(DERIVED, in_list("content_sha256", c)) for c in chunks(shas))
+
     # ---- reading ---------------------------------------------------------------------------
     def get_vectors(self, space: str, ids: list[str]) -> dict[str, np.ndarray]:
-        """Full-tier vectors by id (query by example)."""
+        """Full-tier vectors by memory id (query by example): the memory's own facet's vector,
+        else its first derived-text facet's (a photo under a text-only model)."""
         t = self.space_table(space, required=False)
         if t is None or not ids:
             return {}
         full = self.tiers(space)[0]
         out: dict[str, np.ndarray] = {}
         for chunk in chunks(ids):
-            tab = self.scan(t, ["id", f"vec_{full}"], in_list("id", chunk))
-            out.update(zip(tab.column("id").to_pylist(), matrix(tab.column(f"vec_{full}"), full)))
+            tab = self.scan(t, ["id", "memory_id", "facet", f"vec_{full}"], in_list("memory_id", chunk))
+            vecs = matrix(tab.column(f"vec_{full}"), full)
+            rows = sorted(zip(tab.column("memory_id").to_pylist(), tab.column("facet").to_pylist(),
+                              tab.column("id").to_pylist(), range(len(vecs))),
+                          key=lambda r: (r[1] in DERIVED_FACETS, r[2]), reverse=True)
+            out.update((mid, vecs[i]) for mid, _facet, _id, i in rows)  # the last write (own facet) wins
         return out
 
     def get(self, space: str, id: str) -> Hit | None:
-        """One memory as a Hit (score 1.0), or None."""
+        """One memory (by its id) as a Hit with its derived text (score 1.0), or None."""
+        hits = self.memories(space, [id])
+        return hits[0] if hits else None
+
+    def memories(self, space: str, ids: Sequence[str], scores: dict[str, float] | None = None,
+                 best: dict[str, str] | None = None) -> list[Hit]:
+        """Hits for memory ids, in that order: each from its best-matching row (`best`: memory id ->
+        row id; else its own facet) with the transcript / OCR text of its derived facets."""
         t = self.space_table(space, required=False)
-        rows = [] if t is None else self.scan(t, HIT_COLS, f"id = {lit(id)}").to_pylist()
-        return hit_from_row(rows[0], 1.0) if rows else None
+        if t is None or not ids:
+            return []
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for chunk in chunks(list(ids)):
+            for r in self.scan(t, HIT_COLS, in_list("memory_id", chunk)).to_pylist():
+                rows[r["memory_id"]].append(r)
+        out = []
+        for mid in ids:
+            mine = rows.get(mid)
+            if not mine:
+                continue  # forgotten or re-ingested meanwhile
+            want = (best or {}).get(mid)
+            top = next((r for r in mine if r["id"] == want), None) or min(
+                mine, key=lambda r: (r["facet"] in DERIVED_FACETS, r["id"]))
+            out.append(hit_from_rows(top, (scores or {}).get(mid, 1.0),
+                                     [r for r in mine if r["facet"] in DERIVED_FACETS]))
+        return out
 
     def count(self, space: str | None = None, by: str = "modality") -> dict[str, int]:
-        """Row counts grouped by a column (modality, source, ...) in one space or all."""
+        """Memories (not rows: a memory's facets count once) grouped by a column (modality,
+        source, ...) in one space or all."""
         if by not in _COUNTABLE:
             raise StoreError(f"store: cannot count by {by!r}; choose one of {sorted(_COUNTABLE)}")
         names = [table_name(space)] if space else self.mem_tables()
@@ -316,15 +428,26 @@ class MemoryStore:
         for name in names:
             t = self.open_table(name)
             if t is not None:
-                total.update(self.scan(t, [by]).column(by).to_pylist())
+                tab = self.scan(t, sorted({by, "memory_id"}))
+                total.update(v for v, _ in set(zip(tab.column(by).to_pylist(), tab.column("memory_id").to_pylist())))
         return dict(total)
 
     def paths_in_space(self, space: str) -> dict[str, str]:
-        """path -> content_sha256 of every source with rows in `space` (migration bookkeeping)."""
+        """path -> content_sha256 of every source whose own facet (the note chunk, the photo's or
+        clip's vector) is in `space`: a photo that only has OCR text there is not (migration
+        bookkeeping: a model that embeds photos still has that photo to do)."""
         t = self.space_table(space, required=False)
         if t is None:
             return {}
-        tab = self.scan(t, ["path", "content_sha256"])
+        tab = self.scan(t, ["path", "content_sha256"], f"NOT ({in_list('facet', DERIVED_FACETS)})")
+        return dict(zip(tab.column("path").to_pylist(), tab.column("content_sha256").to_pylist()))
+
+    def facet_paths(self, space: str) -> dict[str, str]:
+        """path -> content_sha256 of every source with derived-text facets in `space`."""
+        t = self.space_table(space, required=False)
+        if t is None:
+            return {}
+        tab = self.scan(t, ["path", "content_sha256"], in_list("facet", DERIVED_FACETS))
         return dict(zip(tab.column("path").to_pylist(), tab.column("content_sha256").to_pylist()))
 
     def timeline(self, space: str, filters: Filters | None = None) -> list[tuple[str, dict[str, int]]]:
@@ -332,7 +455,10 @@ class MemoryStore:
         t = self.space_table(space, required=False)
         if t is None:
             return []
-        tab = self.scan(t, ["captured_at", "modality"], filters_where(filters))
+        tab = self.scan(t, ["captured_at", "modality", "memory_id"], filters_where(filters))
+        # a memory's facets count once: keep the first row of each memory id
+        _, first = np.unique(np.asarray(tab.column("memory_id").to_pylist(), dtype=object), return_index=True)
+        tab = tab.take(np.sort(first)) if tab.num_rows else tab
         ts = np.asarray(tab.column("captured_at").to_numpy(zero_copy_only=False), dtype=np.float64)
         hours = np.floor(ts / 3600).astype(np.int64)
         # the UTC offset is constant within an hour, so look it up once per distinct hour (DST-correct)
@@ -350,9 +476,10 @@ class MemoryStore:
         t = self.space_table(space, required=False)
         if t is None or limit <= 0:
             return []
-        rows = self.scan(t, HIT_COLS, filters_where(filters)).to_pylist()
-        rows.sort(key=lambda r: (-r["captured_at"], r["path"], r["chunk_start"]))
-        return [hit_from_row(r, 0.0) for r in rows[:limit]]
+        tab = self.scan(t, ["memory_id", "captured_at", "path", "chunk_start"], filters_where(filters)).to_pylist()
+        order = sorted({(-r["captured_at"], r["path"], r["chunk_start"], r["memory_id"]) for r in tab})
+        ids = list(dict.fromkeys(key[3] for key in order))[:limit]
+        return self.memories(space, ids, scores=dict.fromkeys(ids, 0.0))
 
     def size_bytes(self) -> int | None:
         """Bytes used under a local store folder; None for object storage."""

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
-from augmem.records import Hit, SourceRow
+from augmem.records import DerivedText, Hit, Segment, SourceRow
 
 Table = Any
 """A lancedb table handle (lancedb is used untyped: its own hints are incomplete)."""
 ArrowTable = Any
 """A pyarrow.Table (pyarrow ships no type information)."""
 
-HIT_COLS = ["id", "modality", "source", "path", "captured_at", "text", "chunk_start", "chunk_end", "size"]
+HIT_COLS = ["id", "memory_id", "facet", "modality", "source", "path", "captured_at", "text", "chunk_start",
+            "chunk_end", "size", "detail"]
 """The columns a Hit is made of."""
+LAYOUT = b"2"
+"""Space-table layout: 2 added memory_id, facet and detail (derived-text facets of a memory)."""
 SOURCE_COLS = {f.name: f.type for f in fields(SourceRow)}
+DERIVED_COLS = {f.name: f.type for f in fields(DerivedText)}
 
 
 def arrow() -> Any:
@@ -32,9 +37,10 @@ def mem_schema(space: str, tiers: list[int]) -> Any:
     pa = arrow()
     s, i, f = pa.string(), pa.int64(), pa.float64()
     cols = [("id", s), ("modality", s), ("source", s), ("path", s), ("content_sha256", s), ("size", i),
-            ("mtime", f), ("captured_at", f), ("text", s), ("chunk_start", i), ("chunk_end", i), ("space", s)]
+            ("mtime", f), ("captured_at", f), ("text", s), ("chunk_start", i), ("chunk_end", i), ("space", s),
+            ("memory_id", s), ("facet", s), ("detail", s)]
     cols += [(f"vec_{k}", pa.list_(pa.float32(), k)) for k in tiers]
-    meta = {b"augmem.space": space.encode(), b"augmem.tiers": json.dumps(tiers).encode(), b"augmem.layout": b"1"}
+    meta = {b"augmem.space": space.encode(), b"augmem.tiers": json.dumps(tiers).encode(), b"augmem.layout": LAYOUT}
     return pa.schema(cols, metadata=meta)
 
 
@@ -57,8 +63,27 @@ def unit(v: np.ndarray) -> np.ndarray:
     return v / np.where(n == 0, 1, n)
 
 
-def hit_from_row(row: dict[str, Any], score: float) -> Hit:
-    """Hit from a row dict."""
-    return Hit(id=row["id"], modality=row["modality"], source=row["source"], path=row["path"], score=float(score),
-               captured_at=row["captured_at"], text=row["text"] or "", chunk_start=row["chunk_start"],
-               chunk_end=row["chunk_end"], size=row["size"])
+def hit_from_rows(best: dict[str, Any], score: float, facets: Sequence[dict[str, Any]] = ()) -> Hit:
+    """One Hit per memory: `best` is the row (facet) that matched, `facets` every derived-text row
+    of the same memory (its transcript or OCR text, shown with the hit whichever facet matched)."""
+    hit = Hit(id=best["memory_id"] or best["id"], modality=best["modality"], source=best["source"], path=best["path"],
+              score=float(score), captured_at=best["captured_at"], text=best["text"] or "",
+              chunk_start=best["chunk_start"], chunk_end=best["chunk_end"], size=best["size"],
+              facet=best["facet"] or best["modality"])
+    for row in sorted(facets, key=lambda r: r["id"]):
+        detail = json.loads(row["detail"] or "{}")
+        if row["facet"] == "transcript":
+            hit.transcript = " ".join(filter(None, [hit.transcript, row["text"]]))
+            hit.segments += [Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in detail.get("segments", ())]
+            hit.language = hit.language or str(detail.get("language", ""))
+        elif row["facet"] == "ocr":
+            hit.ocr_text = "\n".join(filter(None, [hit.ocr_text, row["text"]]))
+    hit.segments.sort(key=lambda s: s.start)
+    return hit
+
+
+def derived_schema() -> Any:
+    """Arrow schema of the derived-text cache."""
+    pa = arrow()
+    types = {"str": pa.string(), "float": pa.float64()}
+    return pa.schema([(k, types[str(t)]) for k, t in DERIVED_COLS.items()])

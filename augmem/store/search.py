@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from augmem.errors import StoreError
 from augmem.records import Filters, Hit
-from augmem.store.schema import HIT_COLS, ArrowTable, Table, hit_from_row, matrix, unit
-from augmem.store.sql import chunks, filters_where, guard, in_list, num_partitions
+from augmem.store.schema import ArrowTable, Table, matrix, unit
+from augmem.store.sql import filters_where, guard, num_partitions
 
 if TYPE_CHECKING:
     from augmem.store.lance import MemoryStore
@@ -39,11 +39,11 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
         raise StoreError(f"store: space {space} has no tier {k}; it has {tiers}")
     where = filters_where(filters, exclude_ids)
     indexed = store.index_columns(t)
-    n = limit if k == full and not text_query else max(candidates, limit)
-    # many candidates carry only id, row id and full vector; display columns are then fetched for the
-    # final `limit` rows alone (reading text/path of hundreds of candidates costs more than the search)
-    cols = ["id", "_rowid", f"vec_{full}"] + (HIT_COLS[1:] if n <= 2 * limit else [])
-    vq = t.search(unit(q[:k]), vector_column_name=f"vec_{k}").distance_type("cosine").with_row_id(True)
+    # a memory may have several rows (its own facet, transcript or OCR text): ask for more
+    # candidates than hits, then keep one hit per memory at its best facet
+    n = max(candidates, limit) if k != full or text_query else 3 * limit
+    cols = ["id", "memory_id", f"vec_{full}"]
+    vq = t.search(unit(q[:k]), vector_column_name=f"vec_{k}").distance_type("cosine")
     vq = vq.limit(n).select(cols + ["_distance"])
     kind = indexed.get(f"vec_{k}", "")
     if kind:
@@ -57,43 +57,30 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
         vq = vq.where(where, prefilter=True)
     with guard("search vectors"):
         pools = [vq.to_arrow()]
-    fts_ids: list[str] = []
+    fts_memories: list[str] = []
     if text_query and text_query.strip():
         fts = _fts(t, indexed, text_query, where, cols, max(2 * limit, 20))
         if fts is not None:
             pools.append(fts)
-            fts_ids = fts.column("id").to_pylist()
-    scores: dict[str, float] = {}
-    rowids: dict[str, int] = {}
-    rows: dict[str, dict[str, Any]] = {}
+            fts_memories = fts.column("memory_id").to_pylist()
+    score: dict[str, float] = {}
+    best: dict[str, str] = {}
     for tab in pools:
         if tab.num_rows:
-            sims = matrix(tab.column(f"vec_{full}"), full) @ q
-            scores.update(zip(tab.column("id").to_pylist(), sims.tolist()))
-            rowids.update(zip(tab.column("id").to_pylist(), tab.column("_rowid").to_pylist()))
-            if "path" in tab.column_names:
-                rows.update((r["id"], r) for r in tab.select(HIT_COLS).to_pylist())
-    order = sorted(scores, key=lambda i: -scores[i])
-    if fts_ids:
+            sims = (matrix(tab.column(f"vec_{full}"), full) @ q).tolist()
+            for row_id, mid, sim in zip(tab.column("id").to_pylist(), tab.column("memory_id").to_pylist(), sims):
+                if sim > score.get(mid, -2.0):
+                    score[mid], best[mid] = sim, row_id
+    order = sorted(score, key=lambda i: -score[i])
+    if fts_memories:
         # RRF decides the order only; the displayed score stays the exact cosine
-        text_rank = {i: r for r, i in enumerate(dict.fromkeys(fts_ids), 1)}
+        text_rank = {i: r for r, i in enumerate(dict.fromkeys(fts_memories), 1)}
         fused = {i: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[i]) if i in text_rank else 0)
                  for r, i in enumerate(order, 1)}
-        order = sorted(order, key=lambda i: (-fused[i], -scores[i]))
+        order = sorted(order, key=lambda i: (-fused[i], -score[i]))
     top = order[:limit]
-    need = [i for i in top if i not in rows]
-    rows.update(_rows_by_rowid(store, t, [rowids[i] for i in need], need))
-    return [hit_from_row(rows[i], scores[i]) for i in top if i in rows]
+    return store.memories(space, top, scores=score, best=best)
 
-def _rows_by_rowid(store: MemoryStore, t: Table, rowids: list[int], ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Display columns of rows by row id; by id for any a concurrent compaction moved meanwhile."""
-    with guard("read search results"):
-        taken = t.take_row_ids(rowids).select(HIT_COLS).to_arrow().to_pylist() if rowids else []
-        rows = {r["id"]: r for r in taken}
-        missing = [i for i in ids if i not in rows]
-        for chunk in chunks(missing):
-            rows.update((r["id"], r) for r in store.scan(t, HIT_COLS, in_list("id", chunk)).to_pylist())
-    return rows
 
 def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:
     """Full-text hits (ranked by BM25) or None when there is no usable text index."""

@@ -15,6 +15,8 @@ from augmem.records import Filters
 
 SOURCES = "sources"
 """The sources ledger table."""
+DERIVED = "derived"
+"""The derived-text cache: transcripts and OCR text by (content sha256, kind, engine)."""
 PURGE_QUEUE = "purge_queue"
 """Fragments with deleted rows that `purge` must rewrite."""
 BATCH = 500
@@ -63,7 +65,7 @@ def filters_where(filters: Filters | None, exclude_ids: Iterable[str] = ()) -> s
         parts.append(f"starts_with(path, {lit(f.path_prefix)})")
     exclude = list(exclude_ids)
     if exclude:
-        parts.append(f"NOT ({in_list('id', exclude)})")
+        parts.append(f"NOT ({in_list('memory_id', exclude)})")
     return " AND ".join(f"({p})" for p in parts) or None
 
 

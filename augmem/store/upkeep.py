@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from augmem.errors import StoreError
 from augmem.store.schema import Table
-from augmem.store.sql import PURGE_QUEUE, SOURCES, guard, lit, num_partitions, table_name
+from augmem.store.sql import DERIVED, PURGE_QUEUE, SOURCES, guard, lit, num_partitions, table_name
 
 if TYPE_CHECKING:
     from augmem.store.lance import MemoryStore
 
 ANN_TYPES = ("IVF_HNSW_SQ", "IVF_PQ")
+_BTREE = {SOURCES: ("path",), DERIVED: ("content_sha256",)}
+"""Scalar indices per table (space tables: id, path, memory_id)."""
 _MIN_ANN_ROWS = 256  # fewer rows cannot train IVF centroids / PQ codebooks
 
 
@@ -51,7 +53,7 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
 
     if ann_type not in ANN_TYPES:
         raise StoreError(f"store: unknown ANN index type {ann_type!r}; choose one of {ANN_TYPES}")
-    names = [table_name(space)] if space else store.mem_tables() + [SOURCES]
+    names = [table_name(space)] if space else store.mem_tables() + [SOURCES, DERIVED]
     report: dict[str, list[str]] = {}
     for name in names:
         t = store.open_table(name)
@@ -70,7 +72,7 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
                 if "text" not in have:
                     t.create_index("text", config=FTS())
                     actions.append("fts")
-            for c in ("id", "path") if name.startswith("mem_") else ("path",):
+            for c in _BTREE.get(name, ("id", "path", "memory_id")):
                 if n and c not in have:
                     t.create_index(c, config=BTree())
                     actions.append(f"btree:{c}")
@@ -88,7 +90,7 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
     dirty: dict[str, set[int]] = defaultdict(set)
     for r in queue:
         dirty[r["tbl"]].add(r["fragment"])
-    for name in store.mem_tables() + [SOURCES, PURGE_QUEUE]:
+    for name in store.mem_tables() + [SOURCES, DERIVED, PURGE_QUEUE]:
         t = store.open_table(name)
         if t is None:
             continue
@@ -96,7 +98,8 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
             if dirty.get(name):
                 # compaction keeps a fragment with few deletions as is; rewriting its live rows
                 # (a no-op update) moves them to a new fragment so the old file becomes garbage
-                t.update(where=_fragment_ranges(dirty[name]), values_sql={"size": "size"})
+                col = "created_at" if name == DERIVED else "size"  # any column every table of that kind has
+                t.update(where=_fragment_ranges(dirty[name]), values_sql={col: col})
                 _rebuild_indices(t)
             if name == PURGE_QUEUE and queue:
                 for tbl, frags in dirty.items():
