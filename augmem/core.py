@@ -11,13 +11,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from augmem.config import Settings, load_settings
 from augmem.errors import ArtifactError, AugmemError
 from augmem.records import (
+    DERIVED_KIND,
     CaptureInfo,
     DayCount,
+    DeriveInfo,
     Filters,
     IngestReport,
     MigrationInfo,
@@ -29,7 +31,9 @@ from augmem.records import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from augmem.ingest.pipeline import ProgressFn
+    from augmem.derive.base import TranscriberRegistry
+    from augmem.ingest.derive import Engine
+    from augmem.ingest.pipeline import Ingestor, ProgressFn
     from augmem.models.artifacts import ArtifactLocation
     from augmem.models.base import Embedder
     from augmem.models.registry import ModelRegistry, ModelSpec
@@ -57,6 +61,9 @@ class Augmem:
         self._store: MemoryStore | None = None
         self._space: tuple[tuple[str, str, str], str] | None = None
         self._books: tuple[tuple[str, tuple[int, int]], tuple[int, int, int]] | None = None
+        self._transcribers: TranscriberRegistry | None = None
+        self._engines: dict[str, tuple[tuple[object, ...], Engine | None, str]] = {}
+        """kind -> (the settings it was built for, the engine or None, why none)."""
         self._lock = threading.RLock()
         self.write_lock = threading.RLock()
 
@@ -152,17 +159,146 @@ class Augmem:
         forget_missing: bool = True,
         force: bool = False,
         progress: ProgressFn | None = None,
+        derive: bool = True,
     ) -> IngestReport:
         """Reconcile files/folders (recursively) into the store: add new, re-embed changed,
         skip unchanged (size + mtime, then content hash), record pending and rejected;
         with `forget_missing` (and the forget_deleted setting), forget stored memories under
-        these folders whose files are gone."""
+        these folders whose files are gone. With `derive`, then transcribe and OCR what came
+        in (the daemon leaves that to its background job)."""
+        with self.write_lock:
+            report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
+                                          force=force)
+            if derive:
+                self.derive(paths=[str(Path(p).expanduser().absolute()) for p in paths], progress=progress)
+            return report
+
+    def _ingestor(self) -> Ingestor:
         from augmem.ingest.pipeline import Ingestor
 
+        return Ingestor(self.store, self.active_space(), self.tiers(), self.embedder, self.spec.modalities,
+                        self.settings, self.plugins, engines=self.engine_id)
+
+    # -- derived text (transcripts, OCR) ----------------------------------------------------------
+    @property
+    def transcribers(self) -> TranscriberRegistry:
+        """Transcribers by name: augmem's Whisper sizes and the `register_transcribers` hook's."""
+        if self._transcribers is None:
+            from augmem.derive.base import TranscriberRegistry
+
+            reg = TranscriberRegistry()
+            self.plugins.hook.register_transcribers(register=reg.register)
+            self._transcribers = reg
+        return self._transcribers
+
+    def _engine_key(self, kind: str) -> tuple[object, ...]:
+        s = self.settings
+        return (s.transcriber,) if kind == "transcript" else (tuple(s.ocr_languages),)
+
+    def engine(self, kind: str) -> Engine | None:
+        """The loaded transcriber ("transcript") or text reader ("ocr"), built on first use; None
+        when the config turns it off or it cannot load (`engine_error(kind)` says why)."""
+        from augmem.ingest.derive import Engine
+
+        with self._lock:
+            key = self._engine_key(kind)
+            cached = self._engines.get(kind)
+            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].impl is not None):
+                return cached[1]
+            if cached is not None and cached[1] is not None and cached[1].impl is not None:
+                cached[1].impl.close()
+            impl, error = None, ""
+            try:
+                impl = self._load_engine(kind)
+            except AugmemError as exc:
+                error = str(exc)
+                log.warning("no %s: %s", kind, exc)
+            engine = Engine(kind, impl.engine_id, impl) if impl is not None else None
+            self._engines[kind] = (key, engine, error)
+            return engine
+
+    def _load_engine(self, kind: str) -> Any:
+        from augmem.models.artifacts import HashCache
+
+        s = self.settings
+        if kind == "transcript":
+            if s.transcriber.lower() in ("", "none", "off"):
+                return None
+            return self.transcribers.load(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
+        if not s.ocr_languages:
+            return None
+        from augmem.derive.ocr import TesseractReader
+
+        return TesseractReader(tuple(s.ocr_languages), hash_cache=HashCache(s.paths.hash_cache_file))
+
+    def engine_id(self, kind: str) -> str | None:
+        """The id of the engine deriving `kind` (its cached text is what facets are built from),
+        without loading a transcriber that is not loaded yet; None when there is none."""
+        with self._lock:
+            cached = self._engines.get(kind)
+            if cached is not None and cached[0] == self._engine_key(kind):
+                return cached[1].engine_id if cached[1] is not None else None
+            if kind != "transcript":
+                engine = self.engine(kind)
+                return engine.engine_id if engine else None
+            s = self.settings
+            if s.transcriber.lower() in ("", "none", "off"):
+                return None
+            from augmem.ingest.derive import Engine
+            from augmem.models.artifacts import HashCache
+
+            try:
+                eid = self.transcribers.engine_id(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
+            except AugmemError as exc:
+                self._engines[kind] = (self._engine_key(kind), None, str(exc))
+                return None
+            if eid is None:
+                engine = self.engine(kind)  # not there: loading it says why
+                return engine.engine_id if engine else None
+            # known, not loaded: `engine()` loads it when there is work
+            self._engines[kind] = (self._engine_key(kind), Engine(kind, eid, None), "")
+            return eid
+
+    def engine_error(self, kind: str) -> str:
+        cached = self._engines.get(kind)
+        return cached[2] if cached is not None else ""
+
+    def derive(self, *, paths: Sequence[str] | None = None, limit: int | None = None,
+               progress: ProgressFn | None = None) -> int:
+        """Transcribe recordings and read the text in photos that have no derivation by the
+        current engines yet (all of them, or those under `paths`; at most `limit` per kind), and
+        store that text as facets of their memories. Returns how many files were derived."""
+        from augmem.ingest import derive
+
+        done = 0
         with self.write_lock:
-            ing = Ingestor(self.store, self.active_space(), self.tiers(), self.embedder,
-                           self.spec.modalities, self.settings, self.plugins)
-            return ing.run(paths, source=source, progress=progress, forget_missing=forget_missing, force=force)
+            store = self.store
+            for kind in DERIVED_KIND.values():
+                if self.engine_id(kind) is None:
+                    continue
+                engine = self.engine(kind)
+                if engine is None:
+                    continue
+                rows = derive.todo(store, kind, engine.engine_id, paths)
+                batch_rows = rows if limit is None else rows[:limit]
+                for i in range(0, len(batch_rows), derive.BATCH):
+                    batch = batch_rows[i : i + derive.BATCH]
+                    found = derive.derive_rows(batch, engine)
+                    store.put_derived(found)
+                    self._ingestor().refresh_facets(batch, {d.content_sha256: d for d in found})
+                    done += len(batch)
+                    if progress:
+                        progress(min(i + derive.BATCH, len(batch_rows)), len(batch_rows), batch[-1].path)
+                if paths is None and len(batch_rows) == len(rows):
+                    store.drop_derived_engines(kind, keep=engine.engine_id)  # caught up: the old engine's text goes
+        return done
+
+    def derive_info(self, kind: str) -> DeriveInfo:
+        """How far transcription ("transcript") or OCR ("ocr") of the memories is."""
+        from augmem.ingest import derive
+
+        eid = self.engine_id(kind)
+        return derive.info(self.store, kind, eid, self.engine_error(kind))
 
     def embed_query(self, query: str | None, like: str | Path | None, like_id: str | None,
                     instruction: str | None = None) -> np.ndarray:
@@ -269,6 +405,7 @@ class Augmem:
         if out.space:
             out.migrated, total = self.migration_state()
             out.not_migrated = max(0, total - out.migrated)
+        out.transcripts, out.ocr = self.derive_info("transcript"), self.derive_info("ocr")
         out.store_bytes = store.size_bytes()
         return out
 
@@ -332,6 +469,10 @@ class Augmem:
             if self._embedder is not None:
                 self._embedder.close()
                 self._embedder = None
+            for _key, engine, _why in self._engines.values():
+                if engine is not None and engine.impl is not None:
+                    engine.impl.close()
+            self._engines.clear()
 
     # -- re-embedding ---------------------------------------------------------------------------
     def migration_state(self) -> tuple[int, int]:
@@ -367,7 +508,7 @@ class Augmem:
                     if row.status in ("ok", "pending") and row.modality in mods and p not in in_space]
             batch = todo[:batch_size]
             if batch:
-                self.ingest(batch, force=True)
+                self.ingest(batch, force=True, derive=False)
             if len(todo) <= len(batch):
                 for other in store.spaces():
                     if other != space:

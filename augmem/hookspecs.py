@@ -19,6 +19,12 @@ def register_models(register):
 
 
 @hookspec
+def register_transcribers(register):
+    """Register transcribers: call `register(TranscriberSpec(...))` once per transcriber
+    (augmem.derive.base); `transcriber = NAME` in the config picks one."""
+
+
+@hookspec
 def register_capture_sources(register, settings):
     """Register capture sources: call `register(name, factory)`. The daemon calls factory(settings,
     out_dir) at start -> an object with start() and stop() that writes new memories as files into

@@ -76,7 +76,7 @@ def walk(
         try:
             st = p.stat()
         except OSError as exc:
-            yield str(p), _os_reason(exc)
+            yield str(p), os_reason(exc)
             return
         if not p.is_file():
             return
@@ -86,7 +86,7 @@ def walk(
         try:
             st = d.stat()
         except OSError as exc:
-            yield str(d), _os_reason(exc)
+            yield str(d), os_reason(exc)
             return
         key = (st.st_dev, st.st_ino)
         if key in seen_dirs:
@@ -95,7 +95,7 @@ def walk(
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError as exc:
-            yield str(d), _os_reason(exc)
+            yield str(d), os_reason(exc)
             return
         for entry in entries:
             p = Path(entry.path)
@@ -104,7 +104,7 @@ def walk(
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError as exc:
-                yield str(p), _os_reason(exc)
+                yield str(p), os_reason(exc)
                 continue
             if is_dir:
                 yield from visit_dir(p)
@@ -138,7 +138,7 @@ def _symlink_reason(p: Path) -> str:
     return f"broken symlink (points to {os.readlink(p)})"
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "symlink loop"
     if exc.errno in (errno.EACCES, errno.EPERM):
@@ -170,7 +170,7 @@ def read_note(path: Path, size: int) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RejectedItem(_os_reason(exc)) from exc
+        raise RejectedItem(os_reason(exc)) from exc
     text = decode_note(data)
     if not text.strip():
         raise RejectedItem("note has no text")
@@ -434,7 +434,7 @@ def _check_wav_complete(path: Path, size: int) -> None:
                     return
                 f.seek(n + (n & 1), 1)
     except OSError as exc:
-        raise RejectedItem(_os_reason(exc)) from exc
+        raise RejectedItem(os_reason(exc)) from exc
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
@@ -450,10 +450,20 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 
 def split_clips(wave: np.ndarray, sample_rate: int, clip_seconds: float = CLIP_SECONDS) -> list[tuple[int, int]]:
     """Sample spans of consecutive clips; a short tail (< 1/4 clip) joins the previous clip."""
+    return clip_spans(len(wave), sample_rate, clip_seconds)
+
+
+def split_clips_ms(duration_ms: int) -> list[tuple[int, int]]:
+    """The same clips as `split_clips`, in milliseconds, from a recording's length alone."""
+    return clip_spans(duration_ms, 1000)
+
+
+def clip_spans(length: int, sample_rate: int, clip_seconds: float = CLIP_SECONDS) -> list[tuple[int, int]]:
+    """Spans of consecutive clips over `length` samples at `sample_rate`."""
     n = int(clip_seconds * sample_rate)
-    if len(wave) <= n:
-        return [(0, len(wave))]
-    spans = [(i, min(i + n, len(wave))) for i in range(0, len(wave), n)]
+    if length <= n:
+        return [(0, length)]
+    spans = [(i, min(i + n, length)) for i in range(0, length, n)]
     if len(spans) > 1 and spans[-1][1] - spans[-1][0] < n // 4:
         last = spans.pop()
         spans[-1] = (spans[-1][0], last[1])

@@ -2,25 +2,34 @@
 
 For each file: unchanged size + mtime (and already embedded in the active space) ->
 skipped without reading it; otherwise its content sha256 decides between "only touched",
-"same content as another memory" (duplicate), and a real (re-)embed. Files the active
-model cannot embed are recorded as pending; unreadable ones as rejected with a reason.
-Embedding is batched across files per modality.
+"same content as another memory" (duplicate), and a real (re-)embed. Every photo and
+recording is decoded whatever the active model, so a broken one is rejected with a reason
+at once; a valid one the model cannot embed is recorded as pending. Embedding is batched
+across files per kind of payload (text, image, audio).
+
+A memory is stored as rows of one space: its own facet (the note chunk, the photo's or the
+clip's vector) and, for photos and clips, derived-text facets (OCR text, transcript) taken
+from the derived-text cache and embedded with the model's text tower. Deriving that text
+(transcribing, OCR) is not done here: `augmem.ingest.derive` does it, then asks
+`Ingestor.refresh_facets` to store the facets.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from augmem.errors import RejectedItem
 from augmem.ingest import files
 from augmem.models.artifacts import sha256_file
 from augmem.models.base import tier_view
-from augmem.records import DEFAULT_SOURCE, IngestReport, Memory, Rejection, SourceRow
+from augmem.records import DEFAULT_SOURCE, DERIVED_KIND, DerivedText, IngestReport, Memory, Rejection, SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +43,34 @@ def memory_id(path: str, index: int) -> str:
     return hashlib.sha256(f"{path}#{index}".encode()).hexdigest()[:32]
 
 
+def facet_id(path: str, index: int, facet: str, part: int) -> str:
+    """The row id of part `part` of a derived-text facet of memory (path, index)."""
+    return hashlib.sha256(f"{path}#{index}#{facet}#{part}".encode()).hexdigest()[:32]
+
+
 @dataclass
 class _Job:
     found: files.Found
     sha: str
     source: str
     update: bool
+    media: bool = True
+    """Embed the file's own content (False: only its derived text, e.g. a photo under a text-only model)."""
+    captured_at: float | None = None
     memories: list[Memory] = field(default_factory=list)
-    payloads: list = field(default_factory=list)
+    payloads: list[tuple[str, Any]] = field(default_factory=list)
+    """(kind of payload: text | image | audio, the payload) per memory row."""
 
 
 class Ingestor:
-    """One ingest run against one store and one embedding space."""
+    """One ingest run against one store and one embedding space.
 
-    def __init__(self, store, space: str, tiers: Sequence[int], get_embedder: Callable, modalities, settings, plugins=None):
+    `engines(kind)` gives, for a derived kind ("transcript", "ocr"), the id of the engine whose
+    cached text the facets are built from (None: no facets of that kind)."""
+
+    def __init__(self, store: Any, space: str, tiers: Sequence[int], get_embedder: Callable[[], Any],
+                 modalities: Sequence[str], settings: Any, plugins: Any = None,
+                 engines: Callable[[str], str | None] | None = None):
         self.store = store
         self.space = space
         self.tiers = list(tiers)
@@ -55,6 +78,7 @@ class Ingestor:
         self.modalities = set(modalities)
         self.settings = settings
         self.plugins = plugins
+        self.engines = engines or (lambda kind: None)
 
     def run(self, roots: Sequence[str | Path], *, source: str | None = None, progress: ProgressFn | None = None,
             forget_missing: bool = False, report: IngestReport | None = None, force: bool = False) -> IngestReport:
@@ -66,7 +90,7 @@ class Ingestor:
         seen: set[str] = set()
         jobs: list[_Job] = []
         now = time.time()
-        ledger_updates = []
+        ledger_updates: list[SourceRow] = []
 
         for item in files.walk(roots, self.settings.exclude):
             if isinstance(item, tuple):
@@ -98,7 +122,7 @@ class Ingestor:
             try:
                 sha = sha256_file(item.path)
             except OSError as exc:
-                self._reject(report, path, files._os_reason(exc), ledger_updates, now)
+                self._reject(report, path, files.os_reason(exc), ledger_updates, now)
                 continue
             base = SourceRow(path=path, source=src, modality=item.modality, size=item.size, mtime=item.mtime,
                              content_sha256=sha, updated_at=now, captured_at=(led.captured_at if led else 0.0) or item.mtime)
@@ -117,9 +141,17 @@ class Ingestor:
                 report.skipped += 1
                 continue
             if item.modality not in self.modalities:
-                ledger_updates.append(replace(base, status="pending",
+                # decoded all the same: "pending" means a valid file waiting for a model of its kind
+                try:
+                    captured = self._check(item)
+                except RejectedItem as exc:
+                    self._reject(report, path, exc.message, ledger_updates, now)
+                    continue
+                ledger_updates.append(replace(base, status="pending", captured_at=captured or base.captured_at,
                                               reason=f"the active model does not embed {item.modality}"))
                 report.pending += 1
+                if self._has_facets(item.modality):  # its derived text can be recalled meanwhile
+                    jobs.append(_Job(item, sha, src, update=False, media=False, captured_at=captured))
                 continue
             jobs.append(_Job(item, sha, src, update=path in in_space or bool(led and led.status == "ok")))
             sha_owner.setdefault(sha, path)
@@ -141,51 +173,126 @@ class Ingestor:
                 report.removed += len(gone)
         return report
 
+    def refresh_facets(self, rows: Sequence[SourceRow], derived: Mapping[str, DerivedText]) -> int:
+        """Store the derived-text facets of these ledger rows (photos, clips) from `derived`
+        (content sha256 -> derivation), replacing the ones they had; their own facets stay.
+        Returns how many facet rows were written."""
+        embedder = self.get_embedder()
+        if "text" not in embedder.modalities or not rows:
+            return 0
+        memories: list[Memory] = []
+        for row in rows:
+            d = derived.get(row.content_sha256)
+            if d is not None and d.text:
+                memories += self._facets(row.path, row.modality, row.source, row.content_sha256, row.size, row.mtime,
+                                         row.captured_at, d, embedder)
+        if memories:
+            vecs = embedder.embed_texts([m.text for m in memories])
+            for m, vec in zip(memories, vecs, strict=True):
+                m.vectors = {t: tier_view(vec, t) for t in self.tiers}
+        self.store.ensure_space(self.space, self.tiers)
+        return int(self.store.replace_facets(self.space, [r.path for r in rows], memories))
+
     # -- helpers -----------------------------------------------------------------------------
+    def _has_facets(self, modality: str) -> bool:
+        kind = DERIVED_KIND.get(modality)
+        return "text" in self.modalities and kind is not None and self.engines(kind) is not None
+
+    def _check(self, f: files.Found) -> float | None:
+        """Decode a photo or recording the active model will not embed; its capture time."""
+        if f.modality == "image":
+            return files.check_photo(f.path, f.size).captured_at
+        if f.modality == "audio":
+            info = files.check_audio(f.path, f.size)
+            return f.mtime - info.duration_s
+        return None
+
     def _reject(self, report: IngestReport, path: str, reason: str, updates: list[SourceRow], now: float) -> None:
         log.warning("rejected %s: %s", path, reason)
         report.rejected.append(Rejection(path, reason))
         updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now))
 
-    def _decode(self, job: _Job, embedder) -> None:
+    def _decode(self, job: _Job, embedder: Any) -> None:
         f = job.found
         path = str(f.path)
 
-        def mem(i, text="", span=(0, 0), captured=f.mtime):
+        def mem(i: int, text: str = "", span: tuple[int, int] = (0, 0), captured: float = f.mtime) -> Memory:
             return Memory(id=memory_id(path, i), modality=f.modality, source=job.source, path=path,
                           content_sha256=job.sha, size=f.size, mtime=f.mtime, captured_at=captured,
                           text=text, chunk_start=span[0], chunk_end=span[1])
 
-        if f.modality == "text":
+        captured_at = f.mtime
+        if not job.media:
+            captured_at = job.captured_at or f.mtime
+        elif f.modality == "text":
             text = files.read_note(f.path, f.size)
             for i, (a, b) in enumerate(embedder.text_chunks(text)):
                 job.memories.append(mem(i, text[a:b], (a, b)))
-                job.payloads.append(text[a:b])
+                job.payloads.append(("text", text[a:b]))
         elif f.modality == "image":
             image, when = files.load_photo(f.path, f.size)
-            job.memories.append(mem(0, captured=when or f.mtime))
-            job.payloads.append(image)
+            captured_at = when or f.mtime
+            job.memories.append(mem(0, captured=captured_at))
+            job.payloads.append(("image", image))
         else:
             sr = embedder.audio_sample_rate
             wave, duration = files.load_audio(f.path, f.size, sr)
-            start = f.mtime - duration  # a recording's file is last written when it ends
+            captured_at = f.mtime - duration  # a recording's file is last written when it ends
             for i, (a, b) in enumerate(files.split_clips(wave, sr)):
-                job.memories.append(mem(i, span=(a * 1000 // sr, b * 1000 // sr), captured=start + a / sr))
-                job.payloads.append(wave[a:b])
-        if not job.memories:
-            raise RejectedItem("nothing to embed")
+                job.memories.append(mem(i, span=(a * 1000 // sr, b * 1000 // sr), captured=captured_at + a / sr))
+                job.payloads.append(("audio", wave[a:b]))
         if self.plugins is not None:
             for m in job.memories:
                 extra = [t for t in self.plugins.hook.enrich_memory(memory=m, settings=self.settings) if t]
                 if extra:
                     m.text = "\n".join([m.text, *extra]).strip()
+        kind = DERIVED_KIND.get(f.modality)
+        engine = self.engines(kind) if kind and "text" in embedder.modalities else None
+        if kind and engine:
+            derived = self.store.get_derived(kind, engine, [job.sha]).get(job.sha)
+            if derived is not None and derived.text:
+                for m in self._facets(path, f.modality, job.source, job.sha, f.size, f.mtime, captured_at, derived,
+                                      embedder):
+                    job.memories.append(m)
+                    job.payloads.append(("text", m.text))
+        if not job.memories and job.media:
+            raise RejectedItem("nothing to embed")
 
-    def _embed_batch(self, batch: list[_Job], report) -> None:
+    def _facets(self, path: str, modality: str, source: str, sha: str, size: int, mtime: float, captured_at: float,
+                derived: DerivedText, embedder: Any) -> list[Memory]:
+        """Derived-text rows of a photo (its OCR text) or a recording (per clip, the transcript
+        segments that fall in it), chunked to the text tower's context."""
+        detail = json.loads(derived.detail or "{}")
+        if modality == "image":
+            parts = [(0, (0, 0), derived.text, json.dumps({"words": detail.get("words", 0)}), captured_at)]
+        else:
+            # the same clips as the audio vectors: spans from the recording's length in ms
+            duration_ms = int(round(float(detail.get("duration", 0.0)) * 1000))
+            segments = detail.get("segments", [])
+            parts = []
+            for i, (a, b) in enumerate(files.split_clips_ms(duration_ms)):
+                mine = [s for s in segments if a <= 500 * (s["start"] + s["end"]) < b or (
+                    b == duration_ms and 500 * (s["start"] + s["end"]) >= b)]
+                text = " ".join(s["text"].strip() for s in mine).strip()
+                if text:
+                    parts.append((i, (a, b), text, json.dumps({"segments": mine, "language": detail.get("language", "")}),
+                                  captured_at + a / 1000))
+        facet = derived.kind
+        out = []
+        for index, span, text, info, when in parts:
+            for k, (a, b) in enumerate(embedder.text_chunks(text) or [(0, len(text))]):
+                out.append(Memory(id=facet_id(path, index, facet, k), memory_id=memory_id(path, index), facet=facet,
+                                  modality=modality, source=source, path=path, content_sha256=sha, size=size,
+                                  mtime=mtime, captured_at=when, text=text[a:b], chunk_start=span[0],
+                                  chunk_end=span[1], detail=info))
+        return out
+
+    def _embed_batch(self, batch: list[_Job], report: IngestReport) -> None:
         embedder = self.get_embedder()
         ok: list[_Job] = []
         ledger: list[SourceRow] = []  # pending / rejected rows of this batch, written in one commit
         for job in batch:
-            if job.found.modality not in embedder.modalities:
+            if job.media and job.found.modality not in embedder.modalities:
                 # the model as loaded handles less than its spec (e.g. no tokenizer next to it)
                 ledger.append(SourceRow(
                     path=str(job.found.path), source=job.source, modality=job.found.modality, size=job.found.size,
@@ -202,57 +309,67 @@ class Ingestor:
         if ledger:
             self.store.upsert_sources(ledger)
         embed = {"text": embedder.embed_texts, "image": embedder.embed_images, "audio": embedder.embed_audio}
-        for modality in ("text", "image", "audio"):
-            group = [(j, k) for j in ok if j.found.modality == modality for k in range(len(j.payloads))]
+        for kind in ("text", "image", "audio"):
+            group = [(j, k) for j in ok for k in range(len(j.payloads)) if j.payloads[k][0] == kind]
             if not group:
                 continue
             try:
-                z = embed[modality]([j.payloads[k] for j, k in group])
+                z = embed[kind]([j.payloads[k][1] for j, k in group])
             except Exception as exc:  # one bad batch must not lose the run: retry one by one
                 log.warning("batch embedding failed (%s); retrying items one by one", exc)
-                z = self._embed_one_by_one(group, embed[modality], report)
-            for (j, k), vec in zip(group, z):
+                z = self._embed_one_by_one(group, embed[kind], report)
+            for (j, k), vec in zip(group, z, strict=True):
                 if vec is None:
                     continue
                 j.memories[k].vectors = {t: tier_view(vec, t) for t in self.tiers}
-        done = [j for j in ok if all(m.vectors for m in j.memories)]
+        done = [j for j in ok if j.memories and all(m.vectors for m in j.memories)]
         if not done:
             return
         # one store commit and one ledger commit per batch: a crash loses at most this batch,
         # and the next run re-embeds it (the ledger still shows those files as not done)
-        self.store.replace_paths(self.space, [m for j in done for m in j.memories])
+        media = [j for j in done if j.media]
+        facets_only = [j for j in done if not j.media]
+        if media:
+            self.store.replace_paths(self.space, [m for j in media for m in j.memories])
+        if facets_only:
+            self.store.replace_facets(self.space, [str(j.found.path) for j in facets_only],
+                                      [m for j in facets_only for m in j.memories])
         now = time.time()
         self.store.upsert_sources([SourceRow(
             path=str(j.found.path), source=j.source, modality=j.found.modality, size=j.found.size,
             mtime=j.found.mtime, content_sha256=j.sha, status="ok", captured_at=j.memories[0].captured_at,
-            updated_at=now) for j in done])
-        for job in done:
+            updated_at=now) for j in media])
+        for job in media:
             report.memories += len(job.memories)
             if job.update:
                 report.updated += 1
             else:
                 report.added += 1
+        for job in done:
             job.payloads.clear()
 
-    def _embed_one_by_one(self, group, fn, report):
-        out, failed = [], set()
+    def _embed_one_by_one(self, group: list[tuple[_Job, int]], fn: Callable[[list[Any]], Any],
+                          report: IngestReport) -> list[Any]:
+        out: list[Any] = []
+        failed: set[int] = set()
         for j, k in group:
             if id(j) in failed:
                 out.append(None)
                 continue
             try:
-                out.append(fn([j.payloads[k]])[0])
+                out.append(fn([j.payloads[k][1]])[0])
             except Exception as exc:
                 failed.add(id(j))
-                self._reject(report, str(j.found.path), f"model failed on it: {exc}", updates := [], time.time())
+                updates: list[SourceRow] = []
+                self._reject(report, str(j.found.path), f"model failed on it: {exc}", updates, time.time())
                 self.store.upsert_sources(updates)
                 out.append(None)
         return out
 
 
-def _under_any(path: str, roots) -> bool:
+def _under_any(path: str, roots: Sequence[str | Path]) -> bool:
     for r in roots:
-        r = str(Path(r).expanduser().absolute())
-        if path == r or path.startswith(r.rstrip("/") + "/"):
+        root = str(Path(r).expanduser().absolute())
+        if path == root or path.startswith(root.rstrip("/") + "/"):
             return True
     return False
