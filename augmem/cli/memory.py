@@ -172,6 +172,15 @@ def print_status(st: Status) -> None:
         click.echo(f"store      {st.store_uri}  ({human_size(st.store_bytes)})")
         click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(st.counts.items())) or "none yet"))
         click.echo(f"pending    {st.pending} (the active model cannot embed them)   rejected {st.rejected}")
+        for label, d, what, found in (("transcripts", st.transcripts, "recordings", "with speech"),
+                                      ("photo text", st.ocr, "photos", "with text")):
+            if d is not None and (d.done or d.waiting or d.error):
+                line = f"{label:<12} {d.done} of {d.done + d.waiting} {what} ({d.found} {found})"
+                if d.waiting:
+                    line += f", {d.waiting} waiting" + (f" ({d.rate:.1f}/s)" if d.active else "")
+                click.echo(line)
+                if d.error:
+                    click.secho(f"{'':<12} {d.error}", fg="yellow")
         if len(st.spaces) > 1 or st.not_migrated:
             click.echo(f"migration  {st.migrated} done, {st.not_migrated} to re-embed")
             for space in st.spaces:

@@ -63,7 +63,13 @@ def _remote(method: F) -> F:
             if contract.is_local_path(hints[name]):
                 value = _absolute(value)
             params[name] = codec.to_json(value)
-        return codec.from_json(hints["return"], self.call(op, params, timeout=timeout), op)
+        reply = self.call(op, params, timeout=timeout)
+        try:
+            return codec.from_json(hints["return"], reply, op)
+        except codec.CodecError as exc:
+            raise DaemonError(f"the daemon answered {op!r} in a shape this augmem does not read ({exc})",
+                              hint="the daemon runs another version of augmem: restart it with "
+                                   "`augmem daemon stop && augmem daemon start`") from exc
 
     return call  # type: ignore[return-value]
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATE_CHECK_SECONDS = 5.0
+DERIVE_CHECK_SECONDS = 5.0
 CONFIG_POLL_SECONDS = 2.0
 MIC_RETRY_SECONDS = 60.0
 RETENTION_HOURS = 6.0
@@ -105,6 +106,9 @@ class Jobs:
         self.d = daemon
         self.records: dict[str, JobRecord] = {}
         self.migration = MigrationProgress()
+        self.derivation = MigrationProgress()
+        """Transcription / OCR in the background: its rate and whether it runs (status shows them)."""
+        self._derived_idle: tuple[object, ...] | None = None
         self._last_migrate_error: str | None = None
         self.scheduler = None
 
@@ -120,6 +124,7 @@ class Jobs:
         self._add("reconcile", self.reconcile, minutes=max(s.reconcile_minutes, 0.05), next_run_time=now)
         self._add("migrate", self.migrate, seconds=MIGRATE_CHECK_SECONDS,
                   next_run_time=now + timedelta(seconds=1))
+        self._add("derive", self.derive, seconds=DERIVE_CHECK_SECONDS, next_run_time=now + timedelta(seconds=2))
         self._add("compact", self.compact, minutes=max(s.compact_minutes, 0.05))
         self._add("config", self.d.check_config, seconds=CONFIG_POLL_SECONDS)
         self._add("mic-retry", self.d.retry_capture, seconds=MIC_RETRY_SECONDS)
@@ -212,6 +217,37 @@ class Jobs:
         finally:
             self.migration.end()
         return self.migration.info()
+
+    def derive(self) -> dict[str, int] | None:
+        """Transcribe and OCR what has no derivation by the current engines, a batch at a time
+        through the single writer (so interactive work goes first between batches)."""
+        core = self.d.core
+        try:
+            # nothing written since the last check that found nothing to do: nothing to do
+            key = (core.store.versions(core.active_space()), core.store.derived_version(),
+                   core.engine_id("transcript"), core.engine_id("ocr"))
+        except Exception as exc:
+            log.warning("derived-text check failed: %s: %s", type(exc).__name__, exc)
+            return None
+        if key == self._derived_idle:
+            return None
+        done = 0
+        t0 = time.monotonic()
+        self.derivation.begin(0, 0, "")
+        try:
+            while not self.d.stopping:
+                n = self.d.submit("derive", priority=BACKGROUND).result()
+                done += n
+                self.derivation.update(done, done)
+                if n == 0:
+                    break
+                log.info("derived text for %d more files (%.2f/s)", n, done / max(time.monotonic() - t0, 1e-9))
+        finally:
+            self.derivation.end()
+        if not self.d.stopping:
+            self._derived_idle = (core.store.versions(core.active_space()), core.store.derived_version(),
+                                  core.engine_id("transcript"), core.engine_id("ocr"))
+        return {"derived": done}
 
     def compact(self) -> dict:
         return self.d.submit("compact", priority=BACKGROUND).result()

@@ -34,7 +34,8 @@ LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 3
 WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
 """A watched folder's kind -> the memories' source (auto: decided by file type)."""
-RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "device")
+RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "device",
+                    "transcriber", "ocr_languages")
 RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
                    "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
 
@@ -77,6 +78,7 @@ class Daemon:
         self.worker = Worker({
             "changes": self._do_changes, "clip": self._do_clips, "ingest": self._do_ingest,
             "forget": self._do_forget, "reconcile": self._do_reconcile, "migrate": self._do_migrate,
+            "derive": self._do_derive,
             "compact": self._do_compact, "retention": self._do_retention, "reload": self._do_reload,
             "warmup": self._do_warmup,
         })
@@ -288,25 +290,25 @@ class Daemon:
             out["forgotten"] = core.forget(paths=sorted(forget))
             log.info("forgot %d deleted file(s)", out["forgotten"])
         for source, paths in ingest.items():
-            rep = core.ingest(sorted(paths), source=source, progress=self.worker.check)
+            rep = core.ingest(sorted(paths), source=source, progress=self.worker.check, derive=False)
             self._log_report("changed", rep)
             out.setdefault("reports", []).append(rep.to_json())
         for root, kind in roots:
             if self.settings.forget_deleted:
                 rep = core.ingest([root], source=self._source_for(root, kind), forget_missing=True,
-                                  progress=self.worker.check)
+                                  progress=self.worker.check, derive=False)
                 self._log_report("reconciled", rep)
         return out
 
     def _do_clips(self, paths) -> IngestReport:
-        rep = self.core.ingest(sorted(set(paths)), source="mic", progress=self.worker.check)
+        rep = self.core.ingest(sorted(set(paths)), source="mic", progress=self.worker.check, derive=False)
         self._log_report("mic", rep)
         return rep
 
     def _do_ingest(self, payloads) -> IngestReport:
         (paths, source, forget_missing, force), = payloads
         rep = self.core.ingest(paths, source=source, forget_missing=forget_missing, force=force,
-                               progress=self.worker.check)
+                               progress=self.worker.check, derive=False)
         self._log_report("ingest", rep)
         return rep
 
@@ -328,7 +330,7 @@ class Daemon:
             groups["mic"].append(str(clips))
         t0 = time.monotonic()
         for source, roots in groups.items():
-            rep = core.ingest(roots, source=source, forget_missing=True, progress=self.worker.check)
+            rep = core.ingest(roots, source=source, forget_missing=True, progress=self.worker.check, derive=False)
             self._log_report("reconcile", rep)
             total.add(rep)
         self.last_reconcile = ReconcileInfo(
@@ -338,6 +340,12 @@ class Daemon:
 
     def _do_migrate(self, _payloads) -> int:
         return self.core.migrate_batch(32)
+
+    def _do_derive(self, _payloads) -> int:
+        """One batch of transcription / OCR (the job loops until there is nothing left)."""
+        from augmem.ingest.derive import BATCH
+
+        return self.core.derive(limit=BATCH, progress=self.worker.check)
 
     def _do_compact(self, _payloads) -> dict:
         store = self.core.store
@@ -407,6 +415,8 @@ class Daemon:
         return {"changed": changed}
 
     def _log_report(self, what: str, rep) -> None:
+        if self.jobs and (rep.added or rep.updated or rep.pending):
+            self.jobs.run_now("derive")  # what came in may have words to find: start on them now
         if rep.added or rep.updated or rep.removed or rep.rejected:
             log.info("%s: %d added, %d updated, %d removed, %d skipped, %d pending, %d rejected", what,
                      rep.added, rep.updated, rep.removed, rep.skipped, rep.pending, len(rep.rejected))
@@ -433,9 +443,8 @@ class Daemon:
             write_capture_state(self.run_dir, state="off", device="",
                                 message="microphone capture is off (set mic_enabled = true to turn it on)")
             return
-        from augmem.capture.microphone import MicrophoneCapture
-
         from augmem.capture.gate import GateConfig
+        from augmem.capture.microphone import MicrophoneCapture
         from augmem.errors import ConfigError
 
         try:
@@ -514,4 +523,8 @@ class Daemon:
         if out.space:
             mig.done, mig.total, mig.left = out.migrated, out.migrated + out.not_migrated, out.not_migrated
         out.migration = mig
+        if jobs:
+            for d in (out.transcripts, out.ocr):
+                if d is not None:
+                    d.active, d.rate = jobs.derivation.active, jobs.derivation.rate
         return out
