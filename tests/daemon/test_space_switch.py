@@ -80,7 +80,7 @@ def test_artifact_switch_migrates_everything_and_recall_never_mixes_spaces(aist_
             assert [s.id for s in st.spaces] == [space_b]  # the old space is dropped once all is migrated
             assert st.counts["text"] == N_NOTES and st.counts.get("audio", 0) >= 1
             jobs = st.daemon.jobs
-            assert jobs["migrate"]["failures"] == 0
+            assert jobs["migrate"].failures == 0
         assert d.terminate() == 0
         log = (d.run_dir / "daemon.log").read_text()
         assert "config changed: artifacts" in log and "re-embedding into" in log

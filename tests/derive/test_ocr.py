@@ -172,9 +172,9 @@ def test_threads_each_get_their_own_api_and_agree(reader):
 
 
 def test_engine_id_names_version_languages_preprocessing_and_data_hash(reader):
-    from augmem.models.artifacts import sha256_file
-
     import hashlib
+
+    from augmem.models.artifacts import sha256_file
 
     data = reader.tessdata / "eng.traineddata"
     want = hashlib.sha256(f"eng={sha256_file(data)}\n".encode()).hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from augmem.derive import base, whisper
+from augmem.derive import base, registry, whisper
 from augmem.derive.whisper import WHISPER_BASE_FILES, assemble_whisper_base, package_folders
 from augmem.errors import ArtifactError, UnknownModelError
 from augmem.models.artifacts import HashCache, sha256_file
@@ -108,7 +108,7 @@ def test_without_the_packages_a_pulled_copy_in_the_models_folder_still_serves(tm
 
 
 def test_registry_names_sizes_and_errors(tmp_path):
-    reg = base.default_registry()
+    reg = registry.default_registry()
     assert reg.names()[0] == reg.default_name == "whisper-base"
     assert {"whisper-tiny", "whisper-small", "whisper-medium", "whisper-large-v3"} <= set(reg.names())
     assert reg.get("Whisper-Small").hf_repo == "Systran/faster-whisper-small"
@@ -151,5 +151,5 @@ def test_a_registered_spec_is_loaded_by_name_with_the_folder_and_its_hash(tmp_pa
 def test_pull_refuses_offline_with_the_command_to_run_elsewhere(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ArtifactError) as err:
-        base.pull_transcriber("whisper-small", tmp_path / "models")
+        registry.pull_transcriber("whisper-small", tmp_path / "models")
     assert "Systran/faster-whisper-small" in err.value.hint and not os.path.exists(tmp_path / "models" / "whisper-small")
