@@ -27,6 +27,7 @@ into the teacher's 768-d space linearly) — an assumption, like the key prefixe
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -39,12 +40,14 @@ from torch import nn
 
 from augmem.models.base import Embedder, embed_by_length
 from augmem.models.heads import DeepProjectionHead
+from augmem.models.imaging import ImageConfig, image_config
 from augmem.models.imaging import preprocess_image as _preprocess
 
 NAME = "aist-87m"
 DIM = 1280
 TIERS = (1280, 768, 512, 256, 128, 64, 32)
 STORAGE_TIERS = (1280, 256, 64)
+IMAGE_ENCODER = "mobilenetv4_conv_medium.e180_r384_in12k"  # the card's "Core stack"
 IMAGE_SIZE = 384
 AUDIO_SR = 32_000
 MIN_AUDIO_SAMPLES = AUDIO_SR // 2  # shorter clips are zero-padded to 0.5 s
@@ -129,9 +132,16 @@ def component_counts(model: nn.Module) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+@functools.cache
+def image_preprocessing() -> ImageConfig:
+    """timm's data config for the card's image encoder: 384 px, crop_pct 1.0, bicubic,
+    ImageNet mean/std (read from timm's pretrained cfg, so it cannot drift from timm)."""
+    return image_config(IMAGE_ENCODER)
+
+
 def preprocess_image(image: Image.Image) -> np.ndarray:
-    """384 x 384, bicubic, crop_pct 1.0, ImageNet mean/std, EXIF-oriented: (3, 384, 384) float32."""
-    return _preprocess(image, IMAGE_SIZE, 1.0)
+    """timm's eval transform for the image tower, EXIF-oriented: (3, 384, 384) float32."""
+    return _preprocess(image, image_preprocessing())
 
 
 class AIST87MEmbedder(Embedder):
