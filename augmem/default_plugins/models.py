@@ -55,7 +55,7 @@ AIST_87M = ModelSpec(
                                          "mdbr-leaf-ir's 'Represent this sentence for searching relevant "
                                          "passages: '); none = no prompt", parse=prompt_text),
              "candidate_tier": ModelOption("tier recall gathers candidates from before re-ranking on the full "
-                                           "vector (default 256; 64 is 4x cheaper but finds fewer)",
+                                           "vector (default 256; 64 scans a quarter of the bytes but finds fewer)",
                                            parse=one_of_tiers(1280, 768, 512, 256, 128, 64, 32))},
 )
 
