@@ -1,11 +1,16 @@
 """AIST-87M throughput on this machine, per modality and per tower, the card's L4 table
-in the same form, plus the cheap speed-ups we tried and their cosine drift vs fp32.
+in the same form, the cheap speed-ups we tried and their cosine drift vs fp32, bf16 drift
+per modality on the sample memories (what decides aist.BF16_MODALITIES), and what each
+candidate tier costs.
 
     python bench/models.py            # full run (a few minutes on 2 cores)
     python bench/models.py --quick    # fewer repeats, batch 16 audio skipped
 
 Writes bench/results/models.json. Uses a synthesized artifact (random init, the real
-layout): throughput does not depend on the weights' values.
+layout): throughput does not depend on the weights' values. Drift does depend on them, so
+the towers' BatchNorm statistics are first recalibrated on the sample photos and clips
+(augmem/models/numerics.py); without that, random towers map every input to nearly the
+same vector and any drift looks small.
 """
 
 from __future__ import annotations
@@ -20,6 +25,53 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._util import median, print_table, timed, write_json  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+CARD_MEAN_R1 = {1280: 0.193905, 768: 0.193072, 512: 0.193105, 256: 0.192472, 128: 0.190671, 64: 0.142028,
+                32: 0.102354}  # AIST-87M card, SALT gate, current artifact
+
+
+def _samples():
+    """(note texts, photos, 32 kHz clips) from assets/samples."""
+    import soundfile as sf
+    from PIL import Image
+
+    texts = [p.read_text(encoding="utf-8")[:1500] for p in sorted((SAMPLES / "notes").iterdir())]
+    photos = [Image.open(p) for p in sorted((SAMPLES / "photos").iterdir())]
+    clips = []
+    for p in sorted((SAMPLES / "audio").iterdir()):
+        wav, _ = sf.read(str(p), dtype="float32")
+        clips.append(wav.mean(1) if wav.ndim > 1 else wav)
+    return texts, photos, clips
+
+
+def _calibrate(emb, photos, clips) -> None:
+    """Trained-like activation scales for the random towers (see the module docstring)."""
+    import torch
+
+    from augmem.models.aist import preprocess_image
+    from augmem.models.numerics import recalibrate_batchnorm
+
+    px = torch.from_numpy(np.stack([preprocess_image(p) for p in photos]))
+    recalibrate_batchnorm(emb.model.image_encoder, [px], emb.model.image_encoder)
+    n = min(len(c) for c in clips)
+    wav = torch.from_numpy(np.stack([c[:n] for c in clips]))
+    recalibrate_batchnorm(emb.model.audio_encoder, [wav], emb.model.audio_encoder)
+
+
+def _tier_costs(n: int = 100_000, repeat: int = 5) -> list[dict]:
+    """Per candidate tier: bytes per stored vector and the time of one brute-force scan of
+    `n` vectors for the top 100 (the first stage of two-stage recall), with the card's R@1."""
+    rng = np.random.default_rng(0)
+    full = rng.standard_normal((n, 1280)).astype(np.float32)
+    out = []
+    for k in (1280, 256, 64):
+        vecs = full[:, :k] / np.linalg.norm(full[:, :k], axis=1, keepdims=True)
+        q = vecs[0].copy()
+        secs = median(timed(lambda: np.argpartition(vecs @ q, -100)[-100:], repeat))
+        out.append({"tier": k, "bytes_per_vector": 4 * k, "scan_ms": secs * 1000, "memories": n,
+                    "card_mean_r1": CARD_MEAN_R1[k]})
+    return out
 
 
 def _texts(n_tokens: int, n: int, tok) -> list[str]:
@@ -52,6 +104,8 @@ def main() -> None:
         synth(artifact, seed=0, text_from="minilm")
     emb = AIST87MEmbedder(artifact, "bench", precision="fp32")
     model = emb.model
+    sample_texts, sample_photos, sample_clips = _samples()
+    _calibrate(emb, sample_photos, sample_clips)
     rng = np.random.default_rng(0)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu", flush=True)
 
@@ -132,18 +186,37 @@ def main() -> None:
         speed.append(["audio", "channels_last", t_aud / t, cos_drift(base_aud, model.embed_audio(wav).numpy())])
         model.audio_encoder.to(memory_format=torch.contiguous_format)
 
-    # bf16 autocast through the embedder itself (what AUGMEM_PRECISION=bf16 runs)
+    # bf16 autocast through the embedder itself, forced on for every modality (augmem runs it
+    # only for aist.BF16_MODALITIES; this measures what it would do for the others too)
+    from augmem.models import aist as aist_mod
+
+    enabled, aist_mod.BF16_MODALITIES = aist_mod.BF16_MODALITIES, frozenset({"text", "image", "audio"})
     texts8, images8, clips8 = _texts(256, 8, emb.tokenizer), images[:8], clips[:8]
-    for name, fn, items in (("text", emb.embed_texts, texts8), ("image", emb.embed_images, images8),
-                            ("audio", emb.embed_audio, clips8)):
-        emb.precision = "fp32"
-        ref = fn(items)
-        t0 = median(timed(lambda: fn(items), max(2, repeat - 2)))
-        emb.precision = "bf16"
-        got = fn(items)
-        t = median(timed(lambda: fn(items), max(2, repeat - 2)))
-        emb.precision = "fp32"
-        speed.append([name, "bf16 autocast", t0 / t, cos_drift(ref, got)])
+    drift_rows = []
+    try:
+        for name, fn, items, samples in (("text", emb.embed_texts, texts8, sample_texts),
+                                         ("image", emb.embed_images, images8, sample_photos),
+                                         ("audio", emb.embed_audio, clips8, sample_clips)):
+            emb.precision = "fp32"
+            ref, ref_s = fn(items), fn(samples)
+            t0 = median(timed(lambda: fn(items), max(2, repeat - 2)))
+            emb.precision = "bf16"
+            got, got_s = fn(items), fn(samples)
+            t = median(timed(lambda: fn(items), max(2, repeat - 2)))
+            emb.precision = "fp32"
+            speed.append([name, "bf16 autocast", t0 / t, cos_drift(ref, got)])
+            d = 1 - (ref_s * got_s).sum(1)
+            drift_rows.append({"modality": name, "inputs": len(samples), "max_drift": float(d.max()),
+                               "median_drift": float(np.median(d)), "bound": aist_mod.BF16_MAX_DRIFT,
+                               "bf16_in_augmem": name in enabled, "speedup_vs_fp32": t0 / t})
+    finally:
+        aist_mod.BF16_MODALITIES = enabled
+    results["bf16_drift"] = drift_rows
+    print_table(f"bf16 drift on assets/samples (max 1 - cos vs fp32; bound {aist_mod.BF16_MAX_DRIFT:g})",
+                ["modality", "inputs", "max drift", "median drift", "under bound", "bf16 in augmem"],
+                [[r["modality"], r["inputs"], f"{r['max_drift']:.2e}", f"{r['median_drift']:.2e}",
+                  "yes" if r["max_drift"] < r["bound"] else "no", "yes" if r["bf16_in_augmem"] else "no"]
+                 for r in drift_rows])
 
     # dynamic int8 on the Linear layers (text tower and every head)
     from torch.ao.quantization import quantize_dynamic
@@ -185,6 +258,11 @@ def main() -> None:
                 per_model.append({k: r[k] for k in ("model", "variant", "modality", "input", "median_ms", "items_per_s")}
                                  | {"note": r.get("note", "")})
     results["per_model"] = per_model
+    tiers = _tier_costs(repeat=repeat)
+    results["candidate_tiers"] = tiers
+    print_table(f"Candidate tiers: one brute-force scan of {tiers[0]['memories']:,} vectors for the top 100",
+                ["tier", "bytes / vector", "scan ms", "card mean R@1"],
+                [[r["tier"], r["bytes_per_vector"], r["scan_ms"], f"{r['card_mean_r1']:.3f}"] for r in tiers])
     print_table("A row per model (CPU, fp32, batch 8)", ["model", "variant", "modality", "input", "median ms", "items/s"],
                 [[r["model"], r["variant"], r["modality"], r["input"], r["median_ms"],
                   "-" if r["items_per_s"] != r["items_per_s"] else f"{r['items_per_s']:.2f}"] for r in per_model])

@@ -14,8 +14,9 @@ WAV files (the card passes file paths or URLs; WAV needs no torchaudio). augmem'
 are float32 arrays, so they are written to temporary 16 kHz WAV files first.
 
 Instructions: the card's document instruction ("Represent the user's input.") is used
-for every stored memory. Queries use DEFAULT_QUERY_INSTRUCTION unless the caller
-passes one: `embed_texts(texts, query=True, instruction="...")`. `instruction_aware =
+for every stored memory. Queries use DEFAULT_QUERY_INSTRUCTION, augmem's own wording (the
+card gives none for plain text-to-audio recall), unless the caller passes one:
+`embed_texts(texts, query=True, instruction="...")`. `instruction_aware =
 True` on the class is how callers (`augmem recall --instruct "..."`) know they may.
 
 The vector size is the model's, measured with a one-word probe through encode(); the
@@ -51,6 +52,10 @@ AUDIO_SR = 16_000
 WEIGHTS_BYTES = 31_000_000_000
 DOC_INSTRUCTION = "Represent the user's input."
 DEFAULT_QUERY_INSTRUCTION = "Given a description, retrieve the audio recording or text that matches it."
+"""augmem's own wording, not the card's: the card's example query instruction ("Based on the
+question asked in the text query and context in the audio query, retrieve the relevant text
+document associated with that question.") is for audio question answering, not for finding
+a memory from a description. The document instruction is the card's."""
 HOW_TO_GET = (f"on a machine with internet: `hf download {HF_REPO} --local-dir ALM2Vec-FT`, copy the "
               "folder into augmem's models folder (or `augmem models use alm2vec-ft --artifact FOLDER`)")
 

@@ -80,7 +80,9 @@ its ``inference.py`` and ``ex_audioset.py``):
   reference's ``fmax=None`` becomes ``sr // 2 - fmax_aug_range // 2`` =
   16000 - 1000; the random fmin/fmax jitter applies in training mode only, which
   we do not implement), plus one zero column for the Nyquist bin -> (128, 513),
-* ``log(mel + 1e-5)``, then ``(x + 4.5) / 5``.
+* ``log(mel + 1e-5)``, then ``(x + 4.5) / 5``,
+* all of it in float32 with autocast disabled (the reference disables autocast
+  around the mel matmul); bf16, where enabled, covers the towers only.
 
 Frames: ``1 + (T - 1) // 320`` for T input samples (1000 frames for 10 s).
 The reference registers the window and the pre-emphasis kernel as
@@ -225,7 +227,17 @@ class LogMel(nn.Module):
     def forward(self, waveform: Tensor) -> Tensor:
         if waveform.dim() != 2:
             raise ValueError(f"expected a (batch, samples) waveform, got shape {tuple(waveform.shape)}")
-        # always float32, even if the module was cast with .half()/.to(dtype)
+        # Always float32 with autocast off, whatever the caller runs the towers in. The
+        # reference wraps its mel matmul in `autocast(enabled=False)` (EfficientAT
+        # models/preprocess.py, AugmentMelSTFT.forward). Under CPU bf16 autocast the
+        # pre-emphasis conv1d and the mel matmul would otherwise run in bf16. Measured on
+        # assets/samples/audio/dog_barking_at_the_park.wav (normalised log-mel values span
+        # about -1.4 .. 2.1): a bf16 pre-emphasis moves them by up to 1.32 (mean 0.039) —
+        # the rounded waveform's noise fills the quiet bins —, a bf16 matmul alone by 0.0017.
+        with torch.autocast(waveform.device.type, enabled=False):
+            return self._log_mel(waveform)
+
+    def _log_mel(self, waveform: Tensor) -> Tensor:
         x = waveform.to(torch.float32)
         kernel = self.preemphasis_kernel.to(torch.float32)
         x = nn.functional.conv1d(x.unsqueeze(1), kernel).squeeze(1)

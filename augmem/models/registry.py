@@ -55,6 +55,24 @@ def whole_number(value: object) -> int:
     return n
 
 
+def one_of_tiers(*tiers: int) -> Callable[[object], int]:
+    """An option parser for one of a model's Matryoshka tiers."""
+    def parse(value: object) -> int:
+        n = whole_number(value)
+        if n not in tiers:
+            raise ValueError(f"is not one of the tiers {', '.join(map(str, tiers))}")
+        return n
+    return parse
+
+
+def prompt_text(value: object) -> str:
+    """An option parser for a prompt put before texts: kept verbatim (a trailing space is
+    part of it); "none" or "off" means no prompt, as does an empty string in the config
+    (on the command line `--opt KEY=` unsets the option, which brings the default back)."""
+    text = str(value)
+    return "" if text.strip().lower() in ("none", "off") else text
+
+
 def folder_path(value: object) -> str:
     """An option parser for a folder: `~` expanded and made absolute (`models use` runs in
     the user's folder; a daemon, which reads the saved value, runs elsewhere)."""
@@ -93,6 +111,10 @@ class ModelSpec:
     variant: Callable[[Path, Mapping[str, object]], str] | None = None
     """variant(artifact_path, options) -> a suffix for the space id when options change the
     vectors themselves (aegis-embed at 6 layers: "@6L"), so such vectors get their own space."""
+    candidate_tier: int | None = None
+    """The tier two-stage recall gathers candidates from before re-ranking them on the full
+    vector; None = the smallest stored tier. A `candidate_tier` model option overrides it
+    (see `choose_candidate_tier`)."""
 
 
 class ModelRegistry:
@@ -191,6 +213,11 @@ class ModelRegistry:
                                     hint=f"{key}: {opt.help}; {fix}") from exc
         return out
 
+    def candidate_tier(self, spec: ModelSpec, settings: Settings, stored_tiers) -> int | None:
+        """The tier recall should gather candidates from, or None for one full-vector search
+        (see `choose_candidate_tier`), from the spec and its configured `candidate_tier`."""
+        return choose_candidate_tier(spec, self.options(spec, settings), stored_tiers)
+
     def space(self, spec: ModelSpec, path: Path, settings: Settings) -> str:
         """The embedding space id `name[variant]:sha256` for this artifact and the configured options."""
         sha = self.artifact_sha256(spec, path, settings)
@@ -208,6 +235,23 @@ class ModelRegistry:
                 f"`augmem models use {spec.name} --artifact FILE --sha256 NEW`",
             )
         return sha
+
+
+def choose_candidate_tier(spec: ModelSpec, options: Mapping[str, object], stored_tiers) -> int | None:
+    """Which stored tier two-stage recall gathers candidates from; None = no first stage
+    (search the full vector directly).
+
+    Wanted: the `candidate_tier` option, else the spec's `candidate_tier`, else the smallest
+    stored tier (what recall did before models could say). Only a stored tier can be
+    searched, so a wanted tier that is not stored becomes the smallest stored tier at least
+    as large (never a coarser one than asked for). A tier as large as the largest stored one
+    means a single full-vector search."""
+    stored = sorted({int(t) for t in stored_tiers})
+    if not stored:
+        return None
+    wanted = options.get("candidate_tier") or spec.candidate_tier or stored[0]
+    tier = next((t for t in stored if t >= int(wanted)), stored[-1])
+    return None if tier >= stored[-1] else tier
 
 
 def resolve_device(device: str) -> str:

@@ -38,10 +38,12 @@ NOT give are the key names below each prefix. Ours are assumptions, written down
 * image_encoder.*: timm's names; audio_encoder.*: EfficientAT's (augmem/models/efficientat.py).
 * *_projection.*: augmem/models/heads.py's names (proj_in, norm_in, blocks.i.*, proj_out).
 
-Preprocessing the card leaves open (assumptions, overridable by artifact metadata):
-images 256x256 (the input size of timm's default mobilenetv4_conv_medium weights,
-e500_r256_in1k), bicubic, centre crop 0.95, ImageNet mean/std; metadata
-`image_size` / `image_crop_pct` override. Audio: 32 kHz mono through EfficientAT's
+Image preprocessing is timm's eval transform for the encoder the artifact's metadata
+names (`image_encoder_name`, a card metadata key), resolved through timm's pretrained
+cfg: "mobilenetv4_conv_medium" (timm's default tag, e500_r256_in1k) gives 256 px, crop
+0.95; "mobilenetv4_conv_medium.e180_r384_in12k" gives 384 px, crop 1.0. Only an artifact
+that names no encoder falls back to 256 px / 0.95, bicubic, ImageNet mean/std (the values
+augmem guessed before it read the metadata). Audio: 32 kHz mono through EfficientAT's
 log-mel front end, clips shorter than 0.5 s zero-padded. Text: embeddinggemma's
 retrieval prompts ("task: search result | query: " for queries, "title: none | text: "
 for documents), at most 2048 tokens.
@@ -72,6 +74,7 @@ from torch import nn
 from augmem.errors import ArtifactError
 from augmem.models.base import Embedder, embed_by_length
 from augmem.models.heads import DeepProjectionHead
+from augmem.models.imaging import ImageConfig, image_config
 from augmem.models.imaging import preprocess_image as _preprocess
 from augmem.models.teg_gguf import _fit_scalars, read_gguf, write_gguf
 
@@ -84,6 +87,7 @@ DOCUMENT_PROMPT = "title: none | text: "
 MAX_TOKENS = 2048
 IMAGE_SIZE = 256
 IMAGE_CROP_PCT = 0.95
+FALLBACK_IMAGE_CONFIG = ImageConfig(IMAGE_SIZE, IMAGE_CROP_PCT, source="default (the metadata names no encoder)")
 AUDIO_SR = 32_000
 MIN_AUDIO_SAMPLES = AUDIO_SR // 2
 HF_TOKENIZER_REPO = "google/embeddinggemma-300m"
@@ -381,9 +385,23 @@ def find_tokenizer(artifact: Path, explicit: str | Path | None = None) -> tuple[
 # --------------------------------------------------------------------------- embedder
 
 
-def preprocess_image(image: Image.Image, size: int = IMAGE_SIZE, crop_pct: float = IMAGE_CROP_PCT) -> np.ndarray:
-    """timm's eval transform at TEG's defaults (see augmem.models.imaging)."""
-    return _preprocess(image, size, crop_pct)
+def image_config_from_metadata(metadata: Mapping[str, str], source: str) -> ImageConfig:
+    """timm's data config for the metadata's `image_encoder_name`; the fallback only when it
+    names none. A name timm does not know is an error, not a silent guess."""
+    name = (metadata.get("image_encoder_name") or "").strip()
+    if not name:
+        return FALLBACK_IMAGE_CONFIG
+    try:
+        return image_config(name)
+    except ValueError as exc:
+        raise ArtifactError(f"{source}: image_encoder_name {name!r}: {exc}",
+                            hint="the image preprocessing comes from timm's pretrained cfg of that name; "
+                                 "a newer timm may know it (pip install -U timm)") from exc
+
+
+def preprocess_image(image: Image.Image, cfg: ImageConfig = FALLBACK_IMAGE_CONFIG) -> np.ndarray:
+    """timm's eval transform for `cfg` (see augmem.models.imaging)."""
+    return _preprocess(image, cfg)
 
 
 class TEG421MEmbedder(Embedder):
@@ -415,8 +433,7 @@ class TEG421MEmbedder(Embedder):
         self.model.eval().to(device)
         self.device = device
         self.batch_size = batch_size
-        self.image_size = int(self.metadata.get("image_size", IMAGE_SIZE))
-        self.image_crop_pct = float(self.metadata.get("image_crop_pct", IMAGE_CROP_PCT))
+        self.image_config = image_config_from_metadata(self.metadata, str(artifact))
 
         self.tokenizer = None
         folder, looked = find_tokenizer(artifact, tokenizer)
@@ -471,7 +488,7 @@ class TEG421MEmbedder(Embedder):
 
     def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         def run(batch):
-            x = np.stack([preprocess_image(im, self.image_size, self.image_crop_pct) for im in batch])
+            x = np.stack([preprocess_image(im, self.image_config) for im in batch])
             return self.model.embed_image(torch.from_numpy(x).to(self.device))
 
         return self._batches(list(images), run)
@@ -512,10 +529,8 @@ def synth(out: Path, *, small: bool = False, seed: int = 0, gguf_type: str | Non
         "seed": str(seed),
         "text_model": "google/embeddinggemma-300m",
         "embed_dim": str(DIM),
-        "image_encoder_name": "mobilenetv4_conv_medium",
+        "image_encoder_name": "mobilenetv4_conv_medium",  # timm's default tag: 256 px, crop 0.95
         "image_encoder_dim": "1280",
-        "image_size": str(IMAGE_SIZE),
-        "image_crop_pct": str(IMAGE_CROP_PCT),
         "audio_encoder_name": "mn20_as",
         "audio_encoder_dim": "1920",
         "audio_sample_rate": str(AUDIO_SR),

@@ -105,6 +105,32 @@ def test_layer_tiers_run_only_the_first_layers(folder, full_depth, layers):
     np.testing.assert_allclose(fast.embed_texts(TEXTS), ref, atol=1e-5)
 
 
+@pytest.mark.parametrize("layers", [22, 11, 6, 3])
+def test_layer_tiers_equal_sentence_transformers_hidden_states(folder, layers):
+    """The oracle for the 2D Matryoshka layer axis: sentence-transformers' own modules run
+    the folder with output_hidden_states (as its AdaptiveLayerLoss does), the token
+    embeddings of hidden state k go through its own Pooling module, then are normalised."""
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    transformer, pooling = st[0], st[1]
+    transformer.auto_model.config.output_hidden_states = True
+    with torch.inference_mode():
+        features = transformer(st.tokenize(TEXTS))
+        hidden = features["all_layer_embeddings"]
+        assert len(hidden) == 23  # the embeddings, then each of the 22 layers
+        if layers == 22:  # full depth: the last hidden state after the final norm, i.e. encode()
+            tokens = features["token_embeddings"]
+        else:  # layer k as AdaptiveLayerLoss trains it: hidden_states[k], before the final norm
+            tokens = hidden[layers]
+        pooled = pooling({**features, "token_embeddings": tokens})["sentence_embedding"]
+    ref = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+    if layers == 22:
+        np.testing.assert_allclose(ref, st.encode(TEXTS, normalize_embeddings=True), atol=1e-5)
+    emb = aegis.AegisEmbedder(folder, "s" * 64, layers=layers)
+    np.testing.assert_allclose(emb.embed_texts(TEXTS), ref, atol=1e-5)
+
+
 def test_layers_from_the_environment(folder, monkeypatch):
     monkeypatch.setenv("AUGMEM_AEGIS_LAYERS", "3")
     assert aegis.load(folder, "x").layers == 3

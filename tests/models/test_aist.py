@@ -179,19 +179,10 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
         Augmem(load_settings()).embedder()
 
 
-def test_bf16_autocast_stays_in_the_same_space(aist_artifact, aist_embedder):
-    from augmem.models.aist import AIST87MEmbedder, resolve_precision
+def test_resolve_precision():
+    from augmem.models.aist import resolve_precision
 
     assert resolve_precision("fp32", "cpu") == "fp32" and resolve_precision("auto", "cuda") == "bf16"
     with pytest.raises(ValueError):
         resolve_precision("fp8", "cpu")
-    bf16 = AIST87MEmbedder(aist_artifact, "x", precision="bf16")
-    texts = ["a dog barking at the park", "the budget meeting moved to thursday"]
-    images = [Image.new("RGB", (400, 300), (200, 120, 40))]
-    clips = [np.sin(np.arange(64_000) / 9).astype(np.float32) * 0.3]
-    for a, b in ((bf16.embed_texts(texts), aist_embedder.embed_texts(texts)),
-                 (bf16.embed_images(images), aist_embedder.embed_images(images)),
-                 (bf16.embed_audio(clips), aist_embedder.embed_audio(clips))):
-        assert a.dtype == np.float32
-        np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
-        assert float((a * b).sum(1).min()) > 0.9995  # the same direction as fp32 (drift ~5e-5)
+    # what bf16 covers and how far it may drift: tests/models/test_aist_fidelity.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 from augmem.models import efficientat as eat
 
 SR = eat.SAMPLE_RATE
+SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "audio"
 
 
 def _state_counts(module: torch.nn.Module) -> tuple[int, int]:
@@ -125,6 +127,24 @@ def test_logmel_shape_ten_seconds() -> None:
     assert mel.shape == (1, 1, 128, 1000)
     for samples in (32_000, 32_001, 32_320, 32_321):
         assert eat.LogMel()(torch.zeros(1, samples)).shape[-1] == eat.num_frames(samples)
+
+
+def test_logmel_runs_in_float32_under_bf16_autocast() -> None:
+    """The front end ignores the caller's autocast, as the reference's autocast(enabled=False)
+    around its mel matmul does: bf16 covers the towers, never pre-emphasis, STFT or mel."""
+    import soundfile as sf
+
+    wav, sr = sf.read(str(SAMPLES / "dog_barking_at_the_park.wav"), dtype="float32")
+    assert sr == SR
+    x = torch.from_numpy(wav[: 2 * SR])[None]
+    front = eat.LogMel()
+    ref = front(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = front(x)
+        unguarded = front._log_mel(x)  # the same arithmetic without the guard
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, ref, atol=0, rtol=0)
+    assert float((unguarded.float() - ref).abs().max()) > 0.1  # what the guard prevents (measured: 1.3)
 
 
 def test_logmel_normalisation_constants() -> None:

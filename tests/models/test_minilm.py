@@ -36,3 +36,19 @@ def test_long_notes_are_chunked_to_the_context(minilm_embedder):
     assert all(minilm_embedder.count_tokens(text[a:b]) <= minilm_embedder.max_text_tokens for a, b in spans)
     covered = "".join(text[a:b] for a, b in spans)
     assert covered.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_equals_sentence_transformers_on_the_same_folder(minilm_embedder):
+    """The oracle: sentence-transformers itself on the package's model folder (Transformer
+    with max_seq_length 256, mean Pooling, Normalize)."""
+    from sentence_transformers import SentenceTransformer
+
+    from augmem.models.minilm import package_dir
+
+    st = SentenceTransformer(str(package_dir()), device="cpu", local_files_only=True)
+    texts = ["a puppy making noise in the garden", "Call the dentist on Monday.", "x", "",
+             "Grüße aus München — 盆栽 and emoji 🌵", "the quick brown fox jumps over the lazy dog. " * 60]
+    assert len(minilm_embedder.tokenizer(texts[-1])["input_ids"]) > 256  # exercises the truncation
+    ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    np.testing.assert_allclose(minilm_embedder.embed_texts(texts), ref, atol=1e-5)
+    np.testing.assert_allclose(minilm_embedder.embed_texts(texts, query=True), ref, atol=1e-5)  # no prompts

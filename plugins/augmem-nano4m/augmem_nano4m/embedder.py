@@ -1,13 +1,15 @@
 """nano4M-Audio as an (experimental) augmem embedder: pooled encoder states, 512-d.
 
-Audio: EnCodec 24 kHz at 1.5 kbps gives 2 codebooks x 75 frames/s; the reference's
-tokenisation (scripts/tokenization/10_tok_audio.py, v5_merge_and_split.py) interleaves
-them frame by frame, [c1[0], c2[0], c1[1], c2[1], ...], and adds 1024 to the second
-codebook, so audio ids lie in [0, 2048). One `tok_audio@512` sequence is 256 frames =
-81,920 samples = 3.41 s. A clip becomes consecutive 512-token windows (the last one
-may be shorter); each window goes through the encoder alone (modality id 1, positions
-0..n-1), its states are mean-pooled, the windows are averaged, and the result is
-L2-normalised.
+Audio, as the reference tokenises it (nano4M-Audio scripts/tokenization/v4_01_audio.py and
+10_tok_audio.py, then scripts/splits/v5_merge_and_split.py): 24 kHz mono, zero-padded (or
+cut) to exactly 81,920 samples (3.41 s), encoded alone by EnCodec 24 kHz at 1.5 kbps into
+2 codebooks x 256 frames, interleaved frame by frame [c1[0], c2[0], c1[1], c2[1], ...],
+and 1024 added to the second codebook: one `tok_audio@512` sequence, ids in [0, 2048).
+A longer clip is cut into consecutive 81,920-sample windows, the last one zero-padded,
+and each window is encoded by EnCodec on its own (never the whole clip at once, whose
+frames at window edges would see audio across the edge). Each window's 512 tokens go
+through the encoder alone (modality id 1, positions 0..511), its states are mean-pooled,
+the windows are averaged, and the result is L2-normalised.
 
 EnCodec itself is a separate model (facebook/encodec_24khz, ~15M parameters) that
 augmem cannot download offline. `embed_audio_tokens` takes tokens you computed
@@ -15,10 +17,16 @@ elsewhere (the dataset's .npy rows, or raw (2, T) codes); `embed_audio` on wavef
 needs transformers' EncodecModel weights present locally (the `encodec=` argument,
 $AUGMEM_ENCODEC_DIR, or the Hugging Face cache) and otherwise says exactly that.
 
-Text (optional): captions are GPT-2 BPE `scene_desc` tokens (modality id 4). With a
-GPT-2 tokenizer present locally (`text_tokenizer=`, $AUGMEM_GPT2_TOKENIZER, or the
-Hugging Face cache) text queries embed the same way; without one the model is
-audio-only, and text says what is missing.
+Text (optional): captions are `scene_desc` tokens (modality id 4), built exactly as the
+reference dataset builds them (nanofm/data/multimodal/simple_multimodal_dataset.py,
+`_get_text_tokenizer` and `__getitem__`, text_max_length 64 in cfgs/nano4M/
+animal_full_5mod_v5.yaml): GPT-2 BPE with "[PAD]" added as the pad token and "[SOS]" /
+"[EOS]" as bos / eos (ids 50257, 50258, 50259 on GPT-2's 50,257), the template
+"[SOS] $A [EOS]", truncated and padded with [PAD] to 64 tokens. The [PAD] tokens are real
+input tokens to the model (its masking samples caption positions from all 64), so all 64
+go through the encoder, positions 0..63. With a GPT-2 tokenizer present locally
+(`text_tokenizer=`, $AUGMEM_GPT2_TOKENIZER, or the Hugging Face cache) text queries embed
+this way; without one the model is audio-only, and text says what is missing.
 
 This is not an embedding model: the card's best cross-modal retrieval is R@5 4.5 %.
 """
@@ -41,7 +49,9 @@ ENCODEC_SR = 24_000
 ENCODEC_REPO = "facebook/encodec_24khz"
 ENCODEC_BANDWIDTH = 1.5
 CODEBOOK_SIZE = 1024
+WINDOW_SAMPLES = 81_920  # the reference's EXPECT_SAMPLES: 3.41 s at 24 kHz
 WINDOW_TOKENS = 512  # tok_audio@512 = 256 frames x 2 codebooks
+CAPTION_TOKENS = 64  # scene_desc: text_max_length in the training config
 GPT2_REPOS = ("openai-community/gpt2", "gpt2")
 CAVEAT = ("experimental: pooled encoder states of a small generative model trained on 9k animal clips; "
           "weak cross-modal retrieval (card: best R@5 4.5 %, depth->audio; chance 2.5 %)")
@@ -98,6 +108,21 @@ def find_encodec(explicit: str | Path | None = None) -> tuple[Path | None, list[
     return None, looked
 
 
+def caption_tokenizer(folder: str | Path):
+    """The reference dataset's caption tokenizer, from a local GPT-2 tokenizer folder: pad
+    "[PAD]", bos "[SOS]", eos "[EOS]" added in that order, and "[SOS] $A [EOS]" around
+    every caption."""
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    tok.add_special_tokens({"pad_token": "[PAD]"})
+    tok.add_special_tokens({"bos_token": "[SOS]", "eos_token": "[EOS]"})
+    tok.backend_tokenizer.post_processor = TemplateProcessing(
+        single="[SOS] $A [EOS]", special_tokens=[("[SOS]", tok.bos_token_id), ("[EOS]", tok.eos_token_id)])
+    return tok
+
+
 def find_gpt2_tokenizer(explicit: str | Path | None = None) -> Path | None:
     for c in [explicit, os.environ.get("AUGMEM_GPT2_TOKENIZER")]:
         if c:
@@ -139,7 +164,7 @@ class Nano4MEmbedder(Embedder):
     dim = DIM
     tiers = (DIM,)
     storage_tiers = (DIM,)
-    max_text_tokens = 64
+    max_text_tokens = CAPTION_TOKENS - 2  # room for [SOS] and [EOS]
     audio_sample_rate = ENCODEC_SR
 
     def __init__(self, artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | Path | None = None,
@@ -173,9 +198,7 @@ class Nano4MEmbedder(Embedder):
         self.tokenizer = None
         folder = find_gpt2_tokenizer(text_tokenizer)
         if folder is not None:
-            from transformers import AutoTokenizer
-
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            self.tokenizer = caption_tokenizer(folder)
         # what ingest may hand us: waveforms only with EnCodec, text only with the GPT-2 tokenizer;
         # the rest stays pending (precomputed tokens always work through embed_audio_tokens)
         self.modalities = frozenset({"audio"} if self._encodec_path else set()) | frozenset(
@@ -250,19 +273,22 @@ class Nano4MEmbedder(Embedder):
         return self._encodec
 
     def tokenize_audio(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """24 kHz mono waveforms -> interleaved audio tokens (needs EnCodec)."""
+        """24 kHz mono waveforms -> audio tokens, 512 per 81,920-sample window (needs EnCodec)."""
         torch = self._torch
         model = self._need_encodec()
         out = []
         with torch.inference_mode():
             for clip in clips:
-                wav = np.asarray(clip, np.float32).reshape(-1)
-                if len(wav) < ENCODEC_SR // 2:
-                    wav = np.pad(wav, (0, ENCODEC_SR // 2 - len(wav)))
-                x = torch.from_numpy(wav)[None, None].to(self.device)
-                codes = model.encode(x, bandwidth=ENCODEC_BANDWIDTH).audio_codes  # (chunks, 1, 2, frames)
-                codes = torch.cat(list(codes[:, 0]), dim=-1) if codes.shape[0] > 1 else codes[0, 0]
-                out.append(interleave_codes(codes[:2].cpu().numpy()))
+                windows = audio_windows(clip)
+                tokens = []
+                for s in range(0, len(windows), self.batch_size):  # windows are independent: batch them
+                    x = torch.from_numpy(windows[s : s + self.batch_size])[:, None].to(self.device)
+                    codes = model.encode(x, bandwidth=ENCODEC_BANDWIDTH).audio_codes  # (1 chunk, B, 2, 256)
+                    if codes.shape[0] != 1 or codes.shape[2] != 2 or codes.shape[3] != WINDOW_TOKENS // 2:
+                        raise ArtifactError(f"EnCodec gave codes of shape {tuple(codes.shape)} for an 81,920-sample "
+                                            "window; nano4M-Audio needs 2 codebooks x 256 frames (24 kHz, 1.5 kbps)")
+                    tokens += [interleave_codes(c) for c in codes[0].cpu().numpy()]
+                out.append(np.concatenate(tokens))
         return out
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
@@ -288,17 +314,26 @@ class Nano4MEmbedder(Embedder):
             )
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        seqs = []
-        for t in texts:
-            ids = self.tokenizer(t, add_special_tokens=False, truncation=True, max_length=self.max_text_tokens)[
-                "input_ids"] or [0]
-            seqs.append(np.asarray(ids[: self.max_text_tokens], np.int64))
-        return l2norm(self._pool_sequences(seqs, self._text_id))
+        return l2norm(self._pool_sequences(list(self.caption_ids(texts)), self._text_id))
+
+    def caption_ids(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 64) scene_desc tokens: [SOS] text [EOS] [PAD]..., as the reference dataset
+        tokenises a caption (needs the GPT-2 tokenizer)."""
+        enc = self.tokenizer(list(texts), max_length=CAPTION_TOKENS, padding="max_length", truncation=True)
+        return np.asarray(enc["input_ids"], np.int64)
 
     def count_tokens(self, text: str) -> int:
         if self.tokenizer is None:
             return len(text.split())
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+
+def audio_windows(clip: np.ndarray) -> np.ndarray:
+    """(n, 81,920) float32: the clip cut into consecutive windows, the last zero-padded (an
+    empty clip gives one silent window)."""
+    wav = np.asarray(clip, np.float32).reshape(-1)
+    n = max(1, -(-len(wav) // WINDOW_SAMPLES))
+    return np.pad(wav, (0, n * WINDOW_SAMPLES - len(wav))).reshape(n, WINDOW_SAMPLES)
 
 
 def load(artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | None = None,

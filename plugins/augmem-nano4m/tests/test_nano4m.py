@@ -156,38 +156,95 @@ def test_raw_audio_without_encodec_says_what_is_needed(emb):
     assert "EnCodec" in msg and "AUGMEM_ENCODEC_DIR" in msg and "facebook/encodec_24khz" in msg
 
 
-def test_raw_audio_with_local_encodec(artifact, tmp_path):
+@pytest.fixture(scope="module")
+def encodec_dir(tmp_path_factory) -> Path:
     from transformers import EncodecConfig, EncodecModel
 
     torch.manual_seed(0)  # a narrow random EnCodec 24 kHz (same API, frame rate and codebooks; quick to build)
     cfg = EncodecConfig(num_filters=8, hidden_size=32, num_lstm_layers=1, codebook_dim=32)
-    EncodecModel(cfg).save_pretrained(str(tmp_path / "encodec"))
-    emb = E.Nano4MEmbedder(artifact, "x", encodec=tmp_path / "encodec")
+    out = tmp_path_factory.mktemp("encodec")
+    EncodecModel(cfg).save_pretrained(str(out))
+    return out
+
+
+def test_audio_is_tokenised_per_zero_padded_window(artifact, encodec_dir):
+    """As the reference's tokenisation scripts: each 81,920-sample window, the last one
+    zero-padded, encoded by EnCodec on its own at 1.5 kbps -> 2 x 256 codes -> 512 tokens."""
+    from transformers import EncodecModel
+
+    emb = E.Nano4MEmbedder(artifact, "x", encodec=encodec_dir)
     assert emb.modalities == {"audio"}
-    t = np.arange(E.ENCODEC_SR * 4) / E.ENCODEC_SR
-    clip = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    t = np.arange(E.ENCODEC_SR * 4) / E.ENCODEC_SR  # 96,000 samples: one full window and 14,080 more
+    clip = (0.3 * np.sin(2 * np.pi * 330 * t) * (1 + np.sin(2 * np.pi * 0.5 * t))).astype(np.float32)
     tokens = emb.tokenize_audio([clip])[0]
-    assert len(tokens) == 2 * 300 and tokens.min() >= 0 and tokens.max() < 2048  # 75 frames/s x 4 s x 2
+    assert len(tokens) == 2 * E.WINDOW_TOKENS and tokens.min() >= 0 and tokens.max() < 2048
     assert (tokens[1::2] >= 1024).all() and (tokens[0::2] < 1024).all()
+    ref = EncodecModel.from_pretrained(str(encodec_dir)).eval()
+    windows = [clip[: E.WINDOW_SAMPLES], np.pad(clip[E.WINDOW_SAMPLES:], (0, 2 * E.WINDOW_SAMPLES - len(clip)))]
+    for i, window in enumerate(windows):
+        with torch.inference_mode():
+            codes = ref.encode(torch.from_numpy(window)[None, None], bandwidth=1.5).audio_codes[0, 0].numpy()
+        assert codes.shape == (2, 256)
+        np.testing.assert_array_equal(tokens[i * 512 : (i + 1) * 512], E.interleave_codes(codes))
+    short = emb.tokenize_audio([clip[:24_000]])[0]  # 1 s: one window, zero-padded to 3.41 s
+    np.testing.assert_array_equal(short, emb.tokenize_audio([np.pad(clip[:24_000], (0, 57_920))])[0])
+    assert len(short) == 512 and len(emb.tokenize_audio([np.zeros(0, np.float32)])[0]) == 512
     np.testing.assert_allclose(emb.embed_audio([clip]), emb.embed_audio_tokens([tokens]), atol=1e-6)
 
 
-def test_text_needs_a_gpt2_tokenizer(artifact, tmp_path, emb):
-    assert emb.modalities == set()  # no EnCodec, no tokenizer here: photos, clips and notes stay pending
-    with pytest.raises(ArtifactError, match="GPT-2"):
-        emb.embed_texts(["a photo of a dog"])
+def test_audio_windows():
+    w = E.audio_windows(np.arange(81_921, dtype=np.float32))
+    assert w.shape == (2, 81_920) and w[1, 0] == 81_920 and not w[1, 1:].any()
+    assert E.audio_windows(np.ones(81_920)).shape == (1, 81_920)
+
+
+@pytest.fixture(scope="module")
+def gpt2ish(tmp_path_factory) -> Path:
+    """A small byte-level BPE tokenizer saved like GPT-2's (no special tokens of its own)."""
     from tokenizers import ByteLevelBPETokenizer
     from transformers import PreTrainedTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(["a photo of a dog", "a photo of a cat", "dog barking"] * 5, vocab_size=300,
                             show_progress=False)
-    PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer).save_pretrained(str(tmp_path / "gpt2ish"))
-    with_text = E.Nano4MEmbedder(artifact, "x", text_tokenizer=tmp_path / "gpt2ish")
+    out = tmp_path_factory.mktemp("gpt2ish")
+    PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer).save_pretrained(str(out))
+    return out
+
+
+def test_text_needs_a_gpt2_tokenizer(artifact, emb, gpt2ish):
+    assert emb.modalities == set()  # no EnCodec, no tokenizer here: photos, clips and notes stay pending
+    with pytest.raises(ArtifactError, match="GPT-2"):
+        emb.embed_texts(["a photo of a dog"])
+    with_text = E.Nano4MEmbedder(artifact, "x", text_tokenizer=gpt2ish)
     assert with_text.modalities == {"text"}
     z = with_text.embed_texts(["a photo of a dog", "dog barking"], query=True)
     assert z.shape == (2, 64)
     np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0, atol=1e-5)
+
+
+def test_captions_are_built_as_the_dataset_builds_them(artifact, gpt2ish):
+    """[SOS] text [EOS], [PAD] to 64 (nanofm SimpleMultimodalDataset), and all 64 tokens are
+    encoder input: the pooled state of exactly that sequence."""
+    from transformers import AutoTokenizer
+
+    emb = E.Nano4MEmbedder(artifact, "x", text_tokenizer=gpt2ish)
+    base = AutoTokenizer.from_pretrained(str(gpt2ish))
+    n = len(base)  # GPT-2: 50,257, so [PAD], [SOS], [EOS] = 50257, 50258, 50259
+    tok = emb.tokenizer
+    assert (tok.pad_token, tok.bos_token, tok.eos_token) == ("[PAD]", "[SOS]", "[EOS]")
+    assert (tok.pad_token_id, tok.bos_token_id, tok.eos_token_id) == (n, n + 1, n + 2)
+    text_ids = base("a photo of a dog", add_special_tokens=False)["input_ids"]
+    ids = emb.caption_ids(["a photo of a dog", "dog " * 200])
+    assert ids.shape == (2, E.CAPTION_TOKENS)
+    want = [n + 1, *text_ids, n + 2] + [n] * (E.CAPTION_TOKENS - len(text_ids) - 2)
+    assert ids[0].tolist() == want
+    assert ids[1, 0] == n + 1 and ids[1, -1] == n + 2 and n not in ids[1]  # truncated, [EOS] kept
+    assert emb.max_text_tokens == 62
+    with torch.inference_mode():
+        seq = torch.from_numpy(ids[:1])
+        pooled = emb.model.pooled(seq, torch.full_like(seq, emb._text_id), torch.arange(64)[None]).numpy()
+    np.testing.assert_allclose(emb.embed_texts(["a photo of a dog"]), pooled / np.linalg.norm(pooled), atol=1e-6)
 
 
 # ------------------------------------------------------------------ the plugin
