@@ -58,6 +58,7 @@ class Augmem:
         self._pm = plugin_manager
         self._registry: ModelRegistry | None = None
         self._embedder: Embedder | None = None
+        self._embedder_key: tuple[str, str] | None = None
         self._store: MemoryStore | None = None
         self._space: tuple[tuple[str, str, str], str] | None = None
         self._books: tuple[tuple[str, tuple[int, int]], tuple[int, int, int]] | None = None
@@ -124,11 +125,13 @@ class Augmem:
     def embedder(self) -> Embedder:
         """The active model, built on first use (this is where torch gets imported)."""
         with self._lock:
-            space = self.active_space()
-            if self._embedder is None or self._embedder.space != space:
+            # options that leave the space alone (a query prompt, the precision) still rebuild it
+            key = (self.active_space(), repr(sorted(self.registry.options(self.spec, self.settings).items())))
+            if self._embedder is None or self._embedder_key != key:
                 if self._embedder is not None:
                     self._embedder.close()
                 self._embedder = self.registry.load(self.active_model, self.settings)
+                self._embedder_key = key
             return self._embedder
 
     @property
@@ -364,11 +367,10 @@ class Augmem:
             return RecallResult(hits=self.store.browse(space, filters, limit), space=space,
                                 not_migrated=max(0, total - done), pending=pending)
         vec = self.embed_query(query, like, like_id, instruction)
-        tiers = self.tiers()
-        small = min(tiers)
         hits = self.store.search(
             space, vec, limit=limit, filters=filters, text_query=query if (query and not like and not like_id) else None,
-            candidate_tier=small if small < self.spec.dim else None, candidates=max(100, limit * 20),
+            candidate_tier=self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
+            candidates=max(100, limit * 20),
             exclude_ids=(like_id,) if like_id else (),
         )
         from augmem.plugins import chain

@@ -171,7 +171,7 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
         Augmem(load_settings()).embedder()
     assert "unset $AUGMEM_PRECISION" in err.value.hint
     status = Augmem(load_settings()).status()  # status still answers, and says what is wrong
-    assert status["space"] is None and "AUGMEM_PRECISION" in status["notice"]
+    assert status.space is None and "AUGMEM_PRECISION" in status.notice
     monkeypatch.delenv("AUGMEM_PRECISION")
     write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
                  model_options={"aist-87m": {"precison": "bf16"}})
