@@ -300,8 +300,11 @@ class Augmem:
         """How far transcription ("transcript") or OCR ("ocr") of the memories is."""
         from augmem.ingest import derive
 
-        eid = self.engine_id(kind)
-        return derive.info(self.store, kind, eid, self.engine_error(kind))
+        def engine() -> tuple[str | None, str]:
+            eid = self.engine_id(kind)
+            return eid, self.engine_error(kind)
+
+        return derive.info(self.store, kind, engine)
 
     def embed_query(self, query: str | None, like: str | Path | None, like_id: str | None,
                     instruction: str | None = None) -> np.ndarray:
@@ -405,6 +408,7 @@ class Augmem:
             if row.status == "pending":
                 out.pending_by_modality[row.modality] = out.pending_by_modality.get(row.modality, 0) + 1
         if out.space:
+            out.stored_files = len(store.paths_in_space(out.space).keys() | store.facet_paths(out.space).keys())
             out.migrated, total = self.migration_state()
             out.not_migrated = max(0, total - out.migrated)
         out.transcripts, out.ocr = self.derive_info("transcript"), self.derive_info("ocr")

@@ -362,6 +362,8 @@ class Status:
     sources: dict[str, int] = field(default_factory=dict)
     """Ledger files per status (ok, pending, rejected, duplicate, forgotten)."""
     pending_by_modality: dict[str, int] = field(default_factory=dict)
+    stored_files: int = 0
+    """Source files with memories in the active space (a pending photo recalled by its text counts)."""
     migrated: int = 0
     not_migrated: int = 0
     notice: str = ""

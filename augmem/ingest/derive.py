@@ -54,11 +54,14 @@ def todo(store: Any, kind: str, engine_id: str, paths: Sequence[str] | None = No
     return sorted(rows, key=lambda r: (-r.captured_at, r.path))
 
 
-def info(store: Any, kind: str, engine_id: str | None, error: str = "") -> DeriveInfo:
-    """How far derivation of `kind` is with this engine (counts over the ledger)."""
-    out = DeriveInfo(kind=kind, engine=engine_id or "", error=error)
+def info(store: Any, kind: str, engine: Callable[[], tuple[str | None, str]]) -> DeriveInfo:
+    """How far derivation of `kind` is (counts over the ledger); `engine()` gives the engine id
+    and why there is none, asked only when there are files of that kind (it may cost a look at
+    the engine's files)."""
     rows = [r for r in store.get_sources().values()
             if r.modality == MODALITY_OF[kind] and r.status in ("ok", "pending") and r.content_sha256]
+    engine_id, error = engine() if rows else (None, "")
+    out = DeriveInfo(kind=kind, engine=engine_id or "", error=error)
     if engine_id is None:
         out.waiting = len(rows)
         return out

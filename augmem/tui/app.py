@@ -141,8 +141,9 @@ class AugmemApp(App):
         except Exception:  # noqa: BLE001 - the old connection is already broken
             pass
         where = "the restarted daemon" if self.is_daemon else "this app (the model loads on this search)"
+        # a change of where recall runs is worth more than the default few seconds on screen
         self.notify(f"The daemon stopped answering; recall now runs in {where}.", title="Daemon gone",
-                    severity="warning")
+                    severity="warning", timeout=20)
         self._read_badge()
         return True
 

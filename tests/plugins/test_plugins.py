@@ -157,7 +157,8 @@ def test_load_plugins_env_limits_what_loads(plugin_dir, monkeypatch):
     assert "hello_plugin" in dict(pm.report.loaded) and not pm.report.failed
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "")
     pm = load_plugins(load_settings().paths.config_dir)
-    assert [n for n, _ in pm.report.loaded] == ["augmem.default_plugins.models", "augmem.default_plugins.models_extra"]
+    assert [n for n, _ in pm.report.loaded] == ["augmem.default_plugins.models", "augmem.default_plugins.models_extra",
+                                                "augmem.default_plugins.transcribers"]
 
 
 def test_config_dir_plugins_folder_is_searched(tmp_path, monkeypatch):

@@ -48,7 +48,8 @@ def test_augmem_tui_in_tmux(user_dir, tmp_path):
         lines = screen.splitlines()
         first = next(line for line in lines if "✎" in line and "ago" in line)
         assert "bike-flat-tyre-repair.txt" in first, screen
-        assert "in-process · minilm" in lines[0]
+        # the top bar learns the model from status(), read in the background
+        wait_screen(session, lambda s: "in-process · minilm" in s.splitlines()[0], timeout=60)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
         wait_screen(session, lambda s: "Describe what you remember" not in s, timeout=30)
     finally:

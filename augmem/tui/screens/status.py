@@ -149,9 +149,9 @@ class StatusScreen(Screen):
                 "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"))
         title = "[b]$t[/] memories from [b]$f[/] files"
         if v.pending:
-            title += "\n[$text-warning]$p files pending[/] [$text-muted]· the active model cannot embed them[/]"
+            title += "\n[$text-warning]$p files pending[/] [$text-muted]· each waits for a model of its kind[/]"
         self.query_one("#counts-title", Static).update(Content.from_markup(
-            title, t=f"{v.memories:,}", f=f"{v.files:,}", p=f"{v.pending:,}"))
+            title, t=f"{v.memories:,}", f=f"{v.stored_files:,}", p=f"{v.pending:,}"))
         self.query_one(ModalityCounts).show(v.counts, v.pending_by_modality)
         sha = v.artifact_sha256
         self.query_one("#model-info", Static).update(Content("\n").join([
