@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from augmem.config import Settings, load_settings
 from augmem.errors import ArtifactError, AugmemError
 from augmem.records import (
-    DERIVED_KIND,
     CaptureInfo,
     DayCount,
     DeriveInfo,
@@ -147,9 +146,9 @@ class Augmem:
         """What the user should know about the model choice (empty when all is well)."""
         if self.settings.model == "auto" and self.active_model != "aist-87m":
             return (
-                f"AIST-87M weights not found, using the text-only {self.active_model} model: photos and audio are "
-                "kept pending. Get them with `augmem models pull aist-87m` (or `augmem models use aist-87m "
-                "--artifact FILE`)."
+                f"AIST-87M weights not found, using the text-only {self.active_model} model: photos and recordings "
+                "are recalled by their words (transcripts, text in photos) and stay pending for their own vectors. "
+                "Get the weights with `augmem models pull aist-87m` (or `augmem models use aist-87m --artifact FILE`)."
             )
         return ""
 
@@ -173,7 +172,9 @@ class Augmem:
             report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
                                           force=force)
             if derive:
-                self.derive(paths=[str(Path(p).expanduser().absolute()) for p in paths], progress=progress)
+                roots = [str(Path(p).expanduser().absolute()) for p in paths]
+                report.transcribed = self.derive(paths=roots, progress=progress, kinds=("transcript",))
+                report.read = self.derive(paths=roots, progress=progress, kinds=("ocr",))
             return report
 
     def _ingestor(self) -> Ingestor:
@@ -267,7 +268,7 @@ class Augmem:
         return cached[2] if cached is not None else ""
 
     def derive(self, *, paths: Sequence[str] | None = None, limit: int | None = None,
-               progress: ProgressFn | None = None) -> int:
+               progress: ProgressFn | None = None, kinds: Sequence[str] = ("transcript", "ocr")) -> int:
         """Transcribe recordings and read the text in photos that have no derivation by the
         current engines yet (all of them, or those under `paths`; at most `limit` per kind), and
         store that text as facets of their memories. Returns how many files were derived."""
@@ -276,7 +277,7 @@ class Augmem:
         done = 0
         with self.write_lock:
             store = self.store
-            for kind in DERIVED_KIND.values():
+            for kind in kinds:
                 if self.engine_id(kind) is None:
                     continue
                 engine = self.engine(kind)

@@ -154,6 +154,10 @@ class IngestReport:
     """Every item that could not be ingested, with its reason."""
     memories: int = 0
     """Rows written (a note may give several chunks, a recording several clips)."""
+    transcribed: int = 0
+    """Recordings transcribed by this run (in process; the daemon does it in the background)."""
+    read: int = 0
+    """Photos read for text by this run (likewise)."""
 
     def to_json(self) -> dict[str, object]:
         """The shape `augmem ingest --json` prints."""
@@ -163,7 +167,7 @@ class IngestReport:
 
     def add(self, other: IngestReport) -> None:
         """Fold another run's counts into this one."""
-        for name in ("added", "updated", "skipped", "pending", "removed", "memories"):
+        for name in ("added", "updated", "skipped", "pending", "removed", "memories", "transcribed", "read"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
 

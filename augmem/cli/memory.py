@@ -50,6 +50,8 @@ def print_report(report: IngestReport, as_json: bool = False) -> None:
         f"added {report.added}, updated {report.updated}, skipped {report.skipped} (unchanged), "
         f"pending {report.pending}, removed {report.removed}, rejected {len(report.rejected)}"
         f" — {report.memories} memories embedded"
+        + (f"; {report.transcribed} recordings transcribed, {report.read} photos read for text"
+           if report.transcribed or report.read else "")
     )
     for path, reason in report.rejected:
         click.echo(f"  rejected {short_path(path, 60)}: {reason}")
@@ -112,8 +114,8 @@ def print_hits(result: RecallResult, as_json: bool) -> None:
     rows = []
     for i, h in enumerate(result.hits, 1):
         what = snippet(h.text) if h.modality == "text" else Path(h.path).name
-        if h.modality == "audio" and h.chunk_end:
-            what += f" @{h.chunk_start / 1000:.0f}s"
+        if h.modality == "audio" and h.chunk_start:
+            what += f" @{h.chunk_start / 1000:.0f}s"  # a later clip of a long recording
         derived = h.transcript or h.ocr_text  # what the clip says, what the photo shows in writing
         if derived:
             what += ": " + snippet(f"“{derived}”", 48)
