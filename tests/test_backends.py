@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ def world(request) -> Iterator[World]:
     notes = home / "notes"
     shutil.copytree(SAMPLES / "notes", notes)
     shutil.copy(SAMPLES / "photos" / "red_apple_on_table.jpg", notes / "apple.jpg")  # pending under minilm
+    shutil.copy(SAMPLES / "audio" / "meeting_moved_to_thursday.flac", notes / "memo.flac")  # recalled by its words
     write_config(home, model="minilm", reconcile_minutes=600)
     w = World(request.param, home, notes)
     if request.param == "daemon":
@@ -68,11 +70,25 @@ def run(world, monkeypatch):
 
 def test_ingest_skips_unchanged_and_force_reembeds(world, run):
     first = json.loads(run("ingest", str(world.notes), "--json"))
-    assert (first["added"], first["pending"], first["rejected"]) == (len(NOTES), 1, [])
+    assert (first["added"], first["pending"], first["rejected"]) == (len(NOTES), 2, [])
     again = json.loads(run("ingest", str(world.notes), "--json"))
-    assert (again["added"], again["updated"], again["skipped"]) == (0, 0, len(NOTES) + 1)
+    assert (again["added"], again["updated"], again["skipped"]) == (0, 0, len(NOTES) + 2)
     forced = json.loads(run("ingest", str(world.notes), "--json", "--force"))
     assert (forced["added"], forced["updated"]) == (0, len(NOTES))
+
+
+def test_a_voice_memo_is_recalled_by_what_was_said(world, run):
+    """In process the ingest transcribed it; the daemon does it in the background: wait for it."""
+    deadline = time.monotonic() + 300
+    while True:
+        st = codec.from_json(Status, json.loads(run("status", "--json")))
+        if st.transcripts and st.transcripts.done == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    assert (st.transcripts.done, st.transcripts.found, st.transcripts.waiting) == (1, 1, 0)
+    hits = json.loads(run("recall", "when is the finance meeting now", "--json", "-n", "3"))
+    assert Path(hits[0]["path"]).name == "memo.flac" and hits[0]["facet"] == "transcript"
+    assert "Thursday" in hits[0]["transcript"]
 
 
 def test_recall_with_filters(world, run):
@@ -80,7 +96,8 @@ def test_recall_with_filters(world, run):
     assert Path(hits[0]["path"]).name == "lentil-soup-recipe.md"
     notes_only = json.loads(run("recall", "lentil soup recipe", "--json", "-m", "text", "-s", "notes", "--since", "1w"))
     assert notes_only and {h["modality"] for h in notes_only} == {"text"}
-    assert json.loads(run("recall", "lentil soup recipe", "--json", "-m", "audio")) == []
+    audio = json.loads(run("recall", "lentil soup recipe", "--json", "-m", "audio"))
+    assert [Path(h["path"]).name for h in audio] == ["memo.flac"]  # the only audio memory (transcribed above)
     assert json.loads(run("recall", "lentil soup recipe", "--json", "--until", "2001-01-01")) == []
 
 
@@ -88,11 +105,12 @@ def test_status_fields(world, run):
     st = codec.from_json(Status, json.loads(run("status", "--json")))
     assert st.model == "minilm" and st.space and st.space.startswith("minilm:")
     assert st.counts.get("text", 0) >= len(NOTES) and st.files == len(NOTES)
-    assert st.pending == 1 and st.pending_by_modality == {"image": 1} and st.rejected == 0
+    assert st.pending == 2 and st.pending_by_modality == {"image": 1, "audio": 1} and st.rejected == 0
     assert [s.id for s in st.spaces] == [st.space]
     assert (st.daemon is not None) == (world.kind == "daemon")
     text = run("status")
-    assert "pending    1" in text and f"{st.counts['text']} text" in text
+    assert "pending    2" in text and f"{st.counts['text']} text" in text
+    assert "transcripts  1 of 1 recordings (1 with speech)" in text
 
 
 def test_timeline_counts_every_note(world, run, monkeypatch):
