@@ -1,8 +1,8 @@
 """Derived-text engines on this machine: transcription speed (audio seconds per wall second)
 for Whisper base int8 per sample clip and in total, faster-whisper's plain call beside ours,
-and OCR photos per second.
+OCR photos per second, and ingest of the samples with and without derived text.
 
-    python bench/derive.py            # 3 runs each (about 3 minutes on 2 cores)
+    python bench/derive.py            # 3 runs each (about 4 minutes on 2 cores)
     python bench/derive.py --quick    # 1 run each
 
 Writes bench/results/derive.json. The Whisper folder is assembled from the PyPI packages
@@ -161,9 +161,50 @@ def main() -> None:
     reader.close()
     print_table(f"OCR, {reader.engine_id.split(':')[0]} (median of {repeat})",
                 ["images", "n", "ms / image", "images / s", "cpu ms / image", "words kept"], orows)
+    results["ingest"] = ingest_with_and_without(repeat, folder)
     results["load_average_at_end"] = os.getloadavg()
     out = write_json("derive", results)
     print(f"\nload average {os.getloadavg()} (the 2 cores are shared); wrote {out}")
+
+
+def ingest_with_and_without(repeat: int, whisper: Path) -> list[dict]:
+    """In-process ingest of the sample notes, photos and clips under minilm, with transcripts
+    and photo text (the default) and with both turned off, in one run."""
+    import shutil
+
+    import tomli_w
+
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from augmem.paths import Paths
+
+    os.environ["AUGMEM_LOAD_PLUGINS"] = ""
+    rows, out = [], []
+    files = sum(1 for k in ("notes", "photos", "audio") for _ in (SAMPLES / k).iterdir())
+    for label, extra in (("with derived text", {}), ("without (transcriber none, no OCR)",
+                                                     {"transcriber": "none", "ocr_languages": []})):
+        walls = []
+        for _ in range(repeat):
+            home = Path(tempfile.mkdtemp(prefix="augbench-"))
+            (home / "data" / "models").mkdir(parents=True)
+            (home / "data" / "models" / "whisper-base").symlink_to(whisper, target_is_directory=True)
+            (home / "config.toml").write_text(tomli_w.dumps({"model": "minilm", **extra}))
+            core = Augmem(load_settings(Paths(config_dir=home, data_dir=home / "data", cache_dir=home / "cache")))
+            core.embedder()  # the model load is not ingest
+            if not extra:
+                core.engine("transcript"), core.engine("ocr")  # nor are the engines' loads
+            t = time.perf_counter()
+            report = core.ingest([SAMPLES / k for k in ("notes", "photos", "audio")])
+            walls.append(time.perf_counter() - t)
+            core.close()
+            shutil.rmtree(home, ignore_errors=True)
+        wall = median(walls)
+        rows.append([label, files, wall, files / wall, report.memories, report.transcribed, report.read])
+        out.append({"variant": label, "files": files, "median_wall_s": wall, "files_per_s": files / wall,
+                    "memories": report.memories, "transcribed": report.transcribed, "read": report.read})
+    print_table(f"Ingest of the {files} sample files under minilm, in process (median of {repeat})",
+                ["variant", "files", "wall s", "files / s", "memory rows", "transcribed", "photos read"], rows)
+    return out
 
 
 if __name__ == "__main__":

@@ -190,3 +190,21 @@ def test_a_transcriber_from_a_plugin_re_transcribes_everything(world, home, monk
     old = core.engine_id("transcript")
     assert old and old != after.engine and fresh.store.derived_shas("transcript", old) == {}
     fresh.close()
+
+
+def test_a_multimodal_model_keeps_both_the_media_vector_and_the_text_vector(use_aist, tmp_path):
+    """Under AIST-87M (random towers, real MiniLM text backbone) a voice memo is one memory
+    with two rows: its audio vector and its transcript's text vector."""
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    shutil.copy(AUDIO / "meeting_moved_to_thursday.flac", memos / "memo.flac")
+    core = Augmem(load_settings())
+    report = core.ingest([memos])
+    assert (report.added, report.pending, report.transcribed) == (1, 0, 1)
+    store, space = core.store, core.active_space()
+    rows = store.scan(store.space_table(space), ["memory_id", "facet"]).to_pylist()
+    assert sorted(r["facet"] for r in rows) == ["audio", "transcript"] and len({r["memory_id"] for r in rows}) == 1
+    hits = core.recall("the budget meeting moved to Thursday", limit=5).hits
+    assert [h.path for h in hits].count(str(memos / "memo.flac")) == 1  # one hit per memory
+    assert hits[0].path == str(memos / "memo.flac") and hits[0].facet == "transcript"
+    core.close()
