@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from augmem.errors import ArtifactError, UnknownModelError
+from augmem.errors import ArtifactError
+from augmem.models.registry import NamedSpecs
 from augmem.records import Segment
 
 if TYPE_CHECKING:
@@ -192,36 +193,12 @@ def find_folder(spec: TranscriberSpec, models_dir: Path) -> Path | None:
     return where.path
 
 
-class TranscriberRegistry:
-    """Transcribers by name. The composition root fills it (`default_transcribers()` and,
-    later, a plugin hook) and passes it down; there is no global instance."""
+class TranscriberRegistry(NamedSpecs[TranscriberSpec]):
+    """Transcribers by name. The composition root fills it (the `register_transcribers` hook,
+    augmem's own Whisper sizes included) and passes it down; there is no global instance."""
 
+    kind = "transcriber"
     default_name = "whisper-base"
-
-    def __init__(self, specs: list[TranscriberSpec] | None = None) -> None:
-        self._specs: dict[str, TranscriberSpec] = {}
-        self._aliases: dict[str, str] = {}
-        for spec in specs or ():
-            self.register(spec)
-
-    def register(self, spec: TranscriberSpec) -> None:
-        self._specs[spec.name] = spec
-        for alias in spec.aliases:
-            self._aliases[alias.lower()] = spec.name
-
-    def names(self) -> list[str]:
-        return list(self._specs)
-
-    def specs(self) -> list[TranscriberSpec]:
-        return list(self._specs.values())
-
-    def get(self, name: str) -> TranscriberSpec:
-        key = self._aliases.get(name.lower(), name.lower())
-        for spec_name, spec in self._specs.items():
-            if spec_name.lower() == key:
-                return spec
-        raise UnknownModelError(f"unknown transcriber {name!r}",
-                                hint="known transcribers: " + (", ".join(self._specs) or "(none)"))
 
     def locate(self, name: str, models_dir: Path, hash_cache: HashCache | None = None) -> Path | None:
         """The transcriber's ready folder, or None (ArtifactError when it is damaged)."""

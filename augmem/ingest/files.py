@@ -8,6 +8,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -282,7 +283,6 @@ def check_photo(path: Path, size: int) -> PhotoInfo:
     """Decode a photo's header and all of its data, cheaply: a JPEG is decoded at 1/8 scale
     (libjpeg still entropy-decodes every byte of every scan, so a cut-off file fails), other
     formats in full. Returns the displayed size and the capture time."""
-    from PIL import Image
 
     im = _open_image(path, size)
     try:
@@ -294,11 +294,8 @@ def check_photo(path: Path, size: int) -> PhotoInfo:
             orientation = 1
         if im.format == "JPEG":
             im.draft(im.mode, (max(1, w // 8), max(1, h // 8)))
-        im.load()
-    except Image.DecompressionBombError as exc:
-        raise RejectedItem(f"image too large ({_first_line(exc)})") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise RejectedItem(f"corrupt image: {_first_line(exc)}") from exc
+        with _decoding():
+            im.load()
     finally:
         im.close()
     if orientation in (5, 6, 7, 8):  # rotated a quarter turn: displayed sideways
@@ -308,20 +305,30 @@ def check_photo(path: Path, size: int) -> PhotoInfo:
 
 def load_photo(path: Path, size: int):
     """A fully decoded, EXIF-oriented RGB PIL image and its capture time (or None)."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     im = _open_image(path, size)
     try:
         when = exif_time(im)
-        im.load()  # decode now: a truncated file fails here, not later in the model
-        image = ImageOps.exif_transpose(im).convert("RGB")
+        with _decoding():
+            im.load()  # decode now: a truncated file fails here, not later in the model
+            image = ImageOps.exif_transpose(im).convert("RGB")
+    finally:
+        im.close()
+    return image, when
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Pillow's decoding failures as a one-line reason."""
+    from PIL import Image
+
+    try:
+        yield
     except Image.DecompressionBombError as exc:
         raise RejectedItem(f"image too large ({_first_line(exc)})") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise RejectedItem(f"corrupt image: {_first_line(exc)}") from exc
-    finally:
-        im.close()
-    return image, when
 
 
 def exif_time(im) -> float | None:

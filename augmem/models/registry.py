@@ -5,10 +5,10 @@ plugins all see the same list; building a model (and importing torch) happens on
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from augmem.errors import ArtifactError, UnknownModelError
 from augmem.models.artifacts import ArtifactLocation, HashCache, locate
@@ -117,18 +117,27 @@ class ModelSpec:
     (see `choose_candidate_tier`)."""
 
 
-class ModelRegistry:
-    def __init__(self) -> None:
-        self._specs: dict[str, ModelSpec] = {}
+class _Named(Protocol):
+    name: str
+    aliases: tuple[str, ...]
+
+
+S = TypeVar("S", bound=_Named)
+
+
+class NamedSpecs(Generic[S]):
+    """Specs by name and alias, any case: what the model and transcriber registries share."""
+
+    kind = "model"
+    """What the specs are, for the unknown-name message."""
+
+    def __init__(self, specs: Iterable[S] = ()) -> None:
+        self._specs: dict[str, S] = {}
         self._aliases: dict[str, str] = {}
+        for spec in specs:
+            self.register(spec)
 
-    @classmethod
-    def from_plugins(cls, pm) -> ModelRegistry:
-        reg = cls()
-        pm.hook.register_models(register=reg.register)
-        return reg
-
-    def register(self, spec: ModelSpec) -> None:
+    def register(self, spec: S) -> None:
         self._specs[spec.name] = spec
         for alias in spec.aliases:
             self._aliases[alias.lower()] = spec.name
@@ -136,17 +145,24 @@ class ModelRegistry:
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def specs(self) -> list[ModelSpec]:
+    def specs(self) -> list[S]:
         return list(self._specs.values())
 
-    def get(self, name: str) -> ModelSpec:
+    def get(self, name: str) -> S:
         key = self._aliases.get(name.lower(), name.lower())
         for spec_name, spec in self._specs.items():
             if spec_name.lower() == key:
                 return spec
-        raise UnknownModelError(
-            f"unknown model {name!r}", hint="known models: " + ", ".join(self._specs) or "(none)"
-        )
+        raise UnknownModelError(f"unknown {self.kind} {name!r}",
+                                hint=f"known {self.kind}s: " + (", ".join(self._specs) or "(none)"))
+
+
+class ModelRegistry(NamedSpecs[ModelSpec]):
+    @classmethod
+    def from_plugins(cls, pm) -> ModelRegistry:
+        reg = cls()
+        pm.hook.register_models(register=reg.register)
+        return reg
 
     def locate(self, spec: ModelSpec, settings: Settings) -> ArtifactLocation:
         """Where this model's artifact is: config path, models folder, HF cache, or a package."""
