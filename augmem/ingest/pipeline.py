@@ -212,7 +212,7 @@ class Ingestor:
         report.rejected.append(Rejection(path, reason))
         updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now))
 
-    def _decode(self, job: _Job, embedder: Any) -> None:
+    def _decode(self, job: _Job, embedder: Any, cached: Mapping[str, DerivedText]) -> None:
         f = job.found
         path = str(f.path)
 
@@ -247,9 +247,8 @@ class Ingestor:
                 if extra:
                     m.text = "\n".join([m.text, *extra]).strip()
         kind = DERIVED_KIND.get(f.modality)
-        engine = self.engines(kind) if kind and "text" in embedder.modalities else None
-        if kind and engine:
-            derived = self.store.get_derived(kind, engine, [job.sha]).get(job.sha)
+        if kind:
+            derived = cached.get(f"{kind}:{job.sha}")
             if derived is not None and derived.text:
                 for m in self._facets(path, f.modality, job.source, job.sha, f.size, f.mtime, captured_at, derived,
                                       embedder):
@@ -287,8 +286,21 @@ class Ingestor:
                                   chunk_end=span[1], detail=info))
         return out
 
+    def _cached_derivations(self, batch: list[_Job], embedder: Any) -> dict[str, DerivedText]:
+        """"kind:sha256" -> the cached derivation of the batch's photos and clips (one query per kind)."""
+        out: dict[str, DerivedText] = {}
+        if "text" not in embedder.modalities:
+            return out
+        for modality, kind in DERIVED_KIND.items():
+            shas = [j.sha for j in batch if j.found.modality == modality]
+            engine = self.engines(kind) if shas else None
+            if engine:
+                out.update((f"{kind}:{sha}", d) for sha, d in self.store.get_derived(kind, engine, shas).items())
+        return out
+
     def _embed_batch(self, batch: list[_Job], report: IngestReport) -> None:
         embedder = self.get_embedder()
+        cached = self._cached_derivations(batch, embedder)
         ok: list[_Job] = []
         ledger: list[SourceRow] = []  # pending / rejected rows of this batch, written in one commit
         for job in batch:
@@ -302,7 +314,7 @@ class Ingestor:
                 report.pending += 1
                 continue
             try:
-                self._decode(job, embedder)
+                self._decode(job, embedder, cached)
                 ok.append(job)
             except RejectedItem as exc:
                 self._reject(report, str(job.found.path), exc.message, ledger, time.time())
