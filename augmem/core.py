@@ -130,7 +130,7 @@ class Augmem:
         if self._store is None:
             from augmem.store import MemoryStore
 
-            self._store = MemoryStore(self.settings.effective_store_uri)
+            self._store = MemoryStore(self.settings.effective_store_uri, storage_options=self.settings.store_options)
         return self._store
 
     def notice(self) -> str:
