@@ -19,6 +19,7 @@ from augmem.records import (
     CaptureInfo,
     DayCount,
     Filters,
+    Hit,
     IngestReport,
     MigrationInfo,
     RecallResult,
@@ -296,6 +297,10 @@ class Augmem:
                 store.upsert_sources(keep)
             store.purge()
             return len(targets)
+
+    def memory(self, id: str) -> Hit | None:
+        """One stored memory of the active space by id (score 1.0), or None."""
+        return self.store.get(self.active_space(), id)
 
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         """Memories per local day (YYYY-MM-DD) by modality, newest first."""
