@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from augmem import codec
-from augmem.humanize import KIND_NAMES, media_time, relative_time, short_path, snippet
+from augmem.humanize import KIND_NAMES, media_time, not_here, relative_time, short_path, snippet
 from augmem.records import Hit, RecallResult, Status
 
 URI_SCHEME = "memory"
@@ -33,11 +33,6 @@ DERIVED_TEXT = (("transcript", "said"), ("ocr_text", "reads"))
 
 def uri(memory_id: str) -> str:
     return f"{URI_SCHEME}://{memory_id}"
-
-
-def not_here(path: str) -> str:
-    """What a surface says when a memory's file is not on this machine (another device stored it)."""
-    return f"stored on another device: {path} is not on this machine"
 
 
 def derived(hit: Hit) -> list[tuple[str, str]]:

@@ -134,3 +134,21 @@ def test_markdown_reflow_keeps_offsets_and_blocks():
     assert len(out) == len(text)  # the match's offsets stay valid
     assert "line one line two\n- item a   continues\n- item b" in out
     assert "```\ncode\nmore\n```" in out and out.startswith("# Title\n\n")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("modality", ["image", "audio"])
+async def test_media_stored_on_another_device_says_so(make_tui, modality):
+    # a store shared by two devices (one bucket) holds the other device's paths
+    path = "/home/someone/other-laptop/beach.jpg" if modality == "image" else "/home/someone/other-laptop/memo.wav"
+    hit = Hit(id=f"far-{modality}", modality=modality, source="photos", path=path, score=0.5, captured_at=FIXED_NOW)
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Preview).show(hit)
+
+        def shown() -> str:
+            return " ".join(str(app.screen.query_one("#preview-empty").render()).split())
+
+        await wait_for(pilot, lambda: "stored on another device" in shown(), what="the other-device notice")
+        assert f"{path} is not on this machine" in shown()
+        assert "cannot read" not in shown() and app.is_running
