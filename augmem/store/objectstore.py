@@ -31,6 +31,8 @@ ACCESS_KEY = ("access_key_id", "aws_access_key_id")
 SECRET_KEY = ("secret_access_key", "aws_secret_access_key")
 SESSION_TOKEN = ("session_token", "aws_session_token", "token", "aws_token", "aws_security_token")
 ALLOW_HTTP = ("allow_http", "aws_allow_http")
+SECRETS = frozenset(SECRET_KEY + SESSION_TOKEN)
+"""Option names whose values are never shown."""
 
 ENV_FALLBACK: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # AWS_ENDPOINT_URL_S3 is the service-specific form the AWS SDKs prefer over AWS_ENDPOINT_URL
@@ -92,29 +94,38 @@ def resolve_options(
     endpoint is allowed on loopback (a local test server); elsewhere it must be allowed
     explicitly with `allow_http = true`, because the request signatures and the memories
     would cross the network unencrypted."""
+    return {k: v for k, (v, _) in resolve_with_origins(uri, configured, environ).items()}
+
+
+def resolve_with_origins(
+    uri: str, configured: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """`resolve_options`, each value with where it came from ("[store_options]", "$AWS_REGION",
+    "augmem default", "loopback endpoint") for `augmem config`."""
     if not is_object_store(uri):
         return {}
     env = os.environ if environ is None else environ
-    opts = {str(k): _bool_text(v) for k, v in (configured or {}).items()}
+    opts = {str(k): (_bool_text(v), "[store_options]") for k, v in (configured or {}).items()}
+    values = {k: v for k, (v, _) in opts.items()}
     for names, variables in ENV_FALLBACK:
-        if _first(opts, names) is None:
-            value = next((env[v] for v in variables if env.get(v)), None)
-            if value:
-                opts[names[0]] = value
-    if _first(opts, ACCESS_KEY) is None and env.get("AWS_ACCESS_KEY_ID"):
+        if _first(values, names) is None:
+            var = next((v for v in variables if env.get(v)), None)
+            if var:
+                opts[names[0]] = (env[var], f"${var}")
+    if _first(values, ACCESS_KEY) is None and env.get("AWS_ACCESS_KEY_ID"):
         for key, var in CREDENTIAL_ENV:
             if env.get(var):
-                opts[key] = env[var]
-    endpoint = _first(opts, ENDPOINT)
-    if endpoint and endpoint.startswith("http://") and _first(opts, ALLOW_HTTP) is None:
+                opts[key] = (env[var], f"${var}")
+    endpoint = _first({k: v for k, (v, _) in opts.items()}, ENDPOINT)
+    if endpoint and endpoint.startswith("http://") and _first(values, ALLOW_HTTP) is None:
         if not _loopback(endpoint):
             raise StoreError(
                 f"store: the object-storage endpoint {endpoint} is plain HTTP",
                 "use https://, or set allow_http = true under [store_options] if this network is trusted",
             )
-        opts["allow_http"] = "true"
+        opts["allow_http"] = ("true", "loopback endpoint")
     for key, value in DEFAULTS.items():
-        opts.setdefault(key, value)
+        opts.setdefault(key, (value, "augmem default"))
     return opts
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from augmem.core import Augmem
 from augmem.errors import StoreError
 from augmem.store.objectstore import resolve_options
 from tests.conftest import write_config
+from tests.daemon.proc import ROOT, env_for
 from tests.test_ingest_recall import make_notes
 
 SECRET = "my bank PIN is tucked inside the zebra-striped teapot"
@@ -84,17 +87,29 @@ def test_the_aws_environment_variables_are_used_where_the_config_is_silent(
     aug.close()
 
 
-def test_the_config_wins_over_the_environment(augmem_home, s3, bucket, tmp_path, monkeypatch):
+def test_the_config_wins_over_the_environment(augmem_home, s3, bucket, tmp_path):
     # a stale AWS_ENDPOINT_URL (and another account's keys) in the shell do not redirect the store.
-    # (Set before anything connects to this bucket: lance caches a bucket's client per process.)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "someone-else")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-right-secret")
+    # A process of its own, as people run augmem: lance keeps per-process state about the AWS
+    # environment, so changing the variables inside one process is not what this is about.
     s3_config(augmem_home, s3, bucket)
-    aug = Augmem(load_settings())
-    assert aug.ingest([make_notes(tmp_path / "notes")]).added == 5
-    assert aug.status().memories == 5
-    aug.close()
+    notes = make_notes(tmp_path / "notes")
+    stale = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}",
+        "AWS_ACCESS_KEY_ID": "someone-else",
+        "AWS_SECRET_ACCESS_KEY": "not-the-right-secret",
+        "AWS_REGION": "ap-south-1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "augmem", "ingest", str(notes), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env_for(augmem_home, **stale),
+        cwd=str(ROOT),
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["added"] == 5
+    assert s3.objects(bucket)  # it went to the configured server
 
 
 def test_credentials_are_taken_as_a_group_and_plain_http_only_on_loopback():
@@ -153,11 +168,27 @@ def test_a_missing_bucket_says_so(augmem_home, s3):
     assert info.value.message.endswith(f"(bucket 'no-such-bucket' at {s3.endpoint}): the bucket does not exist")
 
 
-def test_config_shows_store_options_without_their_secrets(augmem_home, s3, bucket):
-    s3_config(augmem_home, s3, bucket)
+def test_config_shows_store_options_without_their_secrets(augmem_home, s3, bucket, monkeypatch):
+    options = s3.options()
+    del options["region"]
+    write_config(augmem_home, model="minilm", store_uri=f"s3://{bucket}/augmem", store_options=options)
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
     result = CliRunner().invoke(cli, ["config", "--json"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)["store_options"]["value"]
-    assert shown["access_key_id"] == s3.options()["access_key_id"]
+    assert shown["access_key_id"] == options["access_key_id"]
     assert shown["secret_access_key"] == "***"
-    assert s3.options()["secret_access_key"] not in result.output
+    assert options["secret_access_key"] not in result.output
+    # the text view also says what the store is opened with, and where each value comes from
+    result = CliRunner().invoke(cli, ["config"])
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in result.stdout.split(f"object storage (s3://{bucket}")[1].splitlines()[3:]
+        if line.strip()
+    }
+    assert rows["endpoint"] == [s3.endpoint, "[store_options]"]
+    assert rows["region"] == ["eu-west-2", "$AWS_REGION"]
+    assert rows["secret_access_key"] == ["***", "[store_options]"]
+    assert rows["allow_http"] == ["true", "loopback", "endpoint"]
+    assert options["secret_access_key"] not in result.output
