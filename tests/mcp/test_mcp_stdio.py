@@ -208,7 +208,10 @@ def test_it_uses_the_running_daemon(monkeypatch):
                 assert "daemon: running" in text_of(status)
                 res = await s.call_tool("remember", {"text": NOTE})
                 assert not res.is_error, text_of(res)
-                return res.structured_content["id"]
+                memory_id = res.structured_content["id"]
+                read = await s.call_tool("read_memory", {"id": memory_id})  # the daemon's `memory` op
+                assert not read.is_error and NOTE in text_of(read)
+                return memory_id
 
         memory_id = anyio.run(scenario)
         # the daemon wrote it: its warm core answers for it
