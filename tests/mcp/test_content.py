@@ -13,7 +13,8 @@ from PIL import Image
 from augmem.errors import AugmemError
 from augmem.mcp import notes
 from augmem.mcp.content import encode_jpeg, hit_json, note_content, recall_text
-from augmem.mcp.server import parse_filters, tidy_error
+from augmem.mcp.errors import tidy_error
+from augmem.mcp.server import parse_filters
 from augmem.records import Hit, RecallResult
 
 NOW = 1_780_000_000.0
