@@ -33,8 +33,6 @@ from augmem.mcp.access import Access
 from augmem.mcp.errors import not_found_as_such, one_line_tool_errors, resource_errors, tool_errors
 from augmem.records import Filters, Hit
 
-log = logging.getLogger("augmem.mcp")
-
 MODALITIES = {
     "note": "text",
     "text": "text",
