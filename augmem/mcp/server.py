@@ -113,7 +113,7 @@ class AugmemMCP:
         if report.rejected:
             path.unlink(missing_ok=True)
             raise AugmemError(f"could not remember it: {report.rejected[0].reason}")
-        if not (report.added or report.updated):
+        if not (report.added or report.updated or report.pending):
             # the same text is already a memory (ingest deduplicates by content): keep one copy
             path.unlink(missing_ok=True)
             text_out = "Already remembered: the same text is in memory already."
@@ -124,16 +124,17 @@ class AugmemMCP:
         hits = self._chunks_of(str(path))
         ids = [h.id for h in hits]
         first = ids[0] if ids else ""
-        text_out = f"Remembered as memory {first} ({content.uri(first)}), saved as {path}."
-        if report.pending:
-            text_out += " The active model cannot embed it yet; it is kept pending."
+        if first:
+            text_out = f"Remembered as memory {first} ({content.uri(first)}), saved as {path}."
+        else:  # valid, but the active model embeds no text: kept pending until one that does is active
+            text_out = f"Saved as {path}; the active model cannot embed it yet, so it is kept pending."
         return CallToolResult(
             content=[TextContent(type="text", text=text_out)],
             structured_content={
                 "stored": True,
-                "id": first,
+                "id": first or None,
                 "ids": ids,
-                "uri": content.uri(first),
+                "uri": content.uri(first) if first else None,
                 "path": str(path),
                 "memories": report.memories,
             },
