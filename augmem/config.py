@@ -35,6 +35,11 @@ class Settings:
     """Matryoshka tiers to store (empty = the model's default storage tiers)."""
     store_uri: str = ""
     """LanceDB URI: a folder, or object storage such as s3://bucket/augmem (empty = data dir)."""
+    store_options: dict[str, str] = field(default_factory=dict)
+    """Object-storage options, a table: [store_options] endpoint, region, access_key_id,
+    secret_access_key, session_token, allow_http (any key lance's object store takes); what it
+    leaves out comes from AWS_ENDPOINT_URL, AWS_REGION / AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN."""
     artifacts: dict[str, str] = field(default_factory=dict)
     """Explicit artifact path per model name (set by `augmem models use NAME --artifact F`)."""
     artifact_sha256: dict[str, str] = field(default_factory=dict)
@@ -99,11 +104,18 @@ class Settings:
                 value = self.effective_store_uri
             if f.name == "watch":
                 value = [f"{w.path} ({w.kind})" for w in value]
+            if f.name == "store_options":  # credentials may live here: never print them
+                value = {k: "***" if v and _is_secret(k) else v for k, v in value.items()}
             out.append((f.name, value, self.origin(f.name)))
         return out
 
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _is_secret(option: str) -> bool:
+    """Whether a [store_options] key holds a secret (secret_access_key, session_token, …)."""
+    return any(word in option.lower() for word in ("secret", "token", "password", "credential"))
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -166,7 +178,8 @@ def load_settings(paths: Paths | None = None) -> Settings:
             setattr(settings, key, _coerce(key, value, str(cfg)))
             origins[key] = f"file {cfg}"
     for key in _FIELD_TYPES:
-        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256", "model_options"):
+        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256", "model_options",
+                                          "store_options"):
             continue
         env = f"AUGMEM_{key.upper()}"
         if env in os.environ:

@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, get_type_hints, runtime_checkable
 
-from augmem.records import CaptureInfo, DayCount, Filters, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import CaptureInfo, DayCount, Filters, Hit, IngestReport, MigrationInfo, RecallResult, Status
 
 LOCAL_PATH = "local-path"
 LocalPath = Annotated[str, LOCAL_PATH]
@@ -63,6 +63,10 @@ class Backend(Protocol):
 
     def status(self) -> Status:
         """Counts, pending, store size, model and hash (and the daemon's state when it answers)."""
+        ...
+
+    def memory(self, id: str) -> Hit | None:
+        """One stored memory of the active space by id (score 1.0), or None when there is none."""
         ...
 
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:

@@ -20,6 +20,7 @@ from augmem.records import (
     DayCount,
     DeriveInfo,
     Filters,
+    Hit,
     IngestReport,
     MigrationInfo,
     RecallResult,
@@ -139,7 +140,7 @@ class Augmem:
         if self._store is None:
             from augmem.store import MemoryStore
 
-            self._store = MemoryStore(self.settings.effective_store_uri)
+            self._store = MemoryStore(self.settings.effective_store_uri, storage_options=self.settings.store_options)
         return self._store
 
     def notice(self) -> str:
@@ -440,6 +441,10 @@ class Augmem:
                 store.upsert_sources(keep)
             store.purge()
             return len(targets)
+
+    def memory(self, id: str) -> Hit | None:
+        """One stored memory of the active space by id (score 1.0), or None."""
+        return self.store.get(self.active_space(), id)
 
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         """Memories per local day (YYYY-MM-DD) by modality, newest first."""

@@ -89,6 +89,12 @@ def media_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def not_here(path: str) -> str:
+    """What every surface says of a memory whose file is not on this machine: with the store in
+    a shared bucket, another device stored it (its absolute path is that device's)."""
+    return f"stored on another device: {path} is not on this machine"
+
+
 def snippet(text: str, width: int = 60) -> str:
     """The text on one line, cut to `width` with an ellipsis."""
     s = " ".join(text.split())

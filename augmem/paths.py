@@ -31,6 +31,11 @@ class Paths:
         return self.data_dir / "clips"
 
     @property
+    def notes_dir(self) -> Path:
+        """Notes augmem writes itself (an assistant's `remember`), ingested like any other note."""
+        return self.data_dir / "notes"
+
+    @property
     def run_dir(self) -> Path:
         """Daemon lock, socket, state and logs."""
         return self.data_dir / "run"

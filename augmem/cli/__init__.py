@@ -50,6 +50,7 @@ def _register() -> None:
         ("augmem.cli.daemon_cmd", ("daemon", "watch")),
         ("augmem.cli.tui_cmd", ("tui",)),
         ("augmem.cli.plugins_cmd", ("plugins",)),
+        ("augmem.cli.mcp_cmd", ("mcp",)),
     )
     import importlib
 

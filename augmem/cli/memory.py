@@ -251,6 +251,21 @@ def config(as_json):
     click.echo(f"data dir:    {s.paths.data_dir}")
     click.echo(table([[k, json.dumps(v, default=str) if not isinstance(v, str) else v, o] for k, v, o in items],
                      ["setting", "value", "from"]))
+    _print_object_storage(s)
+
+
+def _print_object_storage(s) -> None:
+    """What the store will be opened with when it is in object storage: the config's
+    [store_options], the AWS_* variables it falls back to, augmem's defaults (secrets hidden)."""
+    from augmem.store import objectstore
+
+    uri = s.effective_store_uri
+    if not objectstore.is_object_store(uri):
+        return
+    opts = objectstore.resolve_with_origins(uri, s.store_options)
+    click.echo(f"\nobject storage ({uri}):")
+    rows = [[k, "***" if k in objectstore.SECRETS and v else v, o] for k, (v, o) in sorted(opts.items())]
+    click.echo(table(rows, ["option", "value", "from"]))
 
 
 DEMO_QUERIES = ("dog barking at park", "what do I pack for the beach", "soup recipe", "sunset over the sea",

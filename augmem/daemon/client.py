@@ -142,6 +142,7 @@ class DaemonClient:
     ingest = _remote(Backend.ingest)
     forget = _remote(Backend.forget)
     status = _remote(Backend.status)
+    memory = _remote(Backend.memory)
     timeline = _remote(Backend.timeline)
     pause = _remote(Backend.pause)
     resume = _remote(Backend.resume)

@@ -16,7 +16,7 @@ from augmem import codec, contract
 from augmem.contract import Backend
 from augmem.daemon.worker import INTERACTIVE
 from augmem.errors import AugmemError
-from augmem.records import CaptureInfo, DayCount, Filters, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import CaptureInfo, DayCount, Filters, Hit, IngestReport, MigrationInfo, RecallResult, Status
 
 if TYPE_CHECKING:
     from augmem.core import Augmem
@@ -60,6 +60,9 @@ class DaemonBackend:
 
     def status(self) -> Status:
         return self.daemon.status()
+
+    def memory(self, id: str) -> Hit | None:
+        return self.daemon.core.memory(id)
 
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         return self.daemon.core.timeline(filters)

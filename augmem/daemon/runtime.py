@@ -34,8 +34,8 @@ LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 3
 WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
 """A watched folder's kind -> the memories' source (auto: decided by file type)."""
-RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "device",
-                    "transcriber", "ocr_languages")
+RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "store_options",
+                    "device", "transcriber", "ocr_languages")
 RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
                    "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
 

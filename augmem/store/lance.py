@@ -37,8 +37,11 @@ class MemoryStore:
     """Memories in LanceDB: one table per embedding space, a sources ledger, tiered vector search."""
 
     def __init__(self, uri: str, *, read_consistency: timedelta | None = timedelta(0),
-                 cleanup_older_than: timedelta = timedelta(minutes=10)):
+                 cleanup_older_than: timedelta = timedelta(minutes=10),
+                 storage_options: dict[str, Any] | None = None):
         self.uri = str(uri)
+        # object storage: the config's [store_options] + AWS_* fallbacks (augmem.store.objectstore)
+        self.storage_options = dict(storage_options or {})
         # 0 = every read checks for a newer version, so the CLI sees rows the daemon just wrote
         self._read_consistency = read_consistency
         # optimize() drops versions older than this: long enough for any read in flight, short enough
@@ -65,7 +68,12 @@ class MemoryStore:
 
                 if self.is_local:
                     os.makedirs(self.uri.removeprefix("file://"), exist_ok=True)
-                self._db = lancedb.connect(self.uri, read_consistency_interval=self._read_consistency)
+                    self._db = lancedb.connect(self.uri, read_consistency_interval=self._read_consistency)
+                else:
+                    from augmem.store import objectstore
+
+                    options = objectstore.resolve_options(self.uri, self.storage_options)
+                    self._db = objectstore.connect(self.uri, options, self._read_consistency)
         return self._db
 
     def _names(self) -> list[str]:

@@ -77,7 +77,10 @@ def guard(what: str, hint: str | None = None) -> Iterator[None]:
     except StoreError:
         raise
     except Exception as e:  # lancedb raises ValueError/RuntimeError/OSError/pyo3 panics alike
-        raise StoreError(f"store: could not {what}: {e}", hint) from e
+        from augmem.store.objectstore import brief
+
+        # an object-store failure is pages of Rust debug output: say its one-line reason instead
+        raise StoreError(f"store: could not {what}: {brief(e) or e}", hint) from e
 
 
 def num_partitions(n: int) -> int:

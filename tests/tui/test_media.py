@@ -7,10 +7,10 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from augmem.humanize import bar, relative_time, short_path
 from augmem.records import Hit
 from augmem.tui import media
 from augmem.tui.filtering import FilterState
-from augmem.humanize import bar, relative_time, short_path
 from augmem.tui.widgets.preview import Preview, note_text
 from augmem.tui.widgets.result_list import ResultList
 from augmem.tui.widgets.waveform import braille_wave
@@ -189,3 +189,21 @@ async def test_a_photo_shows_the_text_found_in_it(make_tui, person_home):
         text = ocr.render()
         assert ocr.display and "Coffee beans 8.99" in str(text)
         assert {str(text)[s.start:s.end] for s in text.spans if "accent" in str(s.style)} == {"Coffee"}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("modality", ["image", "audio"])
+async def test_media_stored_on_another_device_says_so(make_tui, modality):
+    # a store shared by two devices (one bucket) holds the other device's paths
+    path = "/home/someone/other-laptop/beach.jpg" if modality == "image" else "/home/someone/other-laptop/memo.wav"
+    hit = Hit(id=f"far-{modality}", modality=modality, source="photos", path=path, score=0.5, captured_at=FIXED_NOW)
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Preview).show(hit)
+
+        def shown() -> str:
+            return " ".join(str(app.screen.query_one("#preview-empty").render()).split())
+
+        await wait_for(pilot, lambda: "stored on another device" in shown(), what="the other-device notice")
+        assert f"{path} is not on this machine" in shown()
+        assert "cannot read" not in shown() and app.is_running

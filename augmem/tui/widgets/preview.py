@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
-from augmem.humanize import human_size, icon, media_time, relative_time, short_path
+from augmem.humanize import human_size, icon, media_time, not_here, relative_time, short_path
 from augmem.records import Hit
 from augmem.tui.matching import best_segment, highlight
 from augmem.tui.messages import PreviewLoaded
@@ -102,6 +102,10 @@ class Preview(Vertical):
     def _load(self, hit: Hit) -> None:
         from augmem.tui import media
 
+        if hit.modality != "text" and not Path(hit.path).exists():
+            # a shared store holds other devices' memories: say so (a note still shows its stored text)
+            self.post_message(PreviewLoaded(hit.id, error=not_here(hit.path)))
+            return
         try:
             if hit.modality == "image":
                 data = media.load_photo(hit.path)
