@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,20 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 class CodecError(ValueError):
     """A JSON value does not have the shape its type asks for."""
+
+
+def dumps(value: Any) -> str:
+    """A record as compact JSON text (non-ASCII kept)."""
+    return json.dumps(to_json(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(tp: Any, text: str, where: str = "value") -> Any:
+    """JSON text as an instance of `tp` ("" reads as an empty object)."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError as exc:
+        raise CodecError(f"{where}: not JSON ({exc})") from exc
+    return from_json(tp, data, where)
 
 
 def to_json(value: Any) -> Any:
@@ -70,10 +85,15 @@ def from_json(tp: Any, data: Any, where: str = "value") -> Any:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _record(tp, data, where)
     if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        hints = _hints(tp)
         if isinstance(data, Mapping):
-            hints = _hints(tp)
+            missing = [k for k in tp._fields if k not in data and k not in getattr(tp, "_field_defaults", {})]
+            if missing:
+                raise CodecError(f"{where}: {tp.__name__} needs {missing[0]!r}")
             return tp(**{k: from_json(hints[k], data[k], f"{where}.{k}") for k in tp._fields if k in data})
-        return tp(*data)
+        if not isinstance(data, list) or len(data) > len(tp._fields):
+            raise CodecError(f"{where}: expected an object or a list for {tp.__name__}")
+        return tp(*(from_json(hints[k], v, f"{where}.{k}") for k, v in zip(tp._fields, data, strict=False)))
     if origin in (list, Sequence, set, frozenset) or tp in (list, set, frozenset):
         if not isinstance(data, list):
             raise CodecError(f"{where}: expected a list, got {type(data).__name__}")
@@ -102,10 +122,14 @@ def _record(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, Mapping):
         raise CodecError(f"{where}: expected an object for {cls.__name__}, got {type(data).__name__}")
     hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(data) - names)
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    unknown = sorted(set(data) - {f.name for f in fields})
     if unknown:
         raise CodecError(f"{where}: {cls.__name__} has no field {unknown[0]!r}")
+    missing = [f.name for f in fields if f.name not in data and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise CodecError(f"{where}: {cls.__name__} needs {missing[0]!r}")
     return cls(**{k: from_json(hints[k], v, f"{where}.{k}") for k, v in data.items()})
 
 

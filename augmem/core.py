@@ -6,6 +6,7 @@ store. Nothing here prints or exits; surfaces turn results and AugmemErrors into
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -173,7 +174,7 @@ class Augmem:
             report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
                                           force=force)
             if derive:
-                roots = [str(Path(p).expanduser().absolute()) for p in paths]
+                roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]  # as files.walk names them
                 report.transcribed = self.derive(paths=roots, progress=progress, kinds=("transcript",))
                 report.read = self.derive(paths=roots, progress=progress, kinds=("ocr",))
             return report
@@ -226,19 +227,19 @@ class Augmem:
         from augmem.models.artifacts import HashCache
 
         s = self.settings
-        if kind == "transcript":
-            if s.transcriber.lower() in ("", "none", "off"):
-                return None
-            return self.transcribers.load(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
-        if not s.ocr_languages:
+        if self.engine_off(kind):
             return None
+        if kind == "transcript":
+            return self.transcribers.load(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
         from augmem.derive.ocr import TesseractReader
 
         return TesseractReader(tuple(s.ocr_languages), hash_cache=HashCache(s.paths.hash_cache_file))
 
     def engine_id(self, kind: str) -> str | None:
-        """The id of the engine deriving `kind` (its cached text is what facets are built from),
-        without loading a transcriber that is not loaded yet; None when there is none."""
+        """The id of the engine deriving `kind` (its cached text is what facets are built from);
+        None when there is none. A transcriber whose spec can say its id is not loaded for this
+        (its files are checked, and Whisper base joined from its packages the first time); the
+        OCR reader is (it is cheap)."""
         with self._lock:
             cached = self._engines.get(kind)
             if cached is not None and cached[0] == self._engine_key(kind):
@@ -247,18 +248,20 @@ class Augmem:
                 engine = self.engine(kind)
                 return engine.engine_id if engine else None
             s = self.settings
-            if s.transcriber.lower() in ("", "none", "off"):
+            if self.engine_off(kind):
                 return None
             from augmem.ingest.derive import Engine
             from augmem.models.artifacts import HashCache
 
             try:
-                eid = self.transcribers.engine_id(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
+                spec = self.transcribers.get(s.transcriber)
+                eid = (self.transcribers.engine_id(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
+                       if spec.variant is not None else None)  # no variant: only the loaded engine knows its id
             except AugmemError as exc:
                 self._engines[kind] = (self._engine_key(kind), None, str(exc))
                 return None
             if eid is None:
-                engine = self.engine(kind)  # not there: loading it says why
+                engine = self.engine(kind)  # not there (loading it says why), or its id needs it loaded
                 return engine.engine_id if engine else None
             # known, not loaded: `engine()` loads it when there is work
             self._engines[kind] = (self._engine_key(kind), Engine(kind, eid, None), "")
@@ -279,28 +282,62 @@ class Augmem:
         with self.write_lock:
             store = self.store
             for kind in kinds:
-                if self.engine_id(kind) is None:
+                if not derive.candidates(store, kind, paths):
+                    continue  # nothing of that kind: no engine is looked at, let alone loaded
+                eid = self.engine_id(kind)
+                if eid is None:
+                    continue
+                self._restore_facets(kind, eid, paths)
+                rows = derive.todo(store, kind, eid, paths)
+                if not rows:
+                    if paths is None:
+                        store.drop_derived_engines(kind, keep=eid)  # caught up: the old engine's text goes
                     continue
                 engine = self.engine(kind)
                 if engine is None:
                     continue
-                rows = derive.todo(store, kind, engine.engine_id, paths)
                 batch_rows = rows if limit is None else rows[:limit]
                 for i in range(0, len(batch_rows), derive.BATCH):
                     batch = batch_rows[i : i + derive.BATCH]
                     found = derive.derive_rows(batch, engine)
-                    store.put_derived(found)
+                    # facets first, then the cache: a crash between the two derives the batch again,
+                    # rather than leaving it "done" but not recallable by its words
                     self._ingestor().refresh_facets(batch, {d.content_sha256: d for d in found})
-                    done += len(batch)
+                    store.put_derived(found)
+                    done += len(found)
                     if progress:
                         progress(min(i + derive.BATCH, len(batch_rows)), len(batch_rows), batch[-1].path)
-                if paths is None and len(batch_rows) == len(rows):
-                    store.drop_derived_engines(kind, keep=engine.engine_id)  # caught up: the old engine's text goes
+                    if not found:
+                        break  # files changed or gone since the ledger saw them: the next reconcile first
         return done
+
+    def _restore_facets(self, kind: str, engine_id: str, paths: Sequence[str] | None) -> None:
+        """Facets for files whose text is cached but not in the active space (a model switch, or
+        a run stopped between storing facets and caching): no engine needed, only the text tower."""
+        from augmem.ingest import derive
+
+        rows = derive.cached_without_facets(self.store, self.active_space(), kind, engine_id, paths)
+        for i in range(0, len(rows), derive.BATCH * 8):
+            batch = rows[i : i + derive.BATCH * 8]
+            cached = self.store.get_derived(kind, engine_id, [r.content_sha256 for r in batch])
+            self._ingestor().refresh_facets(batch, cached)
+
+    def engine_off(self, kind: str) -> str:
+        """Why the config turns `kind` off ("" when it is on)."""
+        s = self.settings
+        if kind == "transcript" and s.transcriber.lower() in ("", "none", "off"):
+            return f"off (transcriber = {s.transcriber!r})"
+        if kind == "ocr" and not s.ocr_languages:
+            return "off (ocr_languages = [])"
+        return ""
 
     def derive_info(self, kind: str) -> DeriveInfo:
         """How far transcription ("transcript") or OCR ("ocr") of the memories is."""
         from augmem.ingest import derive
+
+        off = self.engine_off(kind)
+        if off:  # what was derived before stays recallable; nothing waits
+            return DeriveInfo(kind=kind, error=off)
 
         def engine() -> tuple[str | None, str]:
             eid = self.engine_id(kind)
@@ -440,7 +477,7 @@ class Augmem:
             if keep:
                 store.upsert_sources(keep)
             store.purge()
-            return len(targets)
+            return len(ledger)  # the sources that were stored (a path never ingested forgets nothing)
 
     def memory(self, id: str) -> Hit | None:
         """One stored memory of the active space by id (score 1.0), or None."""

@@ -153,7 +153,8 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
     """Every item that could not be ingested, with its reason."""
     memories: int = 0
-    """Rows written (a note may give several chunks, a recording several clips)."""
+    """Memories embedded (a note may give several chunks, a recording several clips; their
+    transcript and photo-text facets are not counted)."""
     transcribed: int = 0
     """Recordings transcribed by this run (in process; the daemon does it in the background)."""
     read: int = 0
@@ -173,6 +174,8 @@ class IngestReport:
 
 
 SOURCE_STATUSES = ("ok", "pending", "rejected", "duplicate", "forgotten")
+LIVE_STATUSES = ("ok", "pending", "duplicate")
+"""Statuses of a file whose content augmem still keeps something of."""
 """ok: embedded in the active space; pending: valid, waiting for a model of its modality;
 rejected: unusable (see reason); duplicate: same content as another file; forgotten: by the user."""
 
@@ -201,6 +204,7 @@ class Space:
     id: str
     """`name:sha256` (the model name may carry a variant, e.g. `aegis-embed@6L`)."""
     rows: int = 0
+    """Memories stored in the space."""
 
     @property
     def model(self) -> str:
@@ -233,6 +237,27 @@ class DerivedText:
     detail: str = ""
     """JSON: segments and language of a transcript, the word count of OCR text."""
     created_at: float = 0.0
+
+
+@dataclass
+class DerivedDetail:
+    """What a derivation knows beyond its text: the `detail` JSON of a cached derivation and of
+    a derived-text facet (`augmem.codec.dumps` / `loads`)."""
+
+    language: str = ""
+    """A transcript's detected language."""
+    duration: float = 0.0
+    """The recording's length in seconds (its clips follow from it)."""
+    segments: list[Segment] = field(default_factory=list)
+    """A transcript's segments (a facet: those of its clip)."""
+    words: int = 0
+    """OCR: words kept."""
+    languages: list[str] = field(default_factory=list)
+    """OCR: the languages read."""
+    error: str = ""
+    """Why nothing could be derived (the file could not be read)."""
+    seconds: float = 0.0
+    """How long the derivation took."""
 
 
 @dataclass
@@ -361,7 +386,7 @@ class Status:
     store_uri: str = ""
     store_bytes: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
-    """Memories (rows) per modality in the active space."""
+    """Memories per modality in the active space (a memory's facets count once)."""
     spaces: list[Space] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
     """Ledger files per status (ok, pending, rejected, duplicate, forgotten)."""

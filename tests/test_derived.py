@@ -208,3 +208,78 @@ def test_a_multimodal_model_keeps_both_the_media_vector_and_the_text_vector(use_
     assert [h.path for h in hits].count(str(memos / "memo.flac")) == 1  # one hit per memory
     assert hits[0].path == str(memos / "memo.flac") and hits[0].facet == "transcript"
     core.close()
+
+
+def _store_bytes_contain(core: Augmem, needle: bytes) -> list[Path]:
+    store = Path(core.settings.effective_store_uri)
+    return [p for p in store.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_forgetting_an_edited_memo_or_both_copies_leaves_no_transcript(use_minilm, tmp_path):
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    memo, copy = memos / "memo.wav", memos / "copy.wav"
+    shutil.copy(AUDIO / "reminder_buy_milk_and_eggs.wav", memo)
+    shutil.copy(AUDIO / "meeting_moved_to_thursday.flac", memos / "meeting.flac")
+    core = Augmem(load_settings())
+    core.ingest([memos])
+    # the memo is re-recorded with other words: its old transcript is not kept for the new content
+    shutil.copy(AUDIO / "dog_barking_at_the_park.wav", memo)
+    core.ingest([memos])
+    shutil.copy(memos / "meeting.flac", copy)  # the same content twice: one memory, one duplicate
+    assert core.ingest([memos]).skipped >= 2
+    assert core.forget(paths=[str(memo)]) == 1
+    assert _store_bytes_contain(core, b"milk and eggs") == [] and _store_bytes_contain(core, b"barking") == []
+    core.forget(paths=[str(memos / "meeting.flac")])
+    assert _store_bytes_contain(core, b"moved to Thursday") != []  # the copy still has it
+    core.forget(paths=[str(copy)])
+    assert _store_bytes_contain(core, b"moved to Thursday") == []
+    core.close()
+
+
+def test_derivation_ends_when_a_file_changed_since_the_ledger_saw_it(use_minilm, tmp_path):
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    for name in ("reminder_buy_milk_and_eggs.wav", "meeting_moved_to_thursday.flac"):
+        shutil.copy(AUDIO / name, memos / name)
+    write_config(use_minilm, model="minilm", transcriber="none")
+    Augmem(load_settings()).ingest([memos])  # stored, not transcribed
+    os.utime(memos / "reminder_buy_milk_and_eggs.wav", (1_700_000_000, 1_700_000_000))  # changed since
+    write_config(use_minilm, model="minilm")
+    core = Augmem(load_settings())
+    assert core.derive() == 1  # the unchanged one; the changed one waits for its re-ingest
+    assert core.derive() == 0  # and the job ends instead of trying it again and again
+    core.ingest([memos])
+    assert core.status().transcripts.waiting == 0
+    core.close()
+
+
+def test_a_new_text_model_space_gets_the_facets_back_from_the_cache(use_minilm, tmp_path):
+    """A new space of a text-only model (here the same weights saved with other metadata, so
+    another sha256): photos stay pending, and their OCR facets come back from the cache with no
+    OCR run."""
+    from safetensors.numpy import load_file, save_file
+
+    from augmem.models.minilm import package_dir
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    render(RECEIPT, (20, 20, 20), (250, 248, 240)).save(photos / "receipt.jpg", quality=90)
+    core = Augmem(load_settings())
+    core.ingest([photos])
+    assert core.recall("coffee beans receipt", limit=1).hits[0].facet == "ocr"
+    copy = tmp_path / "minilm-copy"
+    shutil.copytree(package_dir(), copy)
+    save_file(load_file(copy / "model.safetensors"), copy / "model.safetensors", metadata={"copy": "yes"})
+    write_config(use_minilm, model="minilm", artifacts={"minilm": str(copy / "model.safetensors")})
+    moved = Augmem(load_settings())
+    assert moved.active_space() != core.active_space()
+    while moved.migrate_batch(32):
+        pass
+    read_before = moved.store.derived_version()
+    moved.derive()
+    assert moved.store.derived_version() == read_before  # nothing was read again
+    top = moved.recall("coffee beans receipt", limit=1).hits[0]
+    assert top.path == str(photos / "receipt.jpg") and top.facet == "ocr"
+    core.close()
+    moved.close()

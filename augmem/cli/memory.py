@@ -179,7 +179,9 @@ def print_status(st: Status) -> None:
         click.echo(f"pending    {st.pending} (the active model cannot embed them)   rejected {st.rejected}")
         for label, d, what, found in (("transcripts", st.transcripts, "recordings", "with speech"),
                                       ("photo text", st.ocr, "photos", "with text")):
-            if d is not None and (d.done or d.waiting or d.error):
+            if d is not None and not (d.done or d.waiting) and d.error:
+                click.echo(f"{label:<12} {d.error}")  # off, or no engine and nothing to do
+            elif d is not None and (d.done or d.waiting):
                 line = f"{label:<12} {d.done} of {d.done + d.waiting} {what} ({d.found} {found})"
                 if d.waiting:
                     line += f", {d.waiting} waiting" + (f" ({d.rate:.1f}/s)" if d.active else "")
@@ -189,7 +191,7 @@ def print_status(st: Status) -> None:
         if len(st.spaces) > 1 or st.not_migrated:
             click.echo(f"migration  {st.migrated} done, {st.not_migrated} to re-embed")
             for space in st.spaces:
-                click.echo(f"           {space.model}:{space.sha256[:12]}  {space.rows} rows")
+                click.echo(f"           {space.model}:{space.sha256[:12]}  {space.rows} memories")
     d = st.daemon
     cap = st.capture
     if d is not None:

@@ -1,5 +1,6 @@
 """The daemon's scheduled jobs (APScheduler): periodic reconcile, re-embedding batches,
-store compaction and index upkeep, mic clip retention, config reload.
+transcription / OCR batches, store compaction and index upkeep, mic clip retention, config
+reload.
 
 Each job only submits work to the daemon's single writer and waits for it, so jobs
 never write concurrently; `max_instances=1` + `coalesce=True` mean a slow run is never
@@ -109,6 +110,7 @@ class Jobs:
         self.derivation = MigrationProgress()
         """Transcription / OCR in the background: its rate and whether it runs (status shows them)."""
         self._derived_idle: tuple[object, ...] | None = None
+        self._last_derive_error: str | None = None
         self._last_migrate_error: str | None = None
         self.scheduler = None
 
@@ -221,33 +223,40 @@ class Jobs:
     def derive(self) -> dict[str, int] | None:
         """Transcribe and OCR what has no derivation by the current engines, a batch at a time
         through the single writer (so interactive work goes first between batches)."""
-        core = self.d.core
         try:
-            # nothing written since the last check that found nothing to do: nothing to do
-            key = (core.store.versions(core.active_space()), core.store.derived_version(),
-                   core.engine_id("transcript"), core.engine_id("ocr"))
+            key = self._derive_key()
         except Exception as exc:
-            log.warning("derived-text check failed: %s: %s", type(exc).__name__, exc)
+            msg = f"{type(exc).__name__}: {exc}"
+            if msg != self._last_derive_error:  # say it once, not every few seconds
+                log.warning("derived-text check failed: %s", msg)
+                self._last_derive_error = msg
             return None
+        self._last_derive_error = None
         if key == self._derived_idle:
-            return None
+            return None  # nothing written since a check that found nothing to do
         done = 0
         t0 = time.monotonic()
         self.derivation.begin(0, 0, "")
         try:
             while not self.d.stopping:
+                key = self._derive_key()  # before the batch: a write during it makes the next check look again
                 n = self.d.submit("derive", priority=BACKGROUND).result()
                 done += n
                 self.derivation.update(done, done)
                 if n == 0:
+                    self._derived_idle = key
                     break
                 log.info("derived text for %d more files (%.2f/s)", n, done / max(time.monotonic() - t0, 1e-9))
         finally:
             self.derivation.end()
-        if not self.d.stopping:
-            self._derived_idle = (core.store.versions(core.active_space()), core.store.derived_version(),
-                                  core.engine_id("transcript"), core.engine_id("ocr"))
         return {"derived": done}
+
+    def _derive_key(self) -> tuple[object, ...]:
+        """What derivation depends on: the ledger, the space, the cache and the engines' settings."""
+        core = self.d.core
+        s = core.settings
+        return (core.store.versions(core.active_space()), core.store.derived_version(), s.transcriber,
+                tuple(s.ocr_languages))
 
     def compact(self) -> dict:
         return self.d.submit("compact", priority=BACKGROUND).result()

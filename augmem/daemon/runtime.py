@@ -35,7 +35,9 @@ LOG_BACKUPS = 3
 WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
 """A watched folder's kind -> the memories' source (auto: decided by file type)."""
 RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "store_options",
-                    "device", "transcriber", "ocr_languages")
+                    "device")
+RELOAD_KEYS_DERIVE = ("transcriber", "ocr_languages")
+"""The core swaps its engines by itself when these change: the warm model stays."""
 RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
                    "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
 
@@ -381,7 +383,7 @@ class Daemon:
     def _do_reload(self, _payloads) -> dict:
         new = load_settings(self.paths)
         old = self.settings
-        changed = [k for k in ("watch", "exclude", *RELOAD_KEYS_CORE, *RELOAD_KEYS_MIC,
+        changed = [k for k in ("watch", "exclude", *RELOAD_KEYS_CORE, *RELOAD_KEYS_DERIVE, *RELOAD_KEYS_MIC,
                                "reconcile_minutes", "compact_minutes", "forget_deleted", "mic_retention_days")
                    if getattr(old, k) != getattr(new, k)]
         self.settings = new
@@ -400,6 +402,8 @@ class Daemon:
             with self._core_lock:
                 if self._core is not None:
                     self._core.settings = new
+        if self.jobs and any(k in changed for k in RELOAD_KEYS_DERIVE):
+            self.jobs.run_now("derive")  # another transcriber or other OCR languages: derive again
         if self.watcher and ("watch" in changed or "exclude" in changed):
             self.watcher.exclude = list(new.exclude)
             self.watcher.set_folders(self._watch_folders())

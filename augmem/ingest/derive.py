@@ -12,17 +12,17 @@ cache goes once the new one has caught up.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from augmem import codec
 from augmem.errors import RejectedItem
 from augmem.ingest import files
-from augmem.records import DERIVED_KIND, DerivedText, DeriveInfo, SourceRow
+from augmem.records import DERIVED_KIND, DerivedDetail, DerivedText, DeriveInfo, SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +43,36 @@ class Engine:
     impl: Any
 
 
-def todo(store: Any, kind: str, engine_id: str, paths: Sequence[str] | None = None) -> list[SourceRow]:
-    """The ledger rows still to derive with this engine, newest memories first (what a person
-    most likely looks for); limited to `paths` (and files below them) when given."""
-    done = store.derived_shas(kind, engine_id)
+def candidates(store: Any, kind: str, paths: Sequence[str] | None = None) -> list[SourceRow]:
+    """Valid photos (ocr) or recordings (transcript) in the ledger, under `paths` when given."""
     modality = MODALITY_OF[kind]
-    rows = [r for r in store.get_sources().values()
+    return [r for r in store.get_sources().values()
             if r.modality == modality and r.status in ("ok", "pending") and r.content_sha256
-            and r.content_sha256 not in done and (paths is None or _under(r.path, paths))]
-    return sorted(rows, key=lambda r: (-r.captured_at, r.path))
+            and (paths is None or _under(r.path, paths))]
+
+
+def todo(store: Any, kind: str, engine_id: str, paths: Sequence[str] | None = None) -> list[SourceRow]:
+    """The ledger rows still to derive with this engine, one per content, newest memories
+    first (what a person most likely looks for); limited to `paths` (and below) when given."""
+    done = store.derived_shas(kind, engine_id)
+    rows = {r.content_sha256: r for r in sorted(candidates(store, kind, paths), key=lambda r: (r.captured_at, r.path),
+                                                 reverse=True) if r.content_sha256 not in done}
+    return sorted(rows.values(), key=lambda r: (-r.captured_at, r.path))
+
+
+def cached_without_facets(store: Any, space: str, kind: str, engine_id: str,
+                          paths: Sequence[str] | None = None) -> list[SourceRow]:
+    """Files whose text this engine found (cached) but whose memories have no facets in `space`."""
+    found = store.derived_shas(kind, engine_id)
+    with_facets = store.facet_paths(space)
+    return [r for r in candidates(store, kind, paths) if found.get(r.content_sha256) and r.path not in with_facets]
 
 
 def info(store: Any, kind: str, engine: Callable[[], tuple[str | None, str]]) -> DeriveInfo:
     """How far derivation of `kind` is (counts over the ledger); `engine()` gives the engine id
     and why there is none, asked only when there are files of that kind (it may cost a look at
     the engine's files)."""
-    rows = [r for r in store.get_sources().values()
-            if r.modality == MODALITY_OF[kind] and r.status in ("ok", "pending") and r.content_sha256]
+    rows = candidates(store, kind)
     engine_id, error = engine() if rows else (None, "")
     out = DeriveInfo(kind=kind, engine=engine_id or "", error=error)
     if engine_id is None:
@@ -93,14 +106,17 @@ def derive_rows(rows: Sequence[SourceRow], engine: Engine) -> list[DerivedText]:
             text, detail = _derive_one(p, row.size, engine)
         except RejectedItem as exc:
             log.warning("%s of %s failed: %s", engine.kind, row.path, exc.message)
-            text, detail = "", {"error": exc.message}
-        detail["seconds"] = round(time.monotonic() - t0, 3)
+            text, detail = "", DerivedDetail(error=exc.message)
+        except Exception as exc:  # an engine's own failure on one file must not stall all the others
+            log.exception("%s of %s failed", engine.kind, row.path)
+            text, detail = "", DerivedDetail(error=f"{type(exc).__name__}: {exc}")
+        detail.seconds = round(time.monotonic() - t0, 3)
         out.append(DerivedText(content_sha256=row.content_sha256, kind=engine.kind, engine=engine.engine_id,
-                               text=text, detail=json.dumps(detail, ensure_ascii=False), created_at=time.time()))
+                               text=text, detail=codec.dumps(detail), created_at=time.time()))
     return out
 
 
-def _derive_one(path: Path, size: int, engine: Engine) -> tuple[str, dict[str, Any]]:
+def _derive_one(path: Path, size: int, engine: Engine) -> tuple[str, DerivedDetail]:
     if engine.kind == "transcript":
         rate = engine.impl.sample_rate
         wave, duration = files.load_audio(path, size, rate)
@@ -108,11 +124,10 @@ def _derive_one(path: Path, size: int, engine: Engine) -> tuple[str, dict[str, A
             t = engine.impl.transcribe(wave)
         except ValueError as exc:
             raise RejectedItem(f"cannot transcribe: {exc}") from exc
-        return t.text, {"language": t.language, "duration": round(duration, 3),
-                        "segments": [asdict(s) for s in t.segments]}
+        return t.text, DerivedDetail(language=t.language, duration=round(duration, 3), segments=list(t.segments))
     image, _when = files.load_photo(path, size)
     o = engine.impl.read(image)
-    return o.text, {"words": o.words, "languages": list(o.languages)}
+    return o.text, DerivedDetail(words=o.words, languages=list(o.languages))
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:

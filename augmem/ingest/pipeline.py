@@ -17,19 +17,31 @@ from the derived-text cache and embedded with the model's text tower. Deriving t
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from augmem import codec
 from augmem.errors import RejectedItem
 from augmem.ingest import files
 from augmem.models.artifacts import sha256_file
 from augmem.models.base import tier_view
-from augmem.records import DEFAULT_SOURCE, DERIVED_KIND, DerivedText, IngestReport, Memory, Rejection, SourceRow
+from augmem.records import (
+    DEFAULT_SOURCE,
+    DERIVED_FACETS,
+    DERIVED_KIND,
+    LIVE_STATUSES,
+    DerivedDetail,
+    DerivedText,
+    IngestReport,
+    Memory,
+    Rejection,
+    SourceRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +98,9 @@ class Ingestor:
         self.store.ensure_space(self.space, self.tiers)
         ledger = self.store.get_sources()
         in_space = self.store.paths_in_space(self.space)
-        sha_owner = {sha: p for p, sha in in_space.items()}
+        # a pending photo or clip owns its content as much as an embedded one: its copy is a duplicate
+        sha_owner = {r.content_sha256: p for p, r in ledger.items() if r.status == "pending" and r.content_sha256}
+        sha_owner.update((sha, p) for p, sha in in_space.items())
         seen: set[str] = set()
         jobs: list[_Job] = []
         now = time.time()
@@ -117,12 +131,12 @@ class Ingestor:
                     report.rejected.append(Rejection(path, led.reason))
                     continue
             if item.size == 0:
-                self._reject(report, path, "empty file (0 bytes)", ledger_updates, now)
+                self._reject(report, path, "empty file (0 bytes)", ledger_updates, now, item)
                 continue
             try:
                 sha = sha256_file(item.path)
             except OSError as exc:
-                self._reject(report, path, files.os_reason(exc), ledger_updates, now)
+                self._reject(report, path, files.os_reason(exc), ledger_updates, now, item)
                 continue
             base = SourceRow(path=path, source=src, modality=item.modality, size=item.size, mtime=item.mtime,
                              content_sha256=sha, updated_at=now, captured_at=(led.captured_at if led else 0.0) or item.mtime)
@@ -145,11 +159,12 @@ class Ingestor:
                 try:
                     captured = self._check(item)
                 except RejectedItem as exc:
-                    self._reject(report, path, exc.message, ledger_updates, now)
+                    self._reject(report, path, exc.message, ledger_updates, now, item)
                     continue
                 ledger_updates.append(replace(base, status="pending", captured_at=captured or base.captured_at,
                                               reason=f"the active model does not embed {item.modality}"))
                 report.pending += 1
+                sha_owner.setdefault(sha, path)
                 if self._has_facets(item.modality):  # its derived text can be recalled meanwhile
                     jobs.append(_Job(item, sha, src, update=False, media=False, captured_at=captured))
                 continue
@@ -166,6 +181,10 @@ class Ingestor:
             if progress:
                 progress(min(start + FILES_PER_BATCH, total), total, str(batch[-1].found.path))
 
+        # a file that was fine and now is not (cut off, overwritten with junk) leaves the store
+        broken = [r.path for r in report.rejected if (led := ledger.get(r.path)) and led.status in LIVE_STATUSES]
+        if broken:
+            self.store.delete(paths=broken, ledger=False)
         if forget_missing and self.settings.forget_deleted:
             gone = [p for p in ledger if p not in seen and _under_any(p, roots) and not Path(p).exists()]
             if gone:
@@ -207,10 +226,15 @@ class Ingestor:
             return f.mtime - info.duration_s
         return None
 
-    def _reject(self, report: IngestReport, path: str, reason: str, updates: list[SourceRow], now: float) -> None:
+    def _reject(self, report: IngestReport, path: str, reason: str, updates: list[SourceRow], now: float,
+                found: files.Found | None = None) -> None:
+        """Record a file that cannot be used; with its size and mtime, an unchanged one is not
+        read again on the next reconcile (a 1 GB file is not hashed every half hour)."""
         log.warning("rejected %s: %s", path, reason)
         report.rejected.append(Rejection(path, reason))
-        updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now))
+        updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now,
+                                 size=found.size if found else 0, mtime=found.mtime if found else 0.0,
+                                 modality=found.modality if found else ""))
 
     def _decode(self, job: _Job, embedder: Any, cached: Mapping[str, DerivedText]) -> None:
         f = job.found
@@ -261,29 +285,30 @@ class Ingestor:
                 derived: DerivedText, embedder: Any) -> list[Memory]:
         """Derived-text rows of a photo (its OCR text) or a recording (per clip, the transcript
         segments that fall in it), chunked to the text tower's context."""
-        detail = json.loads(derived.detail or "{}")
+        detail = codec.loads(DerivedDetail, derived.detail, f"the derived text of {path}")
         if modality == "image":
-            parts = [(0, (0, 0), derived.text, json.dumps({"words": detail.get("words", 0)}), captured_at)]
+            parts = [(0, (0, 0), derived.text, DerivedDetail(words=detail.words), captured_at)]
         else:
             # the same clips as the audio vectors: spans from the recording's length in ms
-            duration_ms = int(round(float(detail.get("duration", 0.0)) * 1000))
-            segments = detail.get("segments", [])
+            duration_ms = int(round(detail.duration * 1000))
             parts = []
             for i, (a, b) in enumerate(files.split_clips_ms(duration_ms)):
-                mine = [s for s in segments if a <= 500 * (s["start"] + s["end"]) < b or (
-                    b == duration_ms and 500 * (s["start"] + s["end"]) >= b)]
-                text = " ".join(s["text"].strip() for s in mine).strip()
+                mine = [s for s in detail.segments if a <= 500 * (s.start + s.end) < b or (
+                    b == duration_ms and 500 * (s.start + s.end) >= b)]
+                text = " ".join(s.text.strip() for s in mine).strip()
                 if text:
-                    parts.append((i, (a, b), text, json.dumps({"segments": mine, "language": detail.get("language", "")}),
+                    parts.append((i, (a, b), text, DerivedDetail(language=detail.language, segments=mine),
                                   captured_at + a / 1000))
         facet = derived.kind
         out = []
         for index, span, text, info, when in parts:
             for k, (a, b) in enumerate(embedder.text_chunks(text) or [(0, len(text))]):
+                # segments go with the clip's first part only: a hit joins the parts' details
+                part_info = info if k == 0 else DerivedDetail(language=info.language, words=info.words)
                 out.append(Memory(id=facet_id(path, index, facet, k), memory_id=memory_id(path, index), facet=facet,
                                   modality=modality, source=source, path=path, content_sha256=sha, size=size,
                                   mtime=mtime, captured_at=when, text=text[a:b], chunk_start=span[0],
-                                  chunk_end=span[1], detail=info))
+                                  chunk_end=span[1], detail=codec.dumps(part_info)))
         return out
 
     def _cached_derivations(self, batch: list[_Job], embedder: Any) -> dict[str, DerivedText]:
@@ -317,7 +342,7 @@ class Ingestor:
                 self._decode(job, embedder, cached)
                 ok.append(job)
             except RejectedItem as exc:
-                self._reject(report, str(job.found.path), exc.message, ledger, time.time())
+                self._reject(report, str(job.found.path), exc.message, ledger, time.time(), job.found)
         if ledger:
             self.store.upsert_sources(ledger)
         embed = {"text": embedder.embed_texts, "image": embedder.embed_images, "audio": embedder.embed_audio}
@@ -352,7 +377,7 @@ class Ingestor:
             mtime=j.found.mtime, content_sha256=j.sha, status="ok", captured_at=j.memories[0].captured_at,
             updated_at=now) for j in media])
         for job in media:
-            report.memories += len(job.memories)
+            report.memories += sum(1 for m in job.memories if m.facet not in DERIVED_FACETS)
             if job.update:
                 report.updated += 1
             else:
@@ -373,7 +398,7 @@ class Ingestor:
             except Exception as exc:
                 failed.add(id(j))
                 updates: list[SourceRow] = []
-                self._reject(report, str(j.found.path), f"model failed on it: {exc}", updates, time.time())
+                self._reject(report, str(j.found.path), f"model failed on it: {exc}", updates, time.time(), j.found)
                 self.store.upsert_sources(updates)
                 out.append(None)
         return out
@@ -381,7 +406,7 @@ class Ingestor:
 
 def _under_any(path: str, roots: Sequence[str | Path]) -> bool:
     for r in roots:
-        root = str(Path(r).expanduser().absolute())
+        root = os.path.abspath(os.path.expanduser(r))  # as walk() names files: ".." resolved
         if path == root or path.startswith(root.rstrip("/") + "/"):
             return True
     return False

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from augmem.errors import AugmemError, ArtifactError
+from augmem.errors import ArtifactError, AugmemError
 from augmem.models.base import Embedder
 
 NAME = "alm2vec-ft"

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from augmem.errors import StoreError
-from augmem.records import DERIVED_FACETS, DerivedText, Filters, Hit, Memory, SourceRow
+from augmem.records import DERIVED_FACETS, LIVE_STATUSES, DerivedText, Filters, Hit, Memory, SourceRow
 from augmem.store.schema import (
     DERIVED_COLS,
     HIT_COLS,
@@ -105,6 +105,8 @@ class MemoryStore:
                 if "was not found" in str(e) or name not in self._names():
                     return None
                 raise StoreError(f"store: could not open table {name}: {e}") from e
+            if name.startswith("mem_") and "facet" not in t.schema.names:
+                self._upgrade_layout_1(t)  # every reader and writer sees layout 2, whatever it asks first
             self._tables[name] = t
         return t
 
@@ -121,15 +123,14 @@ class MemoryStore:
             stored = meta.get(b"augmem.space", b"").decode()
             if stored != space:
                 raise StoreError(f"store: table {name} belongs to space {stored!r}, not {space!r}")
-            if "facet" not in t.schema.names:
-                self._upgrade_layout_1(t)
             self._tiers[name] = json.loads(meta[b"augmem.tiers"])
         return t
 
     def _upgrade_layout_1(self, t: Table) -> None:
-        """Layout 1 (before derived-text facets) -> 2, in place: every row was its memory's own
-        facet. Nothing is re-embedded."""
-        with guard(f"upgrade table {t.name} to layout 2", "is the store read-only?"):
+        """Layout 1 (before derived-text facets) -> 2, in place, the first time this version of
+        augmem opens the table: every row was its memory's own facet. Nothing is re-embedded.
+        (A read-only store cannot be upgraded: open it once with write access.)"""
+        with guard(f"upgrade table {t.name} to layout 2", "open the store once with write access"):
             if "facet" not in t.schema.names:
                 t.add_columns({"memory_id": "id", "facet": "modality", "detail": "CAST('' AS STRING)"})
             nullable = [{"path": c, "nullable": True} for c in ("memory_id", "facet", "detail")
@@ -267,23 +268,32 @@ class MemoryStore:
         return int(rows.num_rows)
 
     def delete(self, space: str | None = None, ids: Iterable[str] | None = None,
-               paths: Iterable[str] | None = None) -> int:
-        """Delete memories by id and/or path from one space (or all); paths leave the sources ledger too."""
+               paths: Iterable[str] | None = None, *, ledger: bool = True) -> int:
+        """Delete memories by id and/or path from one space (or all); paths leave the sources
+        ledger too (unless `ledger` is False), and derived text no live file has goes."""
         ids, paths = list(ids or ()), list(paths or ())
         names = [table_name(space)] if space else self.mem_tables()
         total = 0
-        shas = {r.content_sha256 for r in self.get_sources(paths).values()} if paths else set()
         for name in names:
             for chunk in chunks(ids):
                 total += self._delete_where(name, in_list("memory_id", chunk))
             for chunk in chunks(paths):
                 total += self._delete_where(name, in_list("path", chunk))
-        if paths:
+        if paths and ledger:
             self.delete_sources(paths)
-            # derived text is cached by content: it goes once no file left has that content
-            still = {r.content_sha256 for r in self.get_sources().values()}
-            self.delete_derived(sorted(shas - still - {""}))
+        if paths:
+            self.prune_derived()
         return total
+
+    def prune_derived(self) -> int:
+        """Forget derived text whose content no live file has any more: the file was forgotten,
+        deleted, rejected or edited (its old content's transcript must not outlive it)."""
+        t = self.open_table(DERIVED)
+        if t is None:
+            return 0
+        live = {r.content_sha256 for r in self.get_sources().values() if r.status in LIVE_STATUSES}
+        cached = set(self.scan(t, ["content_sha256"]).column("content_sha256").to_pylist())
+        return self.delete_derived(sorted(cached - live))
 
     # ---- sources ledger --------------------------------------------------------------------
     def _sources(self) -> Table:

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from augmem.records import DerivedText, Hit, Segment, SourceRow
+from augmem import codec
+from augmem.records import DerivedDetail, DerivedText, Hit, SourceRow
 
 Table = Any
 """A lancedb table handle (lancedb is used untyped: its own hints are incomplete)."""
@@ -71,11 +72,11 @@ def hit_from_rows(best: dict[str, Any], score: float, facets: Sequence[dict[str,
               chunk_start=best["chunk_start"], chunk_end=best["chunk_end"], size=best["size"],
               facet=best["facet"] or best["modality"])
     for row in sorted(facets, key=lambda r: r["id"]):
-        detail = json.loads(row["detail"] or "{}")
+        detail = codec.loads(DerivedDetail, row["detail"], "a facet's detail")
         if row["facet"] == "transcript":
             hit.transcript = " ".join(filter(None, [hit.transcript, row["text"]]))
-            hit.segments += [Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in detail.get("segments", ())]
-            hit.language = hit.language or str(detail.get("language", ""))
+            hit.segments += detail.segments  # only a clip's first part carries them
+            hit.language = hit.language or detail.language
         elif row["facet"] == "ocr":
             hit.ocr_text = "\n".join(filter(None, [hit.ocr_text, row["text"]]))
     hit.segments.sort(key=lambda s: s.start)

@@ -41,7 +41,7 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
     indexed = store.index_columns(t)
     # a memory may have several rows (its own facet, transcript or OCR text): ask for more
     # candidates than hits, then keep one hit per memory at its best facet
-    n = max(candidates, limit) if k != full or text_query else 3 * limit
+    n = max(candidates, limit)
     cols = ["id", "memory_id", f"vec_{full}"]
     vq = t.search(unit(q[:k]), vector_column_name=f"vec_{k}").distance_type("cosine")
     vq = vq.limit(n).select(cols + ["_distance"])

@@ -335,3 +335,38 @@ def test_vectors_get_count_and_size(store, rng):
     with pytest.raises(StoreError):
         store.replace_paths(SPACE_A, [Memory(id="x", modality="text", source="notes", path="/x", content_sha256="",
                                       size=0, mtime=0, captured_at=0, vectors={64: [float("nan")] * 64})])
+
+
+def test_a_layout_1_table_is_upgraded_in_place_on_first_open(tmp_path, rng):
+    """A store written before derived-text facets (no memory_id / facet / detail columns) is
+    read by every path at once: counts, search, the timeline, upkeep."""
+    import json as _json
+
+    import lancedb
+    import pyarrow as pa
+
+    uri = str(tmp_path / "old-store")
+    vecs = mrl_vectors(rng, 3)
+    cols = [("id", pa.string()), ("modality", pa.string()), ("source", pa.string()), ("path", pa.string()),
+            ("content_sha256", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()),
+            ("captured_at", pa.float64()), ("text", pa.string()), ("chunk_start", pa.int64()),
+            ("chunk_end", pa.int64()), ("space", pa.string())]
+    cols += [(f"vec_{k}", pa.list_(pa.float32(), k)) for k in TIERS]
+    meta = {b"augmem.space": SPACE_A.encode(), b"augmem.tiers": _json.dumps(TIERS).encode(), b"augmem.layout": b"1"}
+    schema = pa.schema(cols, metadata=meta)
+    rows = {c: [] for c, _ in cols}
+    for i, v in enumerate(vecs):
+        m = mem(i, v)
+        for c in rows:
+            rows[c].append(m.vectors[int(c[4:])] if c.startswith("vec_") else SPACE_A if c == "space" else getattr(m, c))
+    lancedb.connect(uri).create_table(table_name(SPACE_A), data=pa.table(rows, schema=schema))
+
+    store = MemoryStore(uri)
+    assert store.count(SPACE_A) == {"text": 3}  # the first call touches the table: it upgrades
+    assert {"memory_id", "facet", "detail"} <= set(store.open_table(table_name(SPACE_A)).schema.names)
+    hits = store.search(SPACE_A, vecs[1], limit=3)
+    assert hits[0].id == mem(1, vecs[1]).id and hits[0].facet == "text"
+    assert sum(sum(c.values()) for _, c in store.timeline(SPACE_A)) == 3
+    assert "compact" in store.optimize()[table_name(SPACE_A)]
+    store.replace_paths(SPACE_A, [mem(7, mrl_vectors(rng, 1)[0])])  # new rows go in beside the old ones
+    assert MemoryStore(uri).count(SPACE_A) == {"text": 4}

@@ -72,9 +72,10 @@ class Preview(Vertical):
 
     def show(self, hit: Hit | None, message: str = "", query: str | None = None) -> None:
         """Preview `hit` (None: show `message` instead); `query` is what it was recalled by."""
+        requery = query is not None and query != self.query  # new words to highlight, another segment to play
         if query is not None:
             self.query = query
-        if hit is not None and self.hit is not None and hit.id == self.hit.id:
+        if hit is not None and self.hit is not None and hit.id == self.hit.id and not requery:
             return
         self.hit = hit
         title = self.query_one("#preview-title", Static)
