@@ -309,6 +309,8 @@ class Augmem:
                         progress(min(i + derive.BATCH, len(batch_rows)), len(batch_rows), batch[-1].path)
                     if not found:
                         break  # files changed or gone since the ledger saw them: the next reconcile first
+                if paths is None and not derive.todo(store, kind, eid):
+                    store.drop_derived_engines(kind, keep=eid)  # caught up: the old engine's text goes
         return done
 
     def _restore_facets(self, kind: str, engine_id: str, paths: Sequence[str] | None) -> None:

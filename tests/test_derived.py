@@ -180,7 +180,8 @@ def test_a_transcriber_from_a_plugin_re_transcribes_everything(world, home, monk
     write_config(home, model="minilm", transcriber="whisper-base-greedy")
     fresh = Augmem(load_settings())
     before = fresh.status().transcripts
-    assert before.engine.startswith("whisper-base-greedy:") and (before.done, before.waiting) == (0, 3)
+    # the spec names no variant, so the id is the loaded engine's own (its decoding choices included)
+    assert before.engine.startswith("whisper-base-greedy@int8") and (before.done, before.waiting) == (0, 3)
     assert fresh.derive() == 3  # the three recordings left, transcribed again; the photos' OCR stands
     after = fresh.status().transcripts
     assert (after.done, after.found, after.waiting) == (3, 1, 0)
