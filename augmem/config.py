@@ -13,6 +13,7 @@ from typing import Any
 
 from augmem.errors import ConfigError
 from augmem.paths import Paths, get_paths
+from augmem.private import private_dir, write_private
 
 WATCH_KINDS = ("notes", "photos", "audio", "auto")
 
@@ -190,7 +191,7 @@ def save_settings(settings: Settings, **changes: Any) -> None:
         data[key] = value
         setattr(settings, key, _coerce(key, data[key], "change"))
         settings._origins[key] = f"file {cfg}"
-    cfg.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.parent)
     tmp = cfg.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    write_private(tmp, tomli_w.dumps(data))
     os.replace(tmp, cfg)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from augmem.config import Settings, load_settings
 from augmem.errors import ArtifactError, AugmemError
+from augmem.private import secure_home
 from augmem.records import (
     DERIVED_KIND,
     CaptureInfo,
@@ -55,6 +56,9 @@ class Augmem:
 
     def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None):
         self.settings = settings or load_settings()
+        said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch])
+        if said:
+            log.warning("%s", said)
         self._pm = plugin_manager
         self._registry: ModelRegistry | None = None
         self._embedder: Embedder | None = None

@@ -24,6 +24,7 @@ import numpy as np
 from augmem.capture.gate import ActivityGate, Clip, GateConfig
 from augmem.capture.state import capture_paused, write_capture_state
 from augmem.errors import CaptureError
+from augmem.private import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -310,13 +311,13 @@ class MicrophoneCapture:
         start = t0 + clip.start_sample / rate
         stamp = datetime.fromtimestamp(start)
         folder = self.clips_dir / stamp.strftime("%Y-%m-%d")
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         name = f"mic-{stamp.strftime('%Y%m%d-%H%M%S')}-{int(stamp.microsecond / 1000):03d}.flac"
         final = folder / name
         tmp = folder / f".{name}.part"
         data = resample(clip.samples, rate)
         try:
-            with open(tmp, "wb") as fh:
+            with open_private(tmp, "wb") as fh:  # what the microphone heard: owner-only
                 soundfile.write(fh, np.clip(data, -1.0, 1.0), TARGET_RATE, format="FLAC", subtype="PCM_16")
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -9,15 +9,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from augmem.private import private_dir, write_private
 from augmem.records import CaptureInfo
 
 CAPTURE_STATE = "capture.json"
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    write_private(tmp, json.dumps(data, indent=1, default=str))
     os.replace(tmp, path)
 
 

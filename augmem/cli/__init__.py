@@ -31,6 +31,7 @@ class Group(click.Group):
 def cli(ctx):
     """augmem: a local-first personal memory. Capture notes, photos and sounds; recall them
     by describing them: `augmem recall "dog barking at park"`."""
+    _secure()
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from augmem.cli.tui_cmd import tui
@@ -38,6 +39,25 @@ def cli(ctx):
             ctx.invoke(tui)
         else:
             click.echo(ctx.get_help())
+
+
+def _secure() -> None:
+    """Owner-only from the first byte: umask 077, and augmem's folders tightened if an older
+    version (or another tool) left them open to other users (said once, on stderr)."""
+    from augmem.paths import get_paths
+    from augmem.private import secure_home
+
+    def watched() -> list[str]:
+        from augmem.config import load_settings
+
+        return [w.path for w in load_settings().watch]
+
+    try:
+        said = secure_home(get_paths(), watched)
+    except AugmemError:  # a broken config: the command itself says so; walk nothing meanwhile
+        said = ""
+    if said:
+        click.secho(said, fg="yellow", err=True)
 
 
 def _register() -> None:

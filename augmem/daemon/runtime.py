@@ -24,6 +24,7 @@ from augmem.daemon.client import SOCKET_NAME
 from augmem.daemon.lock import DaemonLock
 from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
+from augmem.private import private_dir, protect_process, secure_home
 from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
 
 log = logging.getLogger("augmem.daemon")
@@ -42,12 +43,13 @@ RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max
 
 def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
     """Log to run_dir/daemon.log (rotated at 5 MB, 3 kept), and to stderr when asked."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(run_dir)
     path = run_dir / LOG_NAME
     root = logging.getLogger()
     root.setLevel(level)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     fh = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    os.chmod(path, 0o600)  # the handler opens with plain open(); rotated files follow the process umask
     fh.setFormatter(fmt)
     root.addHandler(fh)
     if stderr:
@@ -114,10 +116,14 @@ class Daemon:
     def run(self, setup_logging: Callable[[], object] | None = None) -> int:
         """Take the lock (DaemonError naming the running daemon's pid), then `setup_logging()`
         (so a refused second daemon never touches the first one's log), start, and serve."""
+        protect_process()
         self.lock.acquire()
         try:
             if setup_logging is not None:
                 setup_logging()
+            said = secure_home(self.paths, [w.path for w in self.settings.watch], deep=True)
+            if said:
+                log.warning("%s", said)
             self._start()
             if threading.current_thread() is threading.main_thread():
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -149,7 +155,7 @@ class Daemon:
 
         self.started_at = time.time()
         log.info("daemon starting (pid %d) for %s", os.getpid(), self.paths.data_dir)
-        self.paths.clips_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.paths.clips_dir)
         self._preimport()
         self.worker.start()
         self.submit("warmup", priority=INTERACTIVE)
@@ -234,7 +240,7 @@ class Daemon:
         for reg in found:
             folder = (self.paths.data_dir / "captures" / reg.name).absolute()
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                private_dir(folder)
                 source = reg.factory(self.settings, folder)
                 source.start()
             except Exception as exc:

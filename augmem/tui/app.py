@@ -187,6 +187,9 @@ def make_app(
 
     `now` fixes the clock and `cursor_blink` / `show_timings` off make every frame
     reproducible (snapshot tests)."""
+    from augmem.private import protect_process
+
+    protect_process()  # whatever this process writes (an in-process store, the state file) is owner-only
     if backend is None:
         from augmem.backend import open_backend
         from augmem.config import load_settings
