@@ -17,7 +17,16 @@ import inspect
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, get_type_hints, runtime_checkable
 
-from augmem.records import CaptureInfo, DayCount, Filters, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import (
+    CaptureInfo,
+    DayCount,
+    Filters,
+    ForgetPlan,
+    IngestReport,
+    MigrationInfo,
+    RecallResult,
+    Status,
+)
 
 LOCAL_PATH = "local-path"
 LocalPath = Annotated[str, LOCAL_PATH]
@@ -56,9 +65,17 @@ class Backend(Protocol):
         are gone; `force` re-embeds unchanged files too."""
         ...
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = ()) -> int:
-        """Forget whole memories by id or source path and purge them from the store's files;
-        returns how many sources were forgotten."""
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = (),
+               filters: Filters | None = None) -> int:
+        """Forget whole memories by id, source path, or all that match `filters` (a stretch of
+        time, modalities, sources), and purge them from the store's files; files augmem captured
+        itself (microphone clips) are deleted from disk, a person's own files only forgotten.
+        Returns how many sources were forgotten."""
+        ...
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        """What `forget(filters=filters)` would take, to show before asking: the count, how many
+        files it deletes, and the newest `examples`."""
         ...
 
     def status(self) -> Status:

@@ -9,7 +9,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from augmem.records import (
     DayCount,
     DeriveInfo,
     Filters,
+    ForgetPlan,
     IngestReport,
     MigrationInfo,
     RecallResult,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from augmem.derive.base import TranscriberRegistry
+    from augmem.forgetting import Forgetter
     from augmem.ingest.derive import Engine
     from augmem.ingest.pipeline import Ingestor, ProgressFn
     from augmem.models.artifacts import ArtifactLocation
@@ -174,6 +175,7 @@ class Augmem:
         these folders whose files are gone. With `derive`, then transcribe and OCR what came
         in (the daemon leaves that to its background job)."""
         with self.write_lock:
+            self._forgetter().resume()  # an interrupted forget first: nothing it took comes back
             report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
                                           force=force)
             if derive:
@@ -415,11 +417,15 @@ class Augmem:
         out.store_bytes = store.size_bytes()
         return out
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
         """Forget whole memories (a note with all its chunks, a recording with all its clips)
-        by memory id or source path, then purge them from the store's files. A forgotten file
-        that is still on disk stays forgotten until its content changes."""
+        by memory id, source path, or every memory matching `filters` (a stretch of time,
+        modalities, sources), then purge them from the store's files. Files augmem captured
+        itself (microphone clips) are deleted from disk; a person's own file stays on disk,
+        forgotten until its content changes. Resumable: see `augmem.forgetting`."""
         with self.write_lock:
+            forgetter = self._forgetter()
+            forgetter.resume()
             store = self.store
             targets = {str(p) for p in paths}
             if ids:
@@ -428,17 +434,25 @@ class Augmem:
                         hit = store.get(space, hit_id)
                         if hit:
                             targets.add(hit.path)
-            if not targets:
-                return 0
-            ledger = store.get_sources(sorted(targets))
-            store.delete(paths=sorted(targets))
-            now = time.time()
-            keep = [replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
-                    for p, row in ledger.items() if Path(p).exists()]
-            if keep:
-                store.upsert_sources(keep)
-            store.purge()
-            return len(targets)
+            if filters is not None:
+                targets.update(forgetter.matching(filters))
+            return forgetter.forget(targets)
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        """What `forget(filters=filters)` would forget: how many files, how many of them augmem
+        captured itself (deleted from disk), and the newest few."""
+        return self._forgetter().plan(filters, examples)
+
+    def finish_forgetting(self) -> int:
+        """Finish a forget that a crash interrupted (see `augmem.forgetting`); returns how many
+        files it forgot (0: there was none)."""
+        with self.write_lock:
+            return self._forgetter().resume()
+
+    def _forgetter(self) -> Forgetter:
+        from augmem.forgetting import Forgetter
+
+        return Forgetter(self.store, self.settings.paths)
 
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         """Memories per local day (YYYY-MM-DD) by modality, newest first."""

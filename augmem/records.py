@@ -168,6 +168,32 @@ class IngestReport:
         self.rejected.extend(other.rejected)
 
 
+@dataclass
+class ForgetItem:
+    """One source file a forget takes, as a person is shown it before saying yes."""
+
+    path: str
+    modality: str = ""
+    source: str = ""
+    captured_at: float = 0.0
+    deletes_file: bool = False
+    """True for a file augmem captured itself (a microphone clip, a capture source's file in the
+    data folder): deleted from disk. A person's own files are only forgotten, never deleted."""
+
+
+@dataclass
+class ForgetPlan:
+    """What a forget by filters (a stretch of time, modalities, sources) would take."""
+
+    count: int = 0
+    """Source files (a note with all its chunks, a recording with all its clips) to forget."""
+    deletes: int = 0
+    """Of those, files augmem captured itself, deleted from disk with their memories."""
+    by_modality: dict[str, int] = field(default_factory=dict)
+    examples: list[ForgetItem] = field(default_factory=list)
+    """The newest few."""
+
+
 SOURCE_STATUSES = ("ok", "pending", "rejected", "duplicate", "forgotten")
 """ok: embedded in the active space; pending: valid, waiting for a model of its modality;
 rejected: unusable (see reason); duplicate: same content as another file; forgotten: by the user."""

@@ -136,6 +136,18 @@ class MicrophoneCapture:
                 self._open()
             return self.info()
 
+    def discard_in_progress(self) -> None:
+        """Drop the clip being recorded and the audio queued for it (a forget of the last minutes
+        came): listening goes on with a fresh gate, and nothing heard before now is written."""
+        with self._lock:
+            old = self._session
+            if old is None:
+                return
+            old.discarded = True
+            if self._stream is not None:
+                self._session = _Session(ActivityGate(self._stream_rate, self._gate_config, self._vad))
+            log.info("microphone: dropped the clip in progress (forgotten)")
+
     def retry(self) -> None:
         """Called periodically: reopen a device that was missing or failed."""
         with self._lock:
@@ -293,6 +305,8 @@ class MicrophoneCapture:
                 if self._stopping.is_set():
                     return
                 continue
+            if session.discarded:  # forgotten while it was being recorded
+                continue
             try:
                 if block is not None:
                     clips = session.gate.feed(block)
@@ -353,6 +367,8 @@ class _Session:
     def __init__(self, gate: ActivityGate):
         self.gate = gate
         self.t0: float | None = None  # wall time of the stream's first sample
+        self.discarded = False
+        """Forgotten while recording: its audio is dropped, not cut into clips."""
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -8,6 +8,7 @@ a request's arguments from the contract's type hints and encodes the typed resul
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,7 +17,16 @@ from augmem import codec, contract
 from augmem.contract import Backend
 from augmem.daemon.worker import INTERACTIVE
 from augmem.errors import AugmemError
-from augmem.records import CaptureInfo, DayCount, Filters, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import (
+    CaptureInfo,
+    DayCount,
+    Filters,
+    ForgetPlan,
+    IngestReport,
+    MigrationInfo,
+    RecallResult,
+    Status,
+)
 
 if TYPE_CHECKING:
     from augmem.core import Augmem
@@ -33,6 +43,8 @@ class DaemonHost(Protocol):
     def status(self) -> Status: ...
 
     def set_paused(self, paused: bool) -> CaptureInfo: ...
+
+    def discard_capture(self) -> None: ...
 
     def start_reembed(self) -> MigrationInfo: ...
 
@@ -54,9 +66,14 @@ class DaemonBackend:
             "ingest", (list(paths), source, forget_missing, force), INTERACTIVE).result()
         return report
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
-        n: int = self.daemon.submit("forget", (list(ids), list(paths)), INTERACTIVE).result()
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
+        if filters is not None and (filters.until is None or filters.until >= time.time()):
+            self.daemon.discard_capture()  # "the last 10 minutes" includes the clip being recorded now
+        n: int = self.daemon.submit("forget", (list(ids), list(paths), filters), INTERACTIVE).result()
         return n
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        return self.daemon.core.forget_plan(filters, examples)
 
     def status(self) -> Status:
         return self.daemon.status()

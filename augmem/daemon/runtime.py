@@ -79,7 +79,8 @@ class Daemon:
         self._core_lock = threading.Lock()
         self.worker = Worker({
             "changes": self._do_changes, "clip": self._do_clips, "ingest": self._do_ingest,
-            "forget": self._do_forget, "reconcile": self._do_reconcile, "migrate": self._do_migrate,
+            "forget": self._do_forget, "finish-forgetting": self._do_finish_forgetting,
+            "reconcile": self._do_reconcile, "migrate": self._do_migrate,
             "derive": self._do_derive,
             "compact": self._do_compact, "retention": self._do_retention, "reload": self._do_reload,
             "warmup": self._do_warmup,
@@ -158,6 +159,7 @@ class Daemon:
         private_dir(self.paths.clips_dir)
         self._preimport()
         self.worker.start()
+        self.submit("finish-forgetting", priority=INTERACTIVE)
         self.submit("warmup", priority=INTERACTIVE)
         self.server = SocketServer(self.socket_path, self.dispatch)
         self.server.start()
@@ -319,8 +321,15 @@ class Daemon:
         return rep
 
     def _do_forget(self, payloads) -> int:
-        (ids, paths), = payloads
-        return self.core.forget(ids=ids, paths=paths)
+        (ids, paths, filters), = payloads
+        return self.core.forget(ids=ids, paths=paths, filters=filters)
+
+    def _do_finish_forgetting(self, _payloads) -> int:
+        """A forget a crash interrupted is finished before anything else is written."""
+        n = self.core.finish_forgetting()
+        if n:
+            log.info("finished the interrupted forget of %d file(s)", n)
+        return n
 
     def _do_reconcile(self, _payloads) -> ReconcileInfo:
         core, total = self.core, IngestReport()
@@ -481,6 +490,11 @@ class Daemon:
             return CaptureInfo(**(self.mic.pause() if paused else self.mic.resume()))
         write_capture_state(self.run_dir, paused=paused)
         return self.capture_info()
+
+    def discard_capture(self) -> None:
+        """Drop the microphone clip being recorded right now (a forget reaching up to now takes it)."""
+        if self.mic is not None:
+            self.mic.discard_in_progress()
 
     def start_reembed(self) -> MigrationInfo:
         """Nudge the re-embedding job now; returns its progress."""
