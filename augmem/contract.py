@@ -86,8 +86,14 @@ class Backend(Protocol):
         """Memories per local day, newest day first."""
         ...
 
-    def pause(self) -> CaptureInfo:
-        """Pause microphone capture (the pause survives restarts)."""
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        """Pause microphone capture until resumed, or until `until` (unix seconds) when it resumes
+        by itself; the pause survives restarts."""
+        ...
+
+    def capture(self) -> CaptureInfo:
+        """Microphone capture right now: listening, paused (until when), in quiet hours (until
+        when), or off and why. Cheap: it reads no store (the TUI's header polls it)."""
         ...
 
     def resume(self) -> CaptureInfo:

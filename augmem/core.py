@@ -388,13 +388,11 @@ class Augmem:
 
     def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
-        from augmem.capture.state import capture_info
-
         where = self.artifact()
         out = Status(model=self.active_model, model_setting=self.settings.model,
                      artifact=str(where.path) if where.path else None, artifact_origin=where.origin,
                      tiers=self.tiers(), store_uri=self.settings.effective_store_uri, notice=self.notice(),
-                     capture=capture_info(self.settings.paths.run_dir))
+                     capture=self.capture())
         if where.present:
             try:  # a bad option or pin: report it with everything else, don't fail the whole status
                 out.space = self.active_space()
@@ -458,20 +456,28 @@ class Augmem:
         """Memories per local day (YYYY-MM-DD) by modality, newest first."""
         return [DayCount(day, counts) for day, counts in self.store.timeline(self.active_space(), filters)]
 
-    def pause(self) -> CaptureInfo:
-        """Pause microphone capture: no daemon runs in this process, so the pause is written
-        for the daemon to start that way."""
-        return self._set_paused(True)
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        """Pause microphone capture (until resumed, or until `until`): no daemon runs in this
+        process, so the pause is written for the daemon to start that way."""
+        return self._set_paused(True, until)
 
     def resume(self) -> CaptureInfo:
         """Resume microphone capture (when the daemon starts)."""
         return self._set_paused(False)
 
-    def _set_paused(self, paused: bool) -> CaptureInfo:
-        from augmem.capture.state import capture_info, write_capture_state
+    def capture(self) -> CaptureInfo:
+        """What the capture state file says (no daemon answers here: it is the last a daemon wrote),
+        with the pause and the quiet hours as they stand now."""
+        from augmem.capture.state import capture_info
+        from augmem.schedule import QuietHours
 
-        write_capture_state(self.settings.paths.run_dir, paused=paused)
-        return capture_info(self.settings.paths.run_dir)
+        return capture_info(self.settings.paths.run_dir, QuietHours.parse(self.settings.mic_quiet_hours))
+
+    def _set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo:
+        from augmem.capture.state import write_capture_state
+
+        write_capture_state(self.settings.paths.run_dir, paused=paused, paused_until=until if paused else None)
+        return self.capture()
 
     def reembed(self) -> MigrationInfo:
         """Re-embed, here and now, every memory not yet in the active space."""

@@ -74,6 +74,9 @@ class Forgetter:
         from augmem.store.selection import sources_matching
 
         check_filters(filters)
+        if filters.since is not None and filters.until is None:
+            # "the last 10 minutes" ends now: a photo dated ahead by a wrong camera clock is not in it
+            filters = replace(filters, until=time.time())
         return sources_matching(self.store, filters)
 
     def plan(self, filters: Filters, examples: int = EXAMPLES) -> ForgetPlan:

@@ -135,3 +135,19 @@ def stretch(since: float | None, until: float | None, now: float | None = None) 
     if until is not None:
         return f"until {clock_time(until, now)}"
     return "at any time"
+
+
+def capture_words(cap: object, now: float | None = None) -> str:
+    """Whether the microphone captures right now, in words: "capturing — listening on X",
+    "paused until 14:30", "quiet hours until 07:00", "off — why" (`cap`: a CaptureInfo)."""
+    state = getattr(cap, "state", "off")
+    message = getattr(cap, "message", "")
+    paused_until = getattr(cap, "paused_until", None)
+    quiet_until = getattr(cap, "quiet_until", None)
+    if getattr(cap, "paused", False):
+        return f"paused until {clock_time(paused_until, now)}" if paused_until else "paused until you resume it"
+    if state == "quiet" or quiet_until:
+        return f"quiet hours until {clock_time(quiet_until, now)}" if quiet_until else "quiet hours"
+    if state == "listening":
+        return "capturing" + (f" — {message}" if message else "")
+    return state + (f" — {message}" if message else "")

@@ -283,8 +283,14 @@ class CaptureInfo:
     """Microphone capture as `augmem status` shows it."""
 
     state: str = "off"
-    """off | starting | listening | paused | unavailable | error."""
+    """off | starting | listening | paused | quiet | unavailable | error."""
     paused: bool = False
+    paused_until: float | None = None
+    """When a timed pause ends by itself (unix seconds; None: paused until resumed)."""
+    quiet_hours: str = ""
+    """The daily quiet hours ("22:00-07:00"), "" for none."""
+    quiet_until: float | None = None
+    """Inside quiet hours: when they end."""
     message: str = ""
     device: str = ""
     clips: int = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from augmem.cli.output import table
-from augmem.humanize import KIND_NAMES, duration, human_size, relative_time, short_path, snippet
+from augmem.humanize import KIND_NAMES, capture_words, duration, human_size, relative_time, short_path, snippet
 from augmem.records import Filters, IngestReport, RecallResult, Status
 
 MODALITY_NAMES = {"text": "text", "note": "text", "notes": "text", "image": "image", "photo": "image",
@@ -193,14 +193,16 @@ def print_status(st: Status) -> None:
     if d is not None:
         click.echo(f"daemon     up (pid {d.pid})")
         if cap:
-            click.echo(f"capture    {cap.state}" + (f" — {cap.message}" if cap.message else ""))
+            click.echo(f"capture    {capture_words(cap)}")
         mig = st.migration
         if mig and mig.left:
             click.echo(f"re-embed   {mig.done}/{mig.total}  {mig.rate:.1f}/s  ETA {duration(mig.eta_s)}")
     else:
         click.echo("daemon     down (start it with `augmem daemon start`)")
-        if cap and (cap.paused or cap.state != "off"):
-            click.echo(f"capture    off — last state {cap.state}{' (paused)' if cap.paused else ''}")
+        if cap and (cap.paused or cap.quiet_until):
+            click.echo(f"capture    off (no daemon) — {capture_words(cap)} when it starts")
+        elif cap and cap.state != "off":
+            click.echo(f"capture    off — last state {cap.state}")
 
 
 @click.command()

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from augmem.core import Augmem
 
 
+DISCARD_WITHIN_S = 60.0
+"""A forget whose stretch reaches this close to now also drops the clip being recorded."""
+
+
 class DaemonHost(Protocol):
     """What DaemonBackend needs of the daemon (augmem.daemon.runtime.Daemon)."""
 
@@ -42,7 +46,9 @@ class DaemonHost(Protocol):
 
     def status(self) -> Status: ...
 
-    def set_paused(self, paused: bool) -> CaptureInfo: ...
+    def set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo: ...
+
+    def capture_info(self) -> CaptureInfo: ...
 
     def discard_capture(self) -> None: ...
 
@@ -67,7 +73,7 @@ class DaemonBackend:
         return report
 
     def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
-        if filters is not None and (filters.until is None or filters.until >= time.time()):
+        if filters is not None and (filters.until is None or filters.until >= time.time() - DISCARD_WITHIN_S):
             self.daemon.discard_capture()  # "the last 10 minutes" includes the clip being recorded now
         n: int = self.daemon.submit("forget", (list(ids), list(paths), filters), INTERACTIVE).result()
         return n
@@ -81,8 +87,11 @@ class DaemonBackend:
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         return self.daemon.core.timeline(filters)
 
-    def pause(self) -> CaptureInfo:
-        return self.daemon.set_paused(True)
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        return self.daemon.set_paused(True, until)
+
+    def capture(self) -> CaptureInfo:
+        return self.daemon.capture_info()
 
     def resume(self) -> CaptureInfo:
         return self.daemon.set_paused(False)

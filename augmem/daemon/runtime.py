@@ -26,6 +26,7 @@ from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
 from augmem.private import private_dir, protect_process, secure_home
 from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
+from augmem.schedule import QuietHours
 
 log = logging.getLogger("augmem.daemon")
 
@@ -38,7 +39,7 @@ WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto":
 RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "device",
                     "transcriber", "ocr_languages")
 RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
-                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
+                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db", "mic_quiet_hours")
 
 
 def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
@@ -471,7 +472,7 @@ class Daemon:
         self.mic = MicrophoneCapture(
             self.paths.clips_dir, self.run_dir, self._on_clip, device=s.mic_device,
             min_clip_seconds=s.mic_min_clip_seconds, max_clip_seconds=s.mic_max_clip_seconds,
-            stream_factory=self._stream_factory, gate_config=gate,
+            stream_factory=self._stream_factory, gate_config=gate, quiet_hours=QuietHours.parse(s.mic_quiet_hours),
         )
         self.mic.start()
 
@@ -482,13 +483,14 @@ class Daemon:
     def capture_info(self) -> CaptureInfo:
         if self.mic is not None:
             return CaptureInfo(**self.mic.info())
-        return capture_info(self.run_dir)
+        return capture_info(self.run_dir, QuietHours.parse(self.settings.mic_quiet_hours))
 
-    def set_paused(self, paused: bool) -> CaptureInfo:
-        """Pause or resume microphone capture (the pause is written down: it survives restarts)."""
+    def set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo:
+        """Pause (until resumed, or until `until`) or resume microphone capture; the pause is
+        written down, so it survives restarts, and a timed one ends by itself."""
         if self.mic is not None:
-            return CaptureInfo(**(self.mic.pause() if paused else self.mic.resume()))
-        write_capture_state(self.run_dir, paused=paused)
+            return CaptureInfo(**(self.mic.pause(until) if paused else self.mic.resume()))
+        write_capture_state(self.run_dir, paused=paused, paused_until=until if paused else None)
         return self.capture_info()
 
     def discard_capture(self) -> None:
