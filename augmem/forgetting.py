@@ -101,7 +101,12 @@ class Forgetter:
         keep = [replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
                 for p, row in ledger.items() if not self.captured_by_augmem(p) and Path(p).exists()]
         self._write_journal(paths, keep)
-        self._run(paths, keep)
+        try:
+            self._run(paths, keep)
+        except AugmemError as exc:  # e.g. a full or read-only disk: the journal keeps the request
+            raise type(exc)(exc.message, "; ".join(filter(None, [
+                exc.hint, "this forget is written down and finishes by itself once the store can be written "
+                          "(the next ingest, forget or daemon start)"]))) from exc
         self.journal.unlink(missing_ok=True)
         return len(paths)
 

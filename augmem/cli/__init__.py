@@ -6,12 +6,17 @@ Only click is imported at startup; `augmem --help` never imports torch.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
 
 from augmem import __version__
 from augmem.errors import AugmemError
+
+
+_DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied"}
 
 
 class Group(click.Group):
@@ -22,6 +27,13 @@ class Group(click.Group):
             click.secho(f"error: {exc.message}", fg="red", err=True)
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            if exc.errno not in _DISK_ERRORS:
+                raise
+            # a full or read-only disk is the person's to fix, not a bug: one line, no traceback
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.secho(f"error: {_DISK_ERRORS[exc.errno]}{where}", fg="red", err=True)
             ctx.exit(2)
 
 

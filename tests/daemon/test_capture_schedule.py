@@ -222,3 +222,41 @@ def test_the_daemon_keeps_quiet_hours_and_a_timed_pause_with_a_real_device():
     finally:
         d.cleanup()
         mic_dev.stop()
+
+
+def _feed(m: MicrophoneCapture, samples) -> None:
+    """Play samples into the open stream the way PortAudio's callback thread would."""
+    import numpy as np
+
+    stream = next(s for s in Stream.opened if s.active)
+    block = m.blocksize
+    for i in range(0, len(samples) - block + 1, block):
+        chunk = np.asarray(samples[i:i + block], dtype=np.float32)[:, None]
+        m._callback(chunk, block, None, None)
+    assert stream.active
+
+
+def _speech_then_nothing(tmp_path, discard: bool) -> list:
+    import numpy as np
+    import soundfile
+    from scipy.signal import resample_poly
+
+    from tests.conftest import SAMPLES
+
+    voice, sr = soundfile.read(SAMPLES / "audio" / "reminder_buy_milk_and_eggs.wav", dtype="float32")
+    voice = voice.mean(axis=1) if voice.ndim > 1 else voice
+    voice = resample_poly(voice, 32000, sr).astype(np.float32)
+    room = (np.random.default_rng(0).standard_normal(48000) * 10 ** (-65 / 20)).astype(np.float32)
+    m = mic(tmp_path, Clock(at("14:00")))
+    m._gate_config.min_s = 1.0
+    m.start()
+    _feed(m, np.concatenate([room, voice[: 2 * 32000]]))  # a clip is being recorded ...
+    if discard:
+        m.discard_in_progress()  # ... when "forget the last 10 minutes" comes
+    m.stop()  # stopping keeps a clip in progress (flushes it), unless it was forgotten
+    return sorted((tmp_path / "clips").rglob("*.flac"))
+
+
+def test_a_forget_reaching_now_drops_the_clip_being_recorded(tmp_path):
+    assert len(_speech_then_nothing(tmp_path / "kept", discard=False)) == 1  # control: the clip lands
+    assert _speech_then_nothing(tmp_path / "forgotten", discard=True) == []
