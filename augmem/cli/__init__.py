@@ -14,7 +14,6 @@ import click
 from augmem import __version__
 from augmem.errors import AugmemError
 
-
 _DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
                 errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied"}
 
