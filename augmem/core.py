@@ -57,7 +57,8 @@ class Augmem:
 
     def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None):
         self.settings = settings or load_settings()
-        said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch])
+        said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch],
+                           store_uri=self.settings.store_uri)
         if said:
             log.warning("%s", said)
         self._pm = plugin_manager

@@ -22,14 +22,11 @@ Stdlib only: every layer uses it.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-
-log = logging.getLogger(__name__)
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -107,7 +104,9 @@ def _narrow(p: str, st: os.stat_result) -> bool:
     try:  # owner bits kept as they are (a read-only file stays read-only)
         os.chmod(p, stat.S_IMODE(st.st_mode) & ~OPEN_BITS)
     except OSError as exc:  # a read-only mount, a file removed meanwhile
-        log.debug("cannot make %s owner-only: %s", p, exc)
+        import logging  # only here: every command imports this module, most never get here
+
+        logging.getLogger(__name__).debug("cannot make %s owner-only: %s", p, exc)
         return False
     return True
 
@@ -150,12 +149,13 @@ PersonFolders = Iterable[str] | Callable[[], Iterable[str]]
 
 
 def tighten(config_dir: Path, data_dir: Path, cache_dir: Path, *, config_file: Path | None = None,
-            person_folders: PersonFolders = (), deep: bool = False) -> list[str]:
+            person_folders: PersonFolders = (), deep: bool = False, extra: Iterable[Path] = ()) -> list[str]:
     """Close augmem's own folders that are open to other users; returns what changed.
 
     The config folder is narrowed itself with its config file only (under AUGMEM_HOME it is
     the root that holds the rest; a person may keep other things there). The data and
-    cache folders are narrowed whole. Not `deep`: only the folders themselves and the data
+    cache folders (and `extra` ones: a store folder outside the data folder) are narrowed
+    whole. Not `deep`: only the folders themselves and the data
     folder's direct children are looked at (a handful of stats, cheap enough for every
     command), and a folder found open is then walked whole; a closed folder already keeps
     other users out of everything below it. `deep` walks everything (the daemon's start)."""
@@ -170,7 +170,7 @@ def tighten(config_dir: Path, data_dir: Path, cache_dir: Path, *, config_file: P
         if _narrow(str(p), st):
             changed.append(str(p))
     skip: list[str] | None = None
-    for root in (data_dir, cache_dir):
+    for root in (data_dir, cache_dir, *extra):
         if not root.is_dir() or not (deep or _looks_open(root)):
             continue
         if skip is None:
@@ -214,10 +214,17 @@ def say_once(changed: list[str]) -> str:
             f"made {'them' if n != 1 else 'it'} owner-only (folders 0700, files 0600)")
 
 
-def secure_home(paths: Any, person_folders: PersonFolders = (), *, deep: bool = False) -> str:
-    """Protect the process and tighten augmem's folders of `paths` (augmem.paths.Paths); the
-    line to say about it, once (empty when there is nothing to say)."""
+def secure_home(paths: Any, person_folders: PersonFolders = (), *, deep: bool = False,
+                store_uri: str = "") -> str:
+    """Protect the process and tighten augmem's folders of `paths` (augmem.paths.Paths), and a
+    local store folder of its own elsewhere; the line to say about it, once (empty when there
+    is nothing to say)."""
     protect_process()
+    extra = []
+    if store_uri and ("://" not in store_uri or store_uri.startswith("file://")):
+        store = Path(store_uri.removeprefix("file://")).expanduser().absolute()
+        if not _inside(str(store), str(Path(paths.data_dir).absolute())):
+            extra.append(store)
     changed = tighten(paths.config_dir, paths.data_dir, paths.cache_dir, config_file=paths.config_file,
-                      person_folders=person_folders, deep=deep)
+                      person_folders=person_folders, deep=deep, extra=extra)
     return say_once(changed)

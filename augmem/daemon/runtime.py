@@ -123,7 +123,8 @@ class Daemon:
         try:
             if setup_logging is not None:
                 setup_logging()
-            said = secure_home(self.paths, [w.path for w in self.settings.watch], deep=True)
+            said = secure_home(self.paths, [w.path for w in self.settings.watch], deep=True,
+                               store_uri=self.settings.store_uri)
             if said:
                 log.warning("%s", said)
             self._start()
