@@ -3,7 +3,7 @@ the ones augmem captured itself, and a journal that finishes a forget after a cr
 
 A forget of source files, in order:
 
-1. the journal (`<data>/run/forgetting.json`, 0600) records the paths and the ledger rows that
+1. the journal (`<data>/run/forgetting.json`, 0600; one per store) records the paths and the ledger rows that
    must stay behind as "forgotten" (a person's files still on disk: they must not come
    back at the next reconcile);
 2. files augmem captured itself (microphone clips in `<data>/clips/`, capture sources' files
@@ -23,6 +23,7 @@ content changes (then they are memories again, as with a forget by path).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -61,7 +62,10 @@ class Forgetter:
     def __init__(self, store: MemoryStore, paths: Paths):
         self.store = store
         self.paths = paths
-        self.journal = paths.run_dir / JOURNAL
+        # one journal per store: the demo's store (or another store_uri) keeps its own
+        default = os.path.abspath(paths.store_dir) == os.path.abspath(store.uri.removeprefix("file://"))
+        name = JOURNAL if default else f"forgetting-{hashlib.sha256(store.uri.encode()).hexdigest()[:12]}.json"
+        self.journal = paths.run_dir / name
         self._captured = [os.path.abspath(paths.data_dir / f) + os.sep for f in CAPTURED_FOLDERS]
 
     def captured_by_augmem(self, path: str) -> bool:
@@ -129,7 +133,7 @@ class Forgetter:
     def _write_journal(self, paths: Sequence[str], keep: Sequence[SourceRow]) -> None:
         private_dir(self.journal.parent)
         tmp = self.journal.with_name(f".{JOURNAL}.{os.getpid()}.tmp")
-        write_private(tmp, json.dumps({"started": time.time(), "paths": list(paths),
+        write_private(tmp, json.dumps({"started": time.time(), "store": self.store.uri, "paths": list(paths),
                                        "keep": [asdict(r) for r in keep]}))
         os.replace(tmp, self.journal)
 

@@ -131,13 +131,13 @@ def read_only_store(augmem_home, tmp_path):
         subprocess.run(["chmod", "-R", "a-w", str(store)], check=True)
         undo = ["chmod", "-R", "u+w", str(store)]
     try:
-        yield augmem_home, notes
+        yield augmem_home, notes, lambda: subprocess.run(undo, check=True)
     finally:
         subprocess.run(undo, capture_output=True)
 
 
 def test_a_read_only_store_still_answers_recall(read_only_store):
-    home, notes = read_only_store
+    home, notes, make_writable = read_only_store
     r = augmem(home, "recall", "kayak trip on the lake", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["path"] == str(notes / "kayak.md")
@@ -146,7 +146,18 @@ def test_a_read_only_store_still_answers_recall(read_only_store):
     (notes / "island.md").write_text("The small island has a picnic table and a rope swing.\n")
     line = one_error_line(augmem(home, "ingest", str(notes)))
     assert "the store is read-only here" in line, line
-    line = one_error_line(augmem(home, "forget", "--path", str(notes / "kayak.md"), "--yes"))
+    r = augmem(home, "forget", "--path", str(notes / "kayak.md"), "--yes")
+    line = one_error_line(r)
     assert "the store is read-only here" in line, line
+    assert "this forget is written down and finishes by itself" in r.stderr
     r = augmem(home, "recall", "kayak trip on the lake", "--json")  # nothing was lost either
     assert r.returncode == 0 and json.loads(r.stdout)[0]["path"] == str(notes / "kayak.md")
+    # writable again: the next ingest first finishes the forget that was asked for
+    make_writable()
+    r = augmem(home, "ingest", str(notes))
+    assert r.returncode == 0 and "added 1" in r.stdout, r.stdout + r.stderr
+    assert not (home / "data" / "run" / "forgetting.json").exists()
+    r = augmem(home, "recall", "kayak trip on the lake", "--json")
+    assert str(notes / "kayak.md") not in {h["path"] for h in json.loads(r.stdout)}
+    store = home / "data" / "store"
+    assert not [p for p in store.rglob("*") if p.is_file() and b"red kayak at the lake" in p.read_bytes()]
