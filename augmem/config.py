@@ -13,6 +13,8 @@ from typing import Any
 
 from augmem.errors import ConfigError
 from augmem.paths import Paths, get_paths
+from augmem.private import private_dir, write_private
+from augmem.schedule import QuietHours
 
 WATCH_KINDS = ("notes", "photos", "audio", "auto")
 
@@ -75,6 +77,9 @@ class Settings:
     """How far above the room's noise floor a non-speech sound must rise to be kept."""
     mic_retention_days: float = 0.0
     """Delete microphone clips older than this many days (0 = keep forever)."""
+    mic_quiet_hours: str = ""
+    """Daily hours in which the microphone captures nothing, local time: "22:00-07:00" (overnight
+    is fine; several as "12:30-13:30, 22:00-07:00"; empty = none)."""
     device: str = "auto"
     """Torch device for embedding: auto, cpu, cuda, mps."""
     transcriber: str = "whisper-base"
@@ -155,6 +160,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             return out
         if isinstance(default, dict):
             return {str(k): str(v) for k, v in dict(value).items()}
+        if key == "mic_quiet_hours":
+            return str(QuietHours.parse(str(value)))  # validated here: a typo is a one-line error at load
         return str(value)
     except (TypeError, ValueError, KeyError) as exc:
         raise ConfigError(f"{where}: bad value for {key!r}: {exc}") from exc
@@ -203,7 +210,7 @@ def save_settings(settings: Settings, **changes: Any) -> None:
         data[key] = value
         setattr(settings, key, _coerce(key, data[key], "change"))
         settings._origins[key] = f"file {cfg}"
-    cfg.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.parent)
     tmp = cfg.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    write_private(tmp, tomli_w.dumps(data))
     os.replace(tmp, cfg)

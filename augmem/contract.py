@@ -17,7 +17,17 @@ import inspect
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, get_type_hints, runtime_checkable
 
-from augmem.records import CaptureInfo, DayCount, Filters, Hit, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import (
+    CaptureInfo,
+    DayCount,
+    Filters,
+    ForgetPlan,
+    Hit,
+    IngestReport,
+    MigrationInfo,
+    RecallResult,
+    Status,
+)
 
 LOCAL_PATH = "local-path"
 LocalPath = Annotated[str, LOCAL_PATH]
@@ -56,9 +66,17 @@ class Backend(Protocol):
         are gone; `force` re-embeds unchanged files too."""
         ...
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = ()) -> int:
-        """Forget whole memories by id or source path and purge them from the store's files;
-        returns how many sources were forgotten."""
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = (),
+               filters: Filters | None = None) -> int:
+        """Forget whole memories by id, source path, or all that match `filters` (a stretch of
+        time, modalities, sources), and purge them from the store's files; files augmem captured
+        itself (microphone clips) are deleted from disk, a person's own files only forgotten.
+        Returns how many sources were forgotten."""
+        ...
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        """What `forget(filters=filters)` would take, to show before asking: the count, how many
+        files it deletes, and the newest `examples`."""
         ...
 
     def status(self) -> Status:
@@ -73,8 +91,14 @@ class Backend(Protocol):
         """Memories per local day, newest day first."""
         ...
 
-    def pause(self) -> CaptureInfo:
-        """Pause microphone capture (the pause survives restarts)."""
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        """Pause microphone capture until resumed, or until `until` (unix seconds) when it resumes
+        by itself; the pause survives restarts."""
+        ...
+
+    def capture(self) -> CaptureInfo:
+        """Microphone capture right now: listening, paused (until when), in quiet hours (until
+        when), or off and why. Cheap: it reads no store (the TUI's header polls it)."""
         ...
 
     def resume(self) -> CaptureInfo:

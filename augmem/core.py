@@ -10,17 +10,18 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from augmem.config import Settings, load_settings
 from augmem.errors import ArtifactError, AugmemError
+from augmem.private import secure_home
 from augmem.records import (
     CaptureInfo,
     DayCount,
     DeriveInfo,
     Filters,
+    ForgetPlan,
     Hit,
     IngestReport,
     MigrationInfo,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from augmem.derive.base import TranscriberRegistry
+    from augmem.forgetting import Forgetter
     from augmem.ingest.derive import Engine
     from augmem.ingest.pipeline import Ingestor, ProgressFn
     from augmem.models.artifacts import ArtifactLocation
@@ -56,6 +58,10 @@ class Augmem:
 
     def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None):
         self.settings = settings or load_settings()
+        said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch],
+                           store_uri=self.settings.store_uri)
+        if said:
+            log.warning("%s", said)
         self._pm = plugin_manager
         self._registry: ModelRegistry | None = None
         self._embedder: Embedder | None = None
@@ -171,6 +177,7 @@ class Augmem:
         these folders whose files are gone. With `derive`, then transcribe and OCR what came
         in (the daemon leaves that to its background job)."""
         with self.write_lock:
+            self._forgetter().resume()  # an interrupted forget first: nothing it took comes back
             report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
                                           force=force)
             if derive:
@@ -426,13 +433,11 @@ class Augmem:
 
     def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
-        from augmem.capture.state import capture_info
-
         where = self.artifact()
         out = Status(model=self.active_model, model_setting=self.settings.model,
                      artifact=str(where.path) if where.path else None, artifact_origin=where.origin,
                      tiers=self.tiers(), store_uri=self.settings.effective_store_uri, notice=self.notice(),
-                     capture=capture_info(self.settings.paths.run_dir))
+                     capture=self.capture())
         if where.present:
             try:  # a bad option or pin: report it with everything else, don't fail the whole status
                 out.space = self.active_space()
@@ -456,11 +461,15 @@ class Augmem:
         out.store_bytes = store.size_bytes()
         return out
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
         """Forget whole memories (a note with all its chunks, a recording with all its clips)
-        by memory id or source path, then purge them from the store's files. A forgotten file
-        that is still on disk stays forgotten until its content changes."""
+        by memory id, source path, or every memory matching `filters` (a stretch of time,
+        modalities, sources), then purge them from the store's files. Files augmem captured
+        itself (microphone clips) are deleted from disk; a person's own file stays on disk,
+        forgotten until its content changes. Resumable: see `augmem.forgetting`."""
         with self.write_lock:
+            forgetter = self._forgetter()
+            forgetter.resume()
             store = self.store
             targets = {str(p) for p in paths}
             if ids:
@@ -469,17 +478,25 @@ class Augmem:
                         hit = store.get(space, hit_id)
                         if hit:
                             targets.add(hit.path)
-            if not targets:
-                return 0
-            ledger = store.get_sources(sorted(targets))
-            store.delete(paths=sorted(targets))
-            now = time.time()
-            keep = [replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
-                    for p, row in ledger.items() if Path(p).exists()]
-            if keep:
-                store.upsert_sources(keep)
-            store.purge()
-            return len(ledger)  # the sources that were stored (a path never ingested forgets nothing)
+            if filters is not None:
+                targets.update(forgetter.matching(filters))
+            return forgetter.forget(targets)
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        """What `forget(filters=filters)` would forget: how many files, how many of them augmem
+        captured itself (deleted from disk), and the newest few."""
+        return self._forgetter().plan(filters, examples)
+
+    def finish_forgetting(self) -> int:
+        """Finish a forget that a crash interrupted (see `augmem.forgetting`); returns how many
+        files it forgot (0: there was none)."""
+        with self.write_lock:
+            return self._forgetter().resume()
+
+    def _forgetter(self) -> Forgetter:
+        from augmem.forgetting import Forgetter
+
+        return Forgetter(self.store, self.settings.paths)
 
     def memory(self, id: str) -> Hit | None:
         """One stored memory of the active space by id (score 1.0), or None."""
@@ -489,20 +506,28 @@ class Augmem:
         """Memories per local day (YYYY-MM-DD) by modality, newest first."""
         return [DayCount(day, counts) for day, counts in self.store.timeline(self.active_space(), filters)]
 
-    def pause(self) -> CaptureInfo:
-        """Pause microphone capture: no daemon runs in this process, so the pause is written
-        for the daemon to start that way."""
-        return self._set_paused(True)
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        """Pause microphone capture (until resumed, or until `until`): no daemon runs in this
+        process, so the pause is written for the daemon to start that way."""
+        return self._set_paused(True, until)
 
     def resume(self) -> CaptureInfo:
         """Resume microphone capture (when the daemon starts)."""
         return self._set_paused(False)
 
-    def _set_paused(self, paused: bool) -> CaptureInfo:
-        from augmem.capture.state import capture_info, write_capture_state
+    def capture(self) -> CaptureInfo:
+        """What the capture state file says (no daemon answers here: it is the last a daemon wrote),
+        with the pause and the quiet hours as they stand now."""
+        from augmem.capture.state import capture_info
+        from augmem.schedule import QuietHours
 
-        write_capture_state(self.settings.paths.run_dir, paused=paused)
-        return capture_info(self.settings.paths.run_dir)
+        return capture_info(self.settings.paths.run_dir, QuietHours.parse(self.settings.mic_quiet_hours))
+
+    def _set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo:
+        from augmem.capture.state import write_capture_state
+
+        write_capture_state(self.settings.paths.run_dir, paused=paused, paused_until=until if paused else None)
+        return self.capture()
 
     def reembed(self) -> MigrationInfo:
         """Re-embed, here and now, every memory not yet in the active space."""

@@ -111,3 +111,49 @@ def bar(fraction: float, width: int) -> str:
     full, part = divmod(eighths, 8)
     out = "█" * full + (_EIGHTHS[part] if part else "")
     return out.ljust(width)
+
+
+def clock_time(ts: float, now: float | None = None) -> str:
+    """When `ts` is, on a clock: "14:30" today, "tomorrow 07:00", "Tue 14:30" within a week,
+    else "2026-05-01 14:30"."""
+    from datetime import datetime, timedelta
+
+    when = datetime.fromtimestamp(ts)
+    today = datetime.fromtimestamp(time.time() if now is None else now).date()
+    hm = when.strftime("%H:%M")
+    if when.date() == today:
+        return hm
+    if when.date() == today + timedelta(days=1):
+        return f"tomorrow {hm}"
+    if when.date() == today - timedelta(days=1):
+        return f"yesterday {hm}"
+    if abs((when.date() - today).days) < 7:
+        return f"{when.strftime('%a')} {hm}"
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def stretch(since: float | None, until: float | None, now: float | None = None) -> str:
+    """A stretch of time in words: "since 14:20", "between 09:00 and 10:30", "until yesterday 18:00"."""
+    if since is not None and until is not None:
+        return f"between {clock_time(since, now)} and {clock_time(until, now)}"
+    if since is not None:
+        return f"since {clock_time(since, now)}"
+    if until is not None:
+        return f"until {clock_time(until, now)}"
+    return "at any time"
+
+
+def capture_words(cap: object, now: float | None = None) -> str:
+    """Whether the microphone captures right now, in words: "capturing — listening on X",
+    "paused until 14:30", "quiet hours until 07:00", "off — why" (`cap`: a CaptureInfo)."""
+    state = getattr(cap, "state", "off")
+    message = getattr(cap, "message", "")
+    paused_until = getattr(cap, "paused_until", None)
+    quiet_until = getattr(cap, "quiet_until", None)
+    if getattr(cap, "paused", False):
+        return f"paused until {clock_time(paused_until, now)}" if paused_until else "paused until you resume it"
+    if state == "quiet" or quiet_until:
+        return f"quiet hours until {clock_time(quiet_until, now)}" if quiet_until else "quiet hours"
+    if state == "listening":
+        return "capturing" + (f" — {message}" if message else "")
+    return state + (f" — {message}" if message else "")

@@ -173,6 +173,32 @@ class IngestReport:
         self.rejected.extend(other.rejected)
 
 
+@dataclass
+class ForgetItem:
+    """One source file a forget takes, as a person is shown it before saying yes."""
+
+    path: str
+    modality: str = ""
+    source: str = ""
+    captured_at: float = 0.0
+    deletes_file: bool = False
+    """True for a file augmem captured itself (a microphone clip, a capture source's file in the
+    data folder): deleted from disk. A person's own files are only forgotten, never deleted."""
+
+
+@dataclass
+class ForgetPlan:
+    """What a forget by filters (a stretch of time, modalities, sources) would take."""
+
+    count: int = 0
+    """Source files (a note with all its chunks, a recording with all its clips) to forget."""
+    deletes: int = 0
+    """Of those, files augmem captured itself, deleted from disk with their memories."""
+    by_modality: dict[str, int] = field(default_factory=dict)
+    examples: list[ForgetItem] = field(default_factory=list)
+    """The newest few."""
+
+
 SOURCE_STATUSES = ("ok", "pending", "rejected", "duplicate", "forgotten")
 LIVE_STATUSES = ("ok", "pending", "duplicate")
 """Statuses of a file whose content augmem still keeps something of."""
@@ -286,8 +312,14 @@ class CaptureInfo:
     """Microphone capture as `augmem status` shows it."""
 
     state: str = "off"
-    """off | starting | listening | paused | unavailable | error."""
+    """off | starting | listening | paused | quiet | unavailable | error."""
     paused: bool = False
+    paused_until: float | None = None
+    """When a timed pause ends by itself (unix seconds; None: paused until resumed)."""
+    quiet_hours: str = ""
+    """The daily quiet hours ("22:00-07:00"), "" for none."""
+    quiet_until: float | None = None
+    """Inside quiet hours: when they end."""
     message: str = ""
     device: str = ""
     clips: int = 0

@@ -67,8 +67,8 @@ def aist_embedder(aist_artifact):
 
 @pytest.fixture(scope="session")
 def minilm_embedder():
-    from augmem.models.minilm import MiniLM, package_dir
     from augmem.models.artifacts import sha256_file
+    from augmem.models.minilm import MiniLM, package_dir
 
     folder = package_dir()
     return MiniLM(folder / "model.safetensors", sha256_file(folder / "model.safetensors"))

@@ -22,14 +22,18 @@ from typing import Any
 import numpy as np
 
 from augmem.capture.gate import ActivityGate, Clip, GateConfig
-from augmem.capture.state import capture_paused, write_capture_state
+from augmem.capture.state import capture_paused, capture_window, write_capture_state
 from augmem.errors import CaptureError
+from augmem.private import open_private, private_dir
+from augmem.schedule import QuietHours, Window
 
 log = logging.getLogger(__name__)
 
 TARGET_RATE = 32_000
 """Clips are stored at 32 kHz mono (what the audio towers expect)."""
 BLOCK_SECONDS = 0.032
+TICK_SECONDS = 1.0
+"""How often the consumer thread checks the schedule (a timed pause ending, quiet hours)."""
 QUEUE_BLOCKS = 2_000
 """About a minute of audio; beyond that the consumer is stuck and blocks are dropped (counted)."""
 
@@ -81,6 +85,8 @@ class MicrophoneCapture:
         blocksize: int | None = None,
         stream_factory: StreamFactory | None = None,
         gate_config: GateConfig | None = None,
+        quiet_hours: QuietHours | None = None,
+        now: Callable[[], float] = time.time,
     ):
         self.clips_dir = Path(clips_dir)
         self.run_dir = Path(run_dir)
@@ -107,6 +113,11 @@ class MicrophoneCapture:
         self.state = "off"
         self.message = ""
         self.device_name = ""
+        self.quiet_hours = quiet_hours or QuietHours()
+        self.now = now
+        """The wall clock the schedule is read on (a test passes a controllable one)."""
+        self._window = Window(True)
+        self._next_tick = 0.0
 
     # -- control -----------------------------------------------------------------------------
     def start(self) -> str:
@@ -116,29 +127,87 @@ class MicrophoneCapture:
                 self._stopping.clear()
                 self._consumer = threading.Thread(target=self._consume, name="augmem-mic", daemon=True)
                 self._consumer.start()
-            if capture_paused(self.run_dir):
-                self._set_state("paused", "paused by the user (`augmem daemon resume` to listen again)")
+            self._window = self._scheduled()
+            if not self._window.listen:
+                self._hold(self._window)
                 return self.state
             return self._open()
 
-    def pause(self) -> dict:
+    def pause(self, until: float | None = None) -> dict:
+        """Stop listening until resumed, or until `until` (unix seconds): then it resumes by itself.
+        Written down, so a restart keeps it."""
         with self._lock:
-            write_capture_state(self.run_dir, paused=True)
-            self._close()
-            self._set_state("paused", "paused by the user (`augmem daemon resume` to listen again)")
+            write_capture_state(self.run_dir, paused=True, paused_until=until)
+            self._window = self._scheduled()
+            if self._window.listen:  # a pause that already ended
+                write_capture_state(self.run_dir, paused=False, paused_until=None)
+                self._open()
+            else:
+                self._close()
+                self._hold(self._window)
             return self.info()
 
     def resume(self) -> dict:
         with self._lock:
-            write_capture_state(self.run_dir, paused=False)
-            if self._stream is None:
+            write_capture_state(self.run_dir, paused=False, paused_until=None)
+            self._window = self._scheduled()
+            if not self._window.listen:  # quiet hours: it listens when they end
+                self._hold(self._window)
+            elif self._stream is None:
                 self._open()
             return self.info()
+
+    def tick(self) -> None:
+        """Follow the schedule: a timed pause or quiet hours that ended open the stream again,
+        quiet hours that began close it. Called about once a second by the consumer thread."""
+        with self._lock:
+            if self._consumer is None:
+                return
+            was, now = self._window, self._scheduled()
+            self._window = now
+            if now == was:
+                return
+            if now.listen:
+                if was.reason == "paused":
+                    write_capture_state(self.run_dir, paused=False, paused_until=None)
+                    log.info("microphone: the timed pause is over")
+                elif was.reason == "quiet":
+                    log.info("microphone: quiet hours are over")
+                if self._stream is None and self.state in ("paused", "quiet"):
+                    self._open()
+            else:
+                self._close()
+                self._hold(now)
+
+    def _scheduled(self) -> Window:
+        return capture_window(self.run_dir, self.quiet_hours, self.now())
+
+    def _hold(self, w: Window) -> None:
+        """Not listening, by the user's pause or the quiet hours: say so, and until when."""
+        until = _clock(w.until, self.now())
+        if w.reason == "quiet":
+            self._set_state("quiet", f"quiet hours ({self.quiet_hours}) until {until}: nothing is captured")
+        elif w.until is not None:
+            self._set_state("paused", f"paused until {until} (`augmem daemon resume` to listen now)")
+        else:
+            self._set_state("paused", "paused by the user (`augmem daemon resume` to listen again)")
+
+    def discard_in_progress(self) -> None:
+        """Drop the clip being recorded and the audio queued for it (a forget of the last minutes
+        came): listening goes on with a fresh gate, and nothing heard before now is written."""
+        with self._lock:
+            old = self._session
+            if old is None:
+                return
+            old.discarded = True
+            if self._stream is not None:
+                self._session = _Session(ActivityGate(self._stream_rate, self._gate_config, self._vad))
+            log.info("microphone: dropped the clip in progress (forgotten)")
 
     def retry(self) -> None:
         """Called periodically: reopen a device that was missing or failed."""
         with self._lock:
-            if self.state in ("unavailable", "error") and not capture_paused(self.run_dir):
+            if self.state in ("unavailable", "error") and self._scheduled().listen:
                 self._open(quiet=True)
 
     def stop(self) -> None:
@@ -149,14 +218,18 @@ class MicrophoneCapture:
             consumer, self._consumer = self._consumer, None
         if consumer is not None:
             consumer.join(timeout=30)
-        if self.state not in ("paused", "unavailable"):
+        if self.state not in ("paused", "quiet", "unavailable"):
             self._set_state("off", "the daemon is not running")
 
     def info(self) -> dict:
         gate = self._session.gate if self._session else None
+        w = self._window
         return {
             "state": self.state,
             "paused": self.state == "paused",
+            "paused_until": w.until if w.reason == "paused" else None,
+            "quiet_hours": str(self.quiet_hours),
+            "quiet_until": w.until if w.reason == "quiet" else None,
             "message": self.message,
             "device": self.device_name,
             "samplerate": self._stream_rate,
@@ -286,11 +359,19 @@ class MicrophoneCapture:
     # -- consumer ----------------------------------------------------------------------------
     def _consume(self) -> None:
         while True:
+            if time.monotonic() >= self._next_tick:
+                self._next_tick = time.monotonic() + TICK_SECONDS
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("microphone schedule check failed; continuing")
             try:
                 session, block = self._q.get(timeout=0.2)
             except queue.Empty:
                 if self._stopping.is_set():
                     return
+                continue
+            if session.discarded:  # forgotten while it was being recorded
                 continue
             try:
                 if block is not None:
@@ -310,13 +391,13 @@ class MicrophoneCapture:
         start = t0 + clip.start_sample / rate
         stamp = datetime.fromtimestamp(start)
         folder = self.clips_dir / stamp.strftime("%Y-%m-%d")
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         name = f"mic-{stamp.strftime('%Y%m%d-%H%M%S')}-{int(stamp.microsecond / 1000):03d}.flac"
         final = folder / name
         tmp = folder / f".{name}.part"
         data = resample(clip.samples, rate)
         try:
-            with open(tmp, "wb") as fh:
+            with open_private(tmp, "wb") as fh:  # what the microphone heard: owner-only
                 soundfile.write(fh, np.clip(data, -1.0, 1.0), TARGET_RATE, format="FLAC", subtype="PCM_16")
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -340,7 +421,8 @@ class MicrophoneCapture:
     def _set_state(self, state: str, message: str) -> None:
         self.state, self.message = state, message
         try:
-            write_capture_state(self.run_dir, state=state, paused=(state == "paused") or capture_paused(self.run_dir),
+            write_capture_state(self.run_dir, state=state,
+                                paused=(state == "paused") or capture_paused(self.run_dir, self.now()),
                                 message=message, device=self.device_name, clips=self.clips)
         except OSError as exc:
             log.warning("cannot write the capture state: %s", exc)
@@ -352,6 +434,15 @@ class _Session:
     def __init__(self, gate: ActivityGate):
         self.gate = gate
         self.t0: float | None = None  # wall time of the stream's first sample
+        self.discarded = False
+        """Forgotten while recording: its audio is dropped, not cut into clips."""
+
+
+def _clock(ts: float | None, now: float) -> str:
+    """A moment as a person reads it in a state message: "14:30", "tomorrow 07:00"."""
+    from augmem.humanize import clock_time
+
+    return clock_time(ts, now) if ts is not None else "further notice"
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -9,15 +9,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from augmem.private import private_dir, write_private
 from augmem.records import CaptureInfo
+from augmem.schedule import QuietHours, Window, window
 
 CAPTURE_STATE = "capture.json"
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    write_private(tmp, json.dumps(data, indent=1, default=str))
     os.replace(tmp, path)
 
 
@@ -43,14 +45,28 @@ def write_capture_state(run_dir: Path, **fields: Any) -> dict[str, Any]:
     return state
 
 
-def capture_paused(run_dir: Path) -> bool:
-    """Pause survives restarts: a paused microphone stays off until `augmem daemon resume`."""
-    return bool(read_capture_state(run_dir).get("paused", False))
+def capture_paused(run_dir: Path, now: float | None = None) -> bool:
+    """Pause survives restarts: a paused microphone stays off until `augmem daemon resume`, or
+    until the end of a timed pause (`augmem daemon pause 30m`)."""
+    return capture_window(run_dir, now=now).reason == "paused"
 
 
-def capture_info(run_dir: Path) -> CaptureInfo:
-    """The last capture state a daemon wrote (state "off" when none ever ran)."""
+def capture_window(run_dir: Path, quiet: QuietHours | None = None, now: float | None = None) -> Window:
+    """Whether the microphone may listen at `now`, after the pause written down and `quiet`."""
     st = read_capture_state(run_dir)
-    return CaptureInfo(state=str(st.get("state") or "off"), paused=bool(st.get("paused")),
+    until = st.get("paused_until")
+    return window(time.time() if now is None else now, paused=bool(st.get("paused")),
+                  paused_until=float(until) if isinstance(until, (int, float)) else None,
+                  quiet=quiet or QuietHours())
+
+
+def capture_info(run_dir: Path, quiet: QuietHours | None = None, now: float | None = None) -> CaptureInfo:
+    """The last capture state a daemon wrote (state "off" when none ever ran), with the pause
+    and quiet hours as they stand at `now` (a timed pause that ran out no longer counts)."""
+    st = read_capture_state(run_dir)
+    w = capture_window(run_dir, quiet, now)
+    return CaptureInfo(state=str(st.get("state") or "off"), paused=w.reason == "paused",
+                       paused_until=w.until if w.reason == "paused" else None,
+                       quiet_hours=str(quiet or ""), quiet_until=w.until if w.reason == "quiet" else None,
                        message=str(st.get("message") or ""), device=str(st.get("device") or ""),
                        clips=int(st.get("clips") or 0))

@@ -6,12 +6,16 @@ Only click is imported at startup; `augmem --help` never imports torch.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
 
 from augmem import __version__
 from augmem.errors import AugmemError
+
+_DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied"}
 
 
 class Group(click.Group):
@@ -23,6 +27,13 @@ class Group(click.Group):
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
             ctx.exit(2)
+        except OSError as exc:
+            if exc.errno not in _DISK_ERRORS:
+                raise
+            # a full or read-only disk is the person's to fix, not a bug: one line, no traceback
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.secho(f"error: {_DISK_ERRORS[exc.errno]}{where}", fg="red", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=Group, invoke_without_command=True)
@@ -31,6 +42,7 @@ class Group(click.Group):
 def cli(ctx):
     """augmem: a local-first personal memory. Capture notes, photos and sounds; recall them
     by describing them: `augmem recall "dog barking at park"`."""
+    _secure()
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from augmem.cli.tui_cmd import tui
@@ -38,6 +50,25 @@ def cli(ctx):
             ctx.invoke(tui)
         else:
             click.echo(ctx.get_help())
+
+
+def _secure() -> None:
+    """Owner-only from the first byte: umask 077, and augmem's folders tightened if an older
+    version (or another tool) left them open to other users (said once, on stderr)."""
+    from augmem.paths import get_paths
+    from augmem.private import secure_home
+
+    def watched() -> list[str]:
+        from augmem.config import load_settings
+
+        return [w.path for w in load_settings().watch]
+
+    try:
+        said = secure_home(get_paths(), watched)
+    except AugmemError:  # a broken config: the command itself says so; walk nothing meanwhile
+        said = ""
+    if said:
+        click.secho(said, fg="yellow", err=True)
 
 
 def _register() -> None:

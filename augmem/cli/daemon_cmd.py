@@ -85,8 +85,10 @@ def status(as_json):
             click.echo(f"daemon     starting or busy (pid {pid}); its socket does not answer yet")
         else:
             click.echo(f"daemon     down for {settings.paths.data_dir} (start it with `augmem daemon start`)")
-            if cap.paused:
-                click.echo("capture    paused (stays paused when the daemon starts)")
+            if cap.paused or cap.quiet_until:
+                from augmem.humanize import capture_words
+
+                click.echo(f"capture    {capture_words(cap)} (the daemon starts that way)")
         raise SystemExit(0 if pid else 1)
     with client:
         st = client.status()
@@ -97,7 +99,7 @@ def status(as_json):
 
 
 def _print_status(st: Status) -> None:
-    from augmem.humanize import duration, relative_time
+    from augmem.humanize import capture_words, duration, relative_time
 
     d = st.daemon or DaemonInfo(up=False)
     click.echo(f"daemon     up (pid {d.pid}) for {duration(d.uptime_s or 0)}  data {d.data_dir}")
@@ -117,9 +119,7 @@ def _print_status(st: Status) -> None:
     for path, why in d.watch_errors.items():
         click.secho(f"           {path}: {why}", fg="yellow")
     cap = st.capture or CaptureInfo()
-    line = f"capture    {cap.state}"
-    if cap.message:
-        line += f" — {cap.message}"
+    line = f"capture    {capture_words(cap)}"
     if cap.clips:
         line += f" ({cap.clips} clips this run)"
     click.echo(line)
@@ -138,9 +138,35 @@ def _print_status(st: Status) -> None:
 
 
 @daemon.command()
-def pause():
-    """Pause microphone capture (it stays paused across restarts)."""
-    _capture("pause")
+@click.argument("how_long", required=False, metavar="[DURATION | HH:MM]")
+def pause(how_long):
+    """Pause microphone capture: `pause` until you resume, `pause 30m` for a while, `pause 14:30`
+    until then (it resumes by itself; a pause survives restarts)."""
+    until = None
+    if how_long:
+        until = _pause_until(how_long)
+    _capture("pause", until)
+
+
+def _pause_until(text: str) -> float:
+    """When a pause of `text` ("30m", "1h30m", or a time of day "14:30": the next one) ends."""
+    import re
+    from datetime import datetime, timedelta
+
+    from augmem.timeparse import parse_duration
+
+    now = time.time()
+    m = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*", text)
+    if m:
+        at = datetime.fromtimestamp(now).replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0,
+                                                 microsecond=0)
+        if at.timestamp() <= now:
+            at += timedelta(days=1)
+        return at.timestamp()
+    try:
+        return now + parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (or a time of day such as 14:30)", param_hint="DURATION") from None
 
 
 @daemon.command()
@@ -149,17 +175,18 @@ def resume():
     _capture("resume")
 
 
-def _capture(op: str) -> None:
+def _capture(op: str, until: float | None = None) -> None:
     from augmem.backend import open_backend
     from augmem.core import Augmem
+    from augmem.humanize import capture_words
 
     backend = open_backend(_settings())
-    info = backend.pause() if op == "pause" else backend.resume()
+    info = backend.pause(until=until) if op == "pause" else backend.resume()
     if isinstance(backend, Augmem):
-        click.echo(f"capture {'paused' if op == 'pause' else 'resumed'} (the daemon is not running; "
-                   "it will start that way)")
+        what = capture_words(info) if op == "pause" else "resumed"
+        click.echo(f"capture {what} (the daemon is not running; it will start that way)")
         return
-    click.echo(f"capture    {info.state}" + (f" — {info.message}" if info.message else ""))
+    click.echo(f"capture    {capture_words(info)}")
 
 
 @daemon.command()

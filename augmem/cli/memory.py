@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from augmem.cli.output import table
-from augmem.humanize import KIND_NAMES, duration, human_size, relative_time, short_path, snippet
+from augmem.humanize import KIND_NAMES, capture_words, duration, human_size, relative_time, short_path, snippet
 from augmem.records import Filters, IngestReport, RecallResult, Status
 
 MODALITY_NAMES = {"text": "text", "note": "text", "notes": "text", "image": "image", "photo": "image",
@@ -197,14 +197,16 @@ def print_status(st: Status) -> None:
     if d is not None:
         click.echo(f"daemon     up (pid {d.pid})")
         if cap:
-            click.echo(f"capture    {cap.state}" + (f" — {cap.message}" if cap.message else ""))
+            click.echo(f"capture    {capture_words(cap)}")
         mig = st.migration
         if mig and mig.left:
             click.echo(f"re-embed   {mig.done}/{mig.total}  {mig.rate:.1f}/s  ETA {duration(mig.eta_s)}")
     else:
         click.echo("daemon     down (start it with `augmem daemon start`)")
-        if cap and (cap.paused or cap.state != "off"):
-            click.echo(f"capture    off — last state {cap.state}{' (paused)' if cap.paused else ''}")
+        if cap and (cap.paused or cap.quiet_until):
+            click.echo(f"capture    off (no daemon) — {capture_words(cap)} when it starts")
+        elif cap and cap.state != "off":
+            click.echo(f"capture    off — last state {cap.state}")
 
 
 @click.command()
@@ -213,12 +215,33 @@ def print_status(st: Status) -> None:
 @click.option("--path", "paths", multiple=True, type=click.Path(path_type=Path), help="Forget memories of this file.")
 @click.option("--query", help="Forget what this query recalls (asks first).")
 @click.option("--limit", "-n", default=5, show_default=True, help="How many query results to consider.")
+@click.option("--since", help="Forget what was captured since then: 10m, 2h, today, 14:30, 2026-05-01 14:30.")
+@click.option("--until", help="… and before then (same forms; with --since, or alone).")
+@click.option("--between", nargs=2, metavar="START END", help="Forget what was captured between two times "
+              "(--between 09:00 10:30).")
+@click.option("--modality", "-m", multiple=True, help="Only text, image or audio memories (repeatable).")
+@click.option("--source", "-s", multiple=True, help="Only memories from this source, e.g. mic (repeatable).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def forget(targets, ids, paths, query, limit, yes):
-    """Forget memories (by id, path or query) and purge them from disk."""
+def forget(targets, ids, paths, query, limit, since, until, between, modality, source, yes):
+    """Forget memories (by id, path, query, or a stretch of time) and purge them from disk.
+
+    `augmem forget --since 10m` forgets the last ten minutes; microphone clips augmem recorded
+    are deleted from disk, your own files are only forgotten (they stay where they are)."""
     from augmem.backend import open_backend
 
+    by_filters = bool(since or until or between or modality or source)
+    if by_filters and (targets or ids or paths or query):
+        raise click.UsageError("forget either by id / --path / --query, or by --since / --until / --between / "
+                               "-m / --source, not both at once")
+    if between and (since or until):
+        raise click.UsageError("give --between START END, or --since / --until, not both")
+    if between:
+        since, until = between
+    filters = parse_filters(modality, source, since, until) if by_filters else None
     backend = open_backend(_settings())
+    if filters is not None:
+        _forget_by_filters(backend, filters, yes)
+        return
     ids = list(ids)
     paths = [str(p.expanduser().absolute()) for p in paths]
     for t in targets:  # bare arguments: an existing path, else an id
@@ -232,11 +255,44 @@ def forget(targets, ids, paths, query, limit, yes):
                           for i, h in enumerate(hits, 1)], ["#", "kind", "where", "score"]))
         ids.extend(h.id for h in hits)
     if not ids and not paths:
-        raise click.UsageError("say what to forget: an id, --path FILE, or --query TEXT")
+        raise click.UsageError("say what to forget: an id, --path FILE, --query TEXT, or --since 10m")
     if not yes and not click.confirm(f"Forget {len(ids) + len(paths)} item(s) for good?", default=False):
         click.echo("nothing forgotten")
         return
     n = backend.forget(ids=ids, paths=paths)
+    click.echo(f"forgot {n} memor{'y' if n == 1 else 'ies'} and purged them from the store")
+
+
+_PLURALS = {"text": ("note", "notes"), "image": ("photo", "photos"), "audio": ("recording", "recordings")}
+
+
+def _forget_by_filters(backend, filters: Filters, yes: bool) -> None:
+    """Show what a stretch of time (and the other filters) takes, ask, forget."""
+    from augmem.humanize import stretch
+
+    plan = backend.forget_plan(filters, examples=5)
+    what = stretch(filters.since, filters.until)
+    scope = ", ".join(filter(None, [", ".join(filters.modalities or []), ", ".join(filters.sources or [])]))
+    where = f"{what}" + (f" ({scope})" if scope else "")
+    if not plan.count:
+        click.echo(f"nothing was captured {where}: nothing to forget")
+        return
+    kinds = ", ".join(f"{n} {_PLURALS.get(m, (m, m))[n != 1]}" for m, n in sorted(plan.by_modality.items()))
+    click.echo(f"{plan.count} memor{'y' if plan.count == 1 else 'ies'} captured {where}: {kinds}")
+    rows = [[KIND_NAMES.get(e.modality, e.modality or "?"), relative_time(e.captured_at) if e.captured_at else "?",
+             short_path(e.path, 56), "deleted from disk" if e.deletes_file else "forgotten; the file stays"]
+            for e in plan.examples]
+    click.echo(table(rows, ["kind", "when", "where", "what happens"]))
+    if plan.count > len(plan.examples):
+        click.echo(f"… and {plan.count - len(plan.examples)} more")
+    if plan.deletes:
+        kept = plan.count - plan.deletes
+        click.echo(f"{plan.deletes} recorded by augmem (microphone clips) are deleted from disk"
+                   + (f"; {kept} of your own files stay on disk, forgotten" if kept else ""))
+    if not yes and not click.confirm(f"Forget {'it' if plan.count == 1 else 'them'} for good?", default=False):
+        click.echo("nothing forgotten")
+        return
+    n = backend.forget(filters=filters)
     click.echo(f"forgot {n} memor{'y' if n == 1 else 'ies'} and purged them from the store")
 
 

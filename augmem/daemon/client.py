@@ -75,7 +75,7 @@ def _remote(method: F) -> F:
 
 
 OP_TIMEOUTS: dict[str, float] = {
-    "status": 60.0, "pause": 30.0, "resume": 30.0, "reembed": 30.0, "timeline": 60.0,
+    "status": 60.0, "forget_plan": 60.0, "pause": 30.0, "capture": 10.0, "resume": 30.0, "reembed": 30.0, "timeline": 60.0,
     "ingest": math.inf,  # as long as the files take
 }
 """Seconds a call may take before the client gives up (default: DaemonClient.call_timeout)."""
@@ -141,10 +141,12 @@ class DaemonClient:
     recall = _remote(Backend.recall)
     ingest = _remote(Backend.ingest)
     forget = _remote(Backend.forget)
+    forget_plan = _remote(Backend.forget_plan)
     status = _remote(Backend.status)
     memory = _remote(Backend.memory)
     timeline = _remote(Backend.timeline)
     pause = _remote(Backend.pause)
+    capture = _remote(Backend.capture)
     resume = _remote(Backend.resume)
     reembed = _remote(Backend.reembed)
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from augmem.errors import DaemonError
+from augmem.private import private_dir
 
 
 class DaemonLock:
@@ -22,7 +23,7 @@ class DaemonLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

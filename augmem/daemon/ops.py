@@ -8,6 +8,7 @@ a request's arguments from the contract's type hints and encodes the typed resul
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,10 +17,24 @@ from augmem import codec, contract
 from augmem.contract import Backend
 from augmem.daemon.worker import INTERACTIVE
 from augmem.errors import AugmemError
-from augmem.records import CaptureInfo, DayCount, Filters, Hit, IngestReport, MigrationInfo, RecallResult, Status
+from augmem.records import (
+    CaptureInfo,
+    DayCount,
+    Filters,
+    ForgetPlan,
+    Hit,
+    IngestReport,
+    MigrationInfo,
+    RecallResult,
+    Status,
+)
 
 if TYPE_CHECKING:
     from augmem.core import Augmem
+
+
+DISCARD_WITHIN_S = 60.0
+"""A forget whose stretch reaches this close to now also drops the clip being recorded."""
 
 
 class DaemonHost(Protocol):
@@ -32,7 +47,11 @@ class DaemonHost(Protocol):
 
     def status(self) -> Status: ...
 
-    def set_paused(self, paused: bool) -> CaptureInfo: ...
+    def set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo: ...
+
+    def capture_info(self) -> CaptureInfo: ...
+
+    def discard_capture(self) -> None: ...
 
     def start_reembed(self) -> MigrationInfo: ...
 
@@ -54,9 +73,14 @@ class DaemonBackend:
             "ingest", (list(paths), source, forget_missing, force), INTERACTIVE).result()
         return report
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = ()) -> int:
-        n: int = self.daemon.submit("forget", (list(ids), list(paths)), INTERACTIVE).result()
+    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
+        if filters is not None and (filters.until is None or filters.until >= time.time() - DISCARD_WITHIN_S):
+            self.daemon.discard_capture()  # "the last 10 minutes" includes the clip being recorded now
+        n: int = self.daemon.submit("forget", (list(ids), list(paths), filters), INTERACTIVE).result()
         return n
+
+    def forget_plan(self, filters: Filters, examples: int = 5) -> ForgetPlan:
+        return self.daemon.core.forget_plan(filters, examples)
 
     def status(self) -> Status:
         return self.daemon.status()
@@ -67,8 +91,11 @@ class DaemonBackend:
     def timeline(self, filters: Filters | None = None) -> list[DayCount]:
         return self.daemon.core.timeline(filters)
 
-    def pause(self) -> CaptureInfo:
-        return self.daemon.set_paused(True)
+    def pause(self, *, until: float | None = None) -> CaptureInfo:
+        return self.daemon.set_paused(True, until)
+
+    def capture(self) -> CaptureInfo:
+        return self.daemon.capture_info()
 
     def resume(self) -> CaptureInfo:
         return self.daemon.set_paused(False)

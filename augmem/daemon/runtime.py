@@ -24,7 +24,9 @@ from augmem.daemon.client import SOCKET_NAME
 from augmem.daemon.lock import DaemonLock
 from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
+from augmem.private import private_dir, protect_process, secure_home
 from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
+from augmem.schedule import QuietHours
 
 log = logging.getLogger("augmem.daemon")
 
@@ -39,17 +41,18 @@ RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "t
 RELOAD_KEYS_DERIVE = ("transcriber", "ocr_languages")
 """The core swaps its engines by itself when these change: the warm model stays."""
 RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
-                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db")
+                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db", "mic_quiet_hours")
 
 
 def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
     """Log to run_dir/daemon.log (rotated at 5 MB, 3 kept), and to stderr when asked."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(run_dir)
     path = run_dir / LOG_NAME
     root = logging.getLogger()
     root.setLevel(level)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     fh = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    os.chmod(path, 0o600)  # the handler opens with plain open(); rotated files follow the process umask
     fh.setFormatter(fmt)
     root.addHandler(fh)
     if stderr:
@@ -79,7 +82,8 @@ class Daemon:
         self._core_lock = threading.Lock()
         self.worker = Worker({
             "changes": self._do_changes, "clip": self._do_clips, "ingest": self._do_ingest,
-            "forget": self._do_forget, "reconcile": self._do_reconcile, "migrate": self._do_migrate,
+            "forget": self._do_forget, "finish-forgetting": self._do_finish_forgetting,
+            "reconcile": self._do_reconcile, "migrate": self._do_migrate,
             "derive": self._do_derive,
             "compact": self._do_compact, "retention": self._do_retention, "reload": self._do_reload,
             "warmup": self._do_warmup,
@@ -116,10 +120,15 @@ class Daemon:
     def run(self, setup_logging: Callable[[], object] | None = None) -> int:
         """Take the lock (DaemonError naming the running daemon's pid), then `setup_logging()`
         (so a refused second daemon never touches the first one's log), start, and serve."""
+        protect_process()
         self.lock.acquire()
         try:
             if setup_logging is not None:
                 setup_logging()
+            said = secure_home(self.paths, [w.path for w in self.settings.watch], deep=True,
+                               store_uri=self.settings.store_uri)
+            if said:
+                log.warning("%s", said)
             self._start()
             if threading.current_thread() is threading.main_thread():
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -151,9 +160,10 @@ class Daemon:
 
         self.started_at = time.time()
         log.info("daemon starting (pid %d) for %s", os.getpid(), self.paths.data_dir)
-        self.paths.clips_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.paths.clips_dir)
         self._preimport()
         self.worker.start()
+        self.submit("finish-forgetting", priority=INTERACTIVE)
         self.submit("warmup", priority=INTERACTIVE)
         self.server = SocketServer(self.socket_path, self.dispatch)
         self.server.start()
@@ -236,7 +246,7 @@ class Daemon:
         for reg in found:
             folder = (self.paths.data_dir / "captures" / reg.name).absolute()
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                private_dir(folder)
                 source = reg.factory(self.settings, folder)
                 source.start()
             except Exception as exc:
@@ -315,8 +325,15 @@ class Daemon:
         return rep
 
     def _do_forget(self, payloads) -> int:
-        (ids, paths), = payloads
-        return self.core.forget(ids=ids, paths=paths)
+        (ids, paths, filters), = payloads
+        return self.core.forget(ids=ids, paths=paths, filters=filters)
+
+    def _do_finish_forgetting(self, _payloads) -> int:
+        """A forget a crash interrupted is finished before anything else is written."""
+        n = self.core.finish_forgetting()
+        if n:
+            log.info("finished the interrupted forget of %d file(s)", n)
+        return n
 
     def _do_reconcile(self, _payloads) -> ReconcileInfo:
         core, total = self.core, IngestReport()
@@ -460,7 +477,7 @@ class Daemon:
         self.mic = MicrophoneCapture(
             self.paths.clips_dir, self.run_dir, self._on_clip, device=s.mic_device,
             min_clip_seconds=s.mic_min_clip_seconds, max_clip_seconds=s.mic_max_clip_seconds,
-            stream_factory=self._stream_factory, gate_config=gate,
+            stream_factory=self._stream_factory, gate_config=gate, quiet_hours=QuietHours.parse(s.mic_quiet_hours),
         )
         self.mic.start()
 
@@ -471,14 +488,20 @@ class Daemon:
     def capture_info(self) -> CaptureInfo:
         if self.mic is not None:
             return CaptureInfo(**self.mic.info())
-        return capture_info(self.run_dir)
+        return capture_info(self.run_dir, QuietHours.parse(self.settings.mic_quiet_hours))
 
-    def set_paused(self, paused: bool) -> CaptureInfo:
-        """Pause or resume microphone capture (the pause is written down: it survives restarts)."""
+    def set_paused(self, paused: bool, until: float | None = None) -> CaptureInfo:
+        """Pause (until resumed, or until `until`) or resume microphone capture; the pause is
+        written down, so it survives restarts, and a timed one ends by itself."""
         if self.mic is not None:
-            return CaptureInfo(**(self.mic.pause() if paused else self.mic.resume()))
-        write_capture_state(self.run_dir, paused=paused)
+            return CaptureInfo(**(self.mic.pause(until) if paused else self.mic.resume()))
+        write_capture_state(self.run_dir, paused=paused, paused_until=until if paused else None)
         return self.capture_info()
+
+    def discard_capture(self) -> None:
+        """Drop the microphone clip being recorded right now (a forget reaching up to now takes it)."""
+        if self.mic is not None:
+            self.mic.discard_in_progress()
 
     def start_reembed(self) -> MigrationInfo:
         """Nudge the re-embedding job now; returns its progress."""

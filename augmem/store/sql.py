@@ -12,6 +12,7 @@ from typing import Any
 
 from augmem.errors import StoreError
 from augmem.records import Filters
+from augmem.store.faults import explain
 
 SOURCES = "sources"
 """The sources ledger table."""
@@ -77,6 +78,9 @@ def guard(what: str, hint: str | None = None) -> Iterator[None]:
     except StoreError:
         raise
     except Exception as e:  # lancedb raises ValueError/RuntimeError/OSError/pyo3 panics alike
+        said = explain(what, e)  # a full or read-only disk, in those words
+        if said is not None:
+            raise StoreError(*said) from e
         from augmem.store.objectstore import brief
 
         # an object-store failure is pages of Rust debug output: say its one-line reason instead

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from augmem import checkpoints
 from augmem.errors import StoreError
 from augmem.store.schema import Table
 from augmem.store.sql import DERIVED, PURGE_QUEUE, SOURCES, guard, lit, num_partitions, table_name
@@ -80,6 +81,7 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
             t.optimize(cleanup_older_than=store.cleanup_older_than)
             actions.append("compact")
         report[name] = actions
+        checkpoints.reached("compact.table")  # tests kill -9 here: one table compacted, the next ones not
     return report
 
 
@@ -101,6 +103,7 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
                 col = "created_at" if name == DERIVED else "size"  # any column every table of that kind has
                 t.update(where=_fragment_ranges(dirty[name]), values_sql={col: col})
                 _rebuild_indices(t)
+                checkpoints.reached("purge.rewritten")  # tests kill -9 here: old versions still hold the rows
             if name == PURGE_QUEUE and queue:
                 for tbl, frags in dirty.items():
                     t.delete(f"tbl = {lit(tbl)} AND fragment IN ({', '.join(map(str, sorted(frags)))})")

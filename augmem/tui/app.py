@@ -10,9 +10,12 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.reactive import reactive
 
-from augmem.records import Status
+from augmem.records import CaptureInfo, Status
+from augmem.tui.capture import POLL_S as CAPTURE_POLL_S
+from augmem.tui.capture import CaptureRead, capture_badge
 from augmem.tui.commands import AugmemCommands
 from augmem.tui.filtering import FilterState
 from augmem.tui.media import Player
@@ -56,6 +59,8 @@ class AugmemApp(App):
         Binding("f2", "switch_mode('recall')", "Recall", show=False),
         Binding("f3", "switch_mode('timeline')", "Timeline", show=False),
         Binding("f4", "switch_mode('status')", "Status", show=False),
+        Binding("f6", "forget_stretch", "Forget time", show=False,
+                tooltip="Forget a stretch of time: the last 10 minutes, the last hour, today… (asks first)"),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
@@ -63,6 +68,8 @@ class AugmemApp(App):
     """The model that answers recall (from status), shown in every screen's top bar."""
     is_daemon: reactive[bool] = reactive(False)
     """Whether the backend is the daemon (else an in-process core)."""
+    capture_state: reactive[CaptureInfo | None] = reactive(None)
+    """Microphone capture right now (polled), shown in every screen's top bar."""
 
     def __init__(
         self,
@@ -102,6 +109,26 @@ class AugmemApp(App):
             self.call_after_refresh(painted)
             return
         self._read_badge()
+        self._read_capture()
+        self.set_interval(CAPTURE_POLL_S, self._read_capture)
+
+    @work(thread=True, exclusive=True, group="capture-badge")
+    def _read_capture(self) -> None:
+        """Is the microphone capturing right now (for the top bar)."""
+        read = getattr(self.backend, "capture", None)
+        if not callable(read):
+            return
+        try:
+            info = read()
+        except Exception:  # the badge is cosmetic; the screens report errors
+            info = None
+        self.post_message(CaptureRead(info))
+
+    def on_capture_read(self, event: CaptureRead) -> None:
+        self.capture_state = event.info
+
+    def capture_badge(self) -> Content:
+        return capture_badge(self.capture_state, self.is_daemon, self.clock())
 
     @work(thread=True, group="badge")
     def _read_badge(self) -> None:
@@ -120,6 +147,8 @@ class AugmemApp(App):
         """The status screen read fresh status: keep the top bars' badge in step."""
         if view.model:
             self.model_name = view.model
+        if view.capture is not None and (view.daemon is not None or not self.is_daemon):
+            self.capture_state = view.capture
 
     def reconnect(self, error: BaseException) -> bool:
         """The daemon went away mid-session: carry on with whatever answers now (an in-process
@@ -162,6 +191,16 @@ class AugmemApp(App):
             screen.action_focus_results()  # they act on the highlighted result
         await screen.run_action(action)
 
+    def action_forget_stretch(self) -> None:
+        """Forget a stretch of time (the dialog shows what it takes and asks first)."""
+        from augmem.tui.screens.forget_stretch import ForgetStretchModal, forget_stretch
+
+        def chosen(filters) -> None:
+            if filters is not None:
+                forget_stretch(self, filters)
+
+        self.push_screen(ForgetStretchModal(), chosen)
+
     async def action_toggle_capture(self) -> None:
         if self.current_mode != "status":
             await self.switch_mode("status")
@@ -188,6 +227,9 @@ def make_app(
 
     `now` fixes the clock and `cursor_blink` / `show_timings` off make every frame
     reproducible (snapshot tests)."""
+    from augmem.private import protect_process
+
+    protect_process()  # whatever this process writes (an in-process store, the state file) is owner-only
     if backend is None:
         from augmem.backend import open_backend
         from augmem.config import load_settings

@@ -29,6 +29,8 @@ def all_commands() -> list[tuple[str, str, str, str]]:
         ("Go to Status", "Daemon, capture, counts, model, re-embedding", "app", "switch_mode('status')"),
         ("Help", "Every key, by screen", "app", "help"),
         ("Pause / resume capture", "Toggle the daemon's capture (watchers and microphone)", "app", "toggle_capture"),
+        ("Forget a stretch of time…", "Forget the last 10 minutes, the last hour, today… (asks first)", "app",
+         "forget_stretch"),
         ("Quit", "Leave augmem", "app", "quit"),
     ]
     cmds += [(t, h, "recall", a) for t, h, a in RECALL_COMMANDS]

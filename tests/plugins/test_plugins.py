@@ -15,14 +15,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from augmem import hookspecs
 from augmem.config import load_settings
 from augmem.plugins import load_plugins
-from augmem.records import Hit, Memory
+from augmem.records import Memory
 
 ROOT = Path(__file__).resolve().parents[2]
 

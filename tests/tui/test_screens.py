@@ -9,9 +9,9 @@ import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input, ProgressBar, Switch
 
+from augmem.records import CaptureInfo, DaemonInfo, Status
 from augmem.tui.screens.help import HelpScreen
 from augmem.tui.screens.recall import RecallScreen
-from augmem.records import CaptureInfo, DaemonInfo, Status
 from augmem.tui.screens.status import StatusScreen, capture_note, capturing
 from augmem.tui.screens.timeline import TimelineScreen
 from augmem.tui.widgets.day_chart import DayChart

@@ -21,6 +21,7 @@ class NavBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "model_name", self._model_changed)
         self.watch(self.app, "is_daemon", self._model_changed)
+        self.watch(self.app, "capture_state", lambda: self.refresh(layout=True))
 
     def _model_changed(self) -> None:
         self.backend_label = getattr(self.app, "backend_label", "")
@@ -38,5 +39,9 @@ class NavBar(Static):
         parts.append(Content.from_markup("[@click=app.help][$text-muted] ? help [/][/]"))
         left = Content("").join(parts)
         right = Content.from_markup("[$text-muted]$label [/]", label=self.backend_label)
+        badge = getattr(self.app, "capture_badge", None)
+        capture = badge() if callable(badge) else Content("")
+        if capture.cell_length:  # whether the microphone captures right now
+            right = capture + Content("  ") + right
         gap = max(self.size.width - left.cell_length - right.cell_length, 1)
         return left + Content(" " * gap) + right
