@@ -108,7 +108,8 @@ class Daemon:
             if self._core is None:
                 from augmem.core import Augmem
 
-                self._core = Augmem(self.settings)
+                # resident: recall's vector tiers stay in memory (augmem.store.resident)
+                self._core = Augmem(self.settings, resident=True)
             return self._core
 
     def run(self, setup_logging: Callable[[], object] | None = None) -> int:
@@ -264,6 +265,11 @@ class Daemon:
         except AugmemError as exc:
             self.model_error = str(exc)
             log.error("cannot load the model: %s", exc)
+            return
+        try:
+            self.core.prepare_recall()
+        except AugmemError as exc:  # an empty store, say: the first recall will try again
+            log.info("recall not prepared: %s", exc)
 
     def _do_changes(self, batches) -> dict:
         from augmem.ingest.files import modality_for
