@@ -24,7 +24,7 @@ from augmem.daemon.client import SOCKET_NAME
 from augmem.daemon.lock import DaemonLock
 from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
-from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
+from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, ResidentInfo, Status
 
 log = logging.getLogger("augmem.daemon")
 
@@ -257,6 +257,10 @@ class Daemon:
 
     # -- the writer's handlers (all on the worker thread) ------------------------------------------
     def _do_warmup(self, _payloads) -> None:
+        try:  # the resident tier loads in the background while the model loads here
+            self.core.prepare_recall(count=False)
+        except AugmemError as exc:  # no artifact, an empty store: the first recall tries again
+            log.info("recall not prepared: %s", exc)
         try:
             t0 = time.monotonic()
             emb = self.core.embedder()
@@ -268,7 +272,7 @@ class Daemon:
             return
         try:
             self.core.prepare_recall()
-        except AugmemError as exc:  # an empty store, say: the first recall will try again
+        except AugmemError as exc:
             log.info("recall not prepared: %s", exc)
 
     def _do_changes(self, batches) -> dict:
@@ -501,6 +505,11 @@ class Daemon:
             return self.submit("reload", priority=INTERACTIVE).result()
         return ops.dispatch(self.backend, req)
 
+    def _resident_info(self) -> ResidentInfo | None:
+        core = self._core
+        resident = core.store.resident if core is not None else None
+        return resident.info() if resident is not None else None
+
     def status(self) -> Status:
         try:
             out = self.core.status()
@@ -523,6 +532,7 @@ class Daemon:
             last_reconcile=self.last_reconcile,
             jobs=jobs.info() if jobs else {},
             capture_sources=dict(self.source_state),
+            resident=self._resident_info(),
         )
         out.capture = self.capture_info()
         mig = jobs.migration.info() if jobs else MigrationInfo()

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from augmem.records import DERIVED_FACETS, Filters, Hit
+from augmem.records import DERIVED_FACETS, Filters, Hit, ResidentInfo
 from augmem.store.schema import HIT_COLS, ArrowTable, Table, hit_from_rows, matrix, unit
 from augmem.store.sql import chunks, filters_where, guard, in_list, table_name
 
@@ -622,3 +622,16 @@ class Residents:
 
     def get(self, space: str) -> ResidentTier | None:
         return self._tiers.get(table_name(space))
+
+    def info(self) -> ResidentInfo | None:
+        """What status shows of the tier in use (None: none yet)."""
+        tier = next(iter(self._tiers.values()), None)
+        if tier is None:
+            return None
+        loading = tier._loading is not None and tier._loading.is_alive()
+        t = tier._table()
+        current = t is not None and tier.version == int(t.version)
+        state = "ready" if current else "loading" if loading and tier.reloads == 0 else "behind"
+        return ResidentInfo(space=tier.space, state=state, rows=tier.rows, bytes=tier.nbytes,
+                            load_seconds=None if tier.load_seconds is None else round(tier.load_seconds, 2),
+                            reloads=tier.reloads)
