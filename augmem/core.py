@@ -356,10 +356,13 @@ class Augmem:
             raise AugmemError("nothing to recall: give a query, --like FILE, or a memory id")
 
         def embed() -> np.ndarray:
-            if instruction and getattr(emb, "instruction_aware", False):
-                z = emb.embed_texts([query], query=True, instruction=instruction)  # type: ignore[call-arg]
-            else:
-                z = emb.embed_texts([query], query=True)
+            from augmem.models.threads import one_thread
+
+            with one_thread():  # one short text: thread barriers cost more than they save
+                if instruction and getattr(emb, "instruction_aware", False):
+                    z = emb.embed_texts([query], query=True, instruction=instruction)  # type: ignore[call-arg]
+                else:
+                    z = emb.embed_texts([query], query=True)
             return np.asarray(z[0], np.float32)
 
         # search-as-you-type repeats itself: recent query vectors are kept (augmem.models.query_cache)
@@ -397,15 +400,17 @@ class Augmem:
         return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
                             pending=pending, notice=self.notice() if pending else "")
 
-    def prepare_recall(self) -> None:
-        """Get recall ready before the first query: count the bookkeeping once and, in a resident
-        core, start loading the active space's resident tier (in the background)."""
+    def prepare_recall(self, *, count: bool = True) -> None:
+        """Get recall ready before the first query: in a resident core, start loading the active
+        space's resident tier (in the background; it needs no model), then (`count`) count the
+        bookkeeping once."""
         space = self.active_space()
-        self._bookkeeping()
         resident = self.store.resident
         if resident is not None:
             resident.tier(space, self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
                           min(self.spec.tiers))
+        if count:
+            self._bookkeeping()
 
     def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
