@@ -91,7 +91,8 @@ def answer(tier: ResidentTier, q: np.ndarray, f: Filters | None = None, limit: i
     return hits
 
 
-def same_as_exact(store: MemoryStore, tier: ResidentTier, queries: np.ndarray, f: Filters = Filters()) -> None:
+def same_as_exact(store: MemoryStore, tier: ResidentTier, queries: np.ndarray, f: Filters | None = None) -> None:
+    f = f or Filters()
     for q in queries:
         want = exact(store, q, f, 10)
         got = answer(tier, q, f)
