@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator
@@ -75,6 +76,24 @@ COMPACT_DEAD = 0.25
 WAIT_FOR_WRITER_S = 0.5
 """How long a recall waits for a store write under way (and the tier's update after it) before
 answering through the store search instead."""
+MEMORY_SHARE = 0.25
+"""The most of the machine's physical memory a resident tier may take. A space whose tier would
+not fit is searched in the table, through the ANN index the store's upkeep builds for it
+(augmem.store.upkeep); one that fits gets no ANN index (it would cost its build, 27 minutes for
+1M rows on 2 cores, for nothing). At 427 B a row that is ~14M rows on a 24 GB machine."""
+
+
+def memory_budget() -> int:
+    """Bytes a resident tier may hold (MEMORY_SHARE of physical memory)."""
+    try:
+        return int(MEMORY_SHARE * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (OSError, ValueError, AttributeError):  # no sysconf: assume a small machine (8 GB)
+        return int(MEMORY_SHARE * 8 * 2**30)
+
+
+def row_bytes(scan_dims: int, mid_tier: int | None) -> int:
+    """Resident bytes per row (see the module docstring)."""
+    return 4 * scan_dims + ((mid_tier or 0) + 4 if mid_tier else 0) + 8 + 8 + 1 + 4 + 8 + 8 + 1 + 1
 
 
 def _codes(values: list[str], table: dict[str, int]) -> np.ndarray:
@@ -583,7 +602,8 @@ class Residents:
         """The tier for `space` searched through `candidate_tier`, scanning the `scan_tier`
         prefix (the model's smallest trained tier; None: the smallest stored one). Created and
         loading in the background when new."""
-        if self.store.space_table(space, required=False) is None:
+        t = self.store.space_table(space, required=False)
+        if t is None:
             return None
         tiers = self.store.tiers(space)
         full, stored = tiers[0], tiers[-1]
@@ -596,6 +616,12 @@ class Residents:
             have = self._tiers.get(name)
             if have is not None and have.key == (space, stored, scan, mid):
                 return have
+        rows = int(t.count_rows())
+        if rows * row_bytes(scan, mid) > memory_budget():
+            with self._lock:
+                self._tiers.pop(name, None)
+            return None  # beyond what this machine's memory should hold: the table (and its ANN index) answers
+        with self._lock:
             tier = ResidentTier(self.store, space, stored=stored, scan_dims=scan, mid_tier=mid, full=full)
             self._tiers = {name: tier}  # one space at a time
         tier.start()
@@ -622,6 +648,10 @@ class Residents:
 
     def get(self, space: str) -> ResidentTier | None:
         return self._tiers.get(table_name(space))
+
+    def holds(self) -> set[str]:
+        """Names of the tables a resident tier serves (their ANN index would go unused)."""
+        return set(self._tiers)
 
     def info(self) -> ResidentInfo | None:
         """What status shows of the tier in use (None: none yet)."""

@@ -48,7 +48,8 @@ def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> N
 
 def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 50_000, *,
              ann_tier: int | None = None, ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
-    """Build missing indices (ANN past ann_threshold rows), fold new rows into them, compact; returns actions."""
+    """Build missing indices (ANN past ann_threshold rows, unless a resident tier serves the table:
+    augmem.store.resident), fold new rows into them, compact; returns actions."""
     from lancedb.index import FTS, BTree
 
     if ann_type not in ANN_TYPES:
@@ -66,7 +67,8 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
             if name.startswith("mem_"):
                 tiers = json.loads(t.schema.metadata[b"augmem.tiers"])
                 col = f"vec_{ann_tier or tiers[-1]}"
-                if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have:
+                resident = store.resident is not None and name in store.resident.holds()
+                if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have and not resident:
                     t.create_index(col, config=_ann_config(ann_type, int(col[4:]), n))
                     actions.append(f"ann:{col}")
                 if "text" not in have:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from augmem.records import Filters, Memory
-from augmem.store import MemoryStore, search
+from augmem.store import MemoryStore, search, table_name
 from augmem.store.resident import ResidentTier
 from augmem.store.schema import matrix
 
@@ -265,3 +265,20 @@ def test_resident_bytes_per_row_match_the_documented_cost(tmp_path, rng):
     for hit in tier.search(v[5], limit=3, filters=None, text_query=None, candidates=200, exclude_ids=()):
         by_kind[hit.id] += 1
     assert "r5" in by_kind
+
+
+def test_a_space_held_resident_gets_no_ann_index_and_one_too_big_does(store, rng, monkeypatch):
+    from augmem.store import resident
+
+    mems = corpus(rng, 600)
+    store.replace_paths(SPACE, mems)
+    loaded(store)
+    assert "ann:vec_16" not in store.optimize(SPACE, ann_threshold=500)[table_name(SPACE)]
+    assert not store.has_ann_index(SPACE)
+    # a machine whose memory would not hold the tier: the table answers, through an ANN index
+    monkeypatch.setattr(resident, "MEMORY_SHARE", 1e-9)
+    fresh = MemoryStore(store.uri, resident=True)
+    assert fresh.resident.tier(SPACE, 16, 16) is None
+    assert "ann:vec_16" in fresh.optimize(SPACE, ann_threshold=500)[table_name(SPACE)]
+    q = np.asarray(mems[8].vectors[64], np.float32)
+    assert fresh.search(SPACE, q, limit=3, candidate_tier=16, scan_tier=16)[0].id == mems[8].memory_id
