@@ -288,8 +288,6 @@ class Augmem:
         with self.write_lock:
             store = self.store
             for kind in DERIVED_KIND.values():
-                if paths is not None and not derive.media_under(store, kind, paths):
-                    continue  # no photo / recording came in: its engine stays unloaded
                 if self.engine_id(kind) is None:
                     continue
                 engine = self.engine(kind)

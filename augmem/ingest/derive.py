@@ -54,14 +54,6 @@ def todo(store: Any, kind: str, engine_id: str, paths: Sequence[str] | None = No
     return sorted(rows, key=lambda r: (-r.captured_at, r.path))
 
 
-def media_under(store: Any, kind: str, paths: Sequence[str]) -> bool:
-    """Whether any valid photo (kind "ocr") or recording ("transcript") lies under `paths`: when
-    none does (a folder of notes), there is nothing to derive and no engine needs loading."""
-    modality = MODALITY_OF[kind]
-    return any(r.modality == modality and r.status in ("ok", "pending") and r.content_sha256 and _under(r.path, paths)
-               for r in store.get_sources().values())
-
-
 def info(store: Any, kind: str, engine_id: str | None, error: str = "") -> DeriveInfo:
     """How far derivation of `kind` is with this engine (counts over the ledger)."""
     out = DeriveInfo(kind=kind, engine=engine_id or "", error=error)

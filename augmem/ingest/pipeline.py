@@ -79,8 +79,6 @@ class Ingestor:
         self.settings = settings
         self.plugins = plugins
         self.engines = engines or (lambda kind: None)
-        self._derived: dict[tuple[str, str], dict[str, DerivedText]] = {}
-        """(kind, engine) -> content sha256 -> cached derived text, for the batch being embedded."""
 
     def run(self, roots: Sequence[str | Path], *, source: str | None = None, progress: ProgressFn | None = None,
             forget_missing: bool = False, report: IngestReport | None = None, force: bool = False) -> IngestReport:
@@ -196,18 +194,6 @@ class Ingestor:
         return int(self.store.replace_facets(self.space, [r.path for r in rows], memories))
 
     # -- helpers -----------------------------------------------------------------------------
-    def _prefetch_derived(self, batch: list[_Job], embedder: Any) -> None:
-        """The cached derived text of a batch's photos and recordings, one store query per kind
-        (not one per file)."""
-        self._derived = {}
-        if "text" not in embedder.modalities:
-            return
-        for kind in {DERIVED_KIND[j.found.modality] for j in batch if j.found.modality in DERIVED_KIND}:
-            engine = self.engines(kind)
-            if engine:
-                shas = [j.sha for j in batch if DERIVED_KIND.get(j.found.modality) == kind]
-                self._derived[(kind, engine)] = self.store.get_derived(kind, engine, shas)
-
     def _has_facets(self, modality: str) -> bool:
         kind = DERIVED_KIND.get(modality)
         return "text" in self.modalities and kind is not None and self.engines(kind) is not None
@@ -263,7 +249,7 @@ class Ingestor:
         kind = DERIVED_KIND.get(f.modality)
         engine = self.engines(kind) if kind and "text" in embedder.modalities else None
         if kind and engine:
-            derived = (self._derived.get((kind, engine)) or {}).get(job.sha)
+            derived = self.store.get_derived(kind, engine, [job.sha]).get(job.sha)
             if derived is not None and derived.text:
                 for m in self._facets(path, f.modality, job.source, job.sha, f.size, f.mtime, captured_at, derived,
                                       embedder):
@@ -303,7 +289,6 @@ class Ingestor:
 
     def _embed_batch(self, batch: list[_Job], report: IngestReport) -> None:
         embedder = self.get_embedder()
-        self._prefetch_derived(batch, embedder)
         ok: list[_Job] = []
         ledger: list[SourceRow] = []  # pending / rejected rows of this batch, written in one commit
         for job in batch:
