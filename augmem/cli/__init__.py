@@ -21,7 +21,7 @@ LAZY = {
     "forget": "augmem.cli.memory:forget", "config": "augmem.cli.memory:config", "demo": "augmem.cli.memory:demo",
     "models": "augmem.cli.models_cmd:models", "daemon": "augmem.cli.daemon_cmd:daemon",
     "watch": "augmem.cli.daemon_cmd:watch", "tui": "augmem.cli.tui_cmd:tui",
-    "plugins": "augmem.cli.plugins_cmd:plugins",
+    "plugins": "augmem.cli.plugins_cmd:plugins", "mcp": "augmem.cli.mcp_cmd:mcp",
 }
 """augmem's own commands: name -> "module:attribute", imported on first use."""
 
