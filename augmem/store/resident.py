@@ -13,15 +13,18 @@ answers many recalls keeps instead, per row (facet) of the active space:
   scan's shortlist (SCAN_SHORTLIST x candidates rows) at a quarter of the float32 bytes;
 * the filter columns (modality, source, captured_at), so filters are exact masks applied before
   top-k: `--since 1w` or `-m audio` never loses matches the way a post-filtered ANN does;
-* row addresses, memory-id hashes and a derived-facet flag, so the best rows come back from
-  LanceDB in one take (their full vectors, re-ranked exactly, and the hit columns), and a hit's
-  transcript / OCR rows in at most one more; full text is fused by RRF exactly as
-  `augmem.store.search` does (`augmem.store.search.rank`).
+* row addresses and memory-id hashes, so the survivors' full vectors come back from LanceDB in
+  one take by row id (one column: every column of a take is its own random read) and are
+  re-ranked exactly; full text is fused by RRF exactly as `augmem.store.search` does
+  (`augmem.store.search.rank_scored`);
+* the small hit columns (facet, chunk span, size) and a derived-facet flag, so the hits are
+  built from one more take of five columns (ids, path, text, detail) for the best rows and their
+  transcript / OCR rows, instead of a query by memory id over twelve.
 
 Resident bytes per row for AIST-87M's 1280/256/64 tiers: 128 (scan) + 260 (candidate tier and
 scale) + 8 row address + 8 captured_at + 1 modality + 4 source + 8 path hash + 8 memory hash + 1
-derived flag + 1 live flag = 427 B, so 427 MB per million rows (`ResidentTier.nbytes` counts the
-buffers, whose capacity grows by doubling).
+derived flag + 1 facet + 24 chunk span and size + 1 live flag = 452 B, so 452 MB per million rows
+(`row_bytes`; `ResidentTier.nbytes` counts the buffers, whose capacity grows by doubling).
 
 Kept in step with the table's versions: the store wraps each of its own writes of a set of
 paths in `writing` (recalls wait for it; the paths' rows are then re-read, so ingest and forget
@@ -41,8 +44,8 @@ import time
 from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -71,6 +74,8 @@ GATHER_BELOW = 0.25
 """A filter keeping less than this share of rows is scanned by gathering those rows; a broader
 one scans every row and masks (a gather copies the rows it reads)."""
 LOAD_BATCH = 65_536
+_TAKEN = ("id", "memory_id", "path", "text", "detail")
+"""The hit columns read from the table for the final hits (the others are held per row)."""
 COMPACT_DEAD = 0.25
 """Dead rows (forgotten, replaced) are squeezed out once they are this share of the rows."""
 WAIT_FOR_WRITER_S = 0.5
@@ -80,7 +85,7 @@ MEMORY_SHARE = 0.25
 """The most of the machine's physical memory a resident tier may take. A space whose tier would
 not fit is searched in the table, through the ANN index the store's upkeep builds for it
 (augmem.store.upkeep); one that fits gets no ANN index (it would cost its build, 27 minutes for
-1M rows on 2 cores, for nothing). At 427 B a row that is ~14M rows on a 24 GB machine."""
+1M rows on 2 cores, for nothing). At 452 B a row that is ~13M rows on a 24 GB machine."""
 
 
 def memory_budget() -> int:
@@ -93,7 +98,7 @@ def memory_budget() -> int:
 
 def row_bytes(scan_dims: int, mid_tier: int | None) -> int:
     """Resident bytes per row (see the module docstring)."""
-    return 4 * scan_dims + ((mid_tier or 0) + 4 if mid_tier else 0) + 8 + 8 + 1 + 4 + 8 + 8 + 1 + 1
+    return 4 * scan_dims + ((mid_tier or 0) + 4 if mid_tier else 0) + 8 + 8 + 1 + 4 + 8 + 8 + 1 + 1 + 1 + 24
 
 
 def _codes(values: list[str], table: dict[str, int]) -> np.ndarray:
@@ -128,6 +133,11 @@ class _Rows:
     path_hash: np.ndarray
     mem_hash: np.ndarray
     derived: np.ndarray
+    facet: np.ndarray
+    """Codes of the facet column (`_Snap.facet_codes`)."""
+    chunk: np.ndarray
+    """(n, 3) int64: chunk_start, chunk_end, size (hit columns held here, so the take that
+    builds the hits reads five columns instead of twelve)."""
 
     @property
     def n(self) -> int:
@@ -135,7 +145,7 @@ class _Rows:
 
     def arrays(self) -> list[np.ndarray]:
         out = [self.addr, self.scan, self.captured, self.modality, self.source, self.path_hash, self.mem_hash,
-               self.derived]
+               self.derived, self.facet, self.chunk]
         return out + [a for a in (self.mid, self.mid_scale) if a is not None]
 
     def map(self, fn: Any) -> _Rows:
@@ -143,7 +153,8 @@ class _Rows:
         return _Rows(addr=fn(self.addr), scan=fn(self.scan), mid=None if self.mid is None else fn(self.mid),
                      mid_scale=None if self.mid_scale is None else fn(self.mid_scale), captured=fn(self.captured),
                      modality=fn(self.modality), source=fn(self.source), path_hash=fn(self.path_hash),
-                     mem_hash=fn(self.mem_hash), derived=fn(self.derived))
+                     mem_hash=fn(self.mem_hash), derived=fn(self.derived), facet=fn(self.facet),
+                     chunk=fn(self.chunk))
 
 
 @dataclass
@@ -159,19 +170,21 @@ class _Snap:
     dead: int
     modality_codes: dict[str, int]
     source_codes: dict[str, int]
+    facet_codes: dict[str, int]
     pinned: Table = field(repr=False)
     """A handle on the table checked out at `version` (row addresses are only valid there)."""
     _facets: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
-    def facet_rows(self, memory_ids: Iterable[str]) -> np.ndarray:
-        """Positions of the live derived-text rows (transcript, OCR) of these memories."""
+    def facet_rows(self, memory_ids: Iterable[int]) -> np.ndarray:
+        """Positions of the live derived-text rows (transcript, OCR) of these memories (by the hash
+        of their memory id)."""
         if self._facets is None:
             pos = np.flatnonzero(self.buf.derived[: self.n] & self.alive)
             keys = self.buf.mem_hash[pos]
             order = np.argsort(keys, kind="stable")
             self._facets = (keys[order], pos[order])
         keys, pos = self._facets
-        want = _hashes(memory_ids)
+        want = np.asarray(list(memory_ids), np.int64)
         lo, hi = np.searchsorted(keys, want, "left"), np.searchsorted(keys, want, "right")
         return np.concatenate([pos[a:b] for a, b in zip(lo.tolist(), hi.tolist())] or [np.zeros(0, np.int64)])
 
@@ -218,7 +231,8 @@ class ResidentTier:
         return 0 if snap is None else int(sum(a.nbytes for a in snap.buf.arrays()) + snap.alive.nbytes)
 
     def columns(self) -> list[str]:
-        cols = ["_rowaddr", "modality", "source", "captured_at", "path", "memory_id", "facet", f"vec_{self.stored}"]
+        cols = ["_rowaddr", "modality", "source", "captured_at", "path", "memory_id", "facet", "chunk_start",
+                "chunk_end", "size", f"vec_{self.stored}"]
         return cols + ([f"vec_{self.mid_tier}"] if self.mid_tier and self.mid_tier != self.stored else [])
 
     def start(self) -> None:
@@ -263,17 +277,16 @@ class ResidentTier:
             version = int(t.version)
             self._since_load, self._commits_since_load = set(), 0
         pinned = self._pin(version)
-        mods: dict[str, int] = {}
-        srcs: dict[str, int] = {}
+        codes: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         parts: list[_Rows] = []
         with guard(f"load the resident tier of {self.space}"):
             reader = pinned.search().select(self.columns()).with_row_address(True).limit(None).to_batches(LOAD_BATCH)
             for batch in reader:
-                parts.append(self._rows(batch, mods, srcs))
+                parts.append(self._rows(batch, codes))
         rows = self._concat(parts)
         del parts
         snap = _Snap(version=version, n=rows.n, buf=rows, alive=np.ones(rows.n, bool), dead=0,
-                     modality_codes=mods, source_codes=srcs, pinned=pinned)
+                     modality_codes=codes[0], source_codes=codes[1], facet_codes=codes[2], pinned=pinned)
         with self._write:
             latest = int(t.version)
             since, commits = self._since_load, self._commits_since_load
@@ -296,7 +309,8 @@ class ResidentTier:
             pinned.checkout(version)
         return pinned
 
-    def _rows(self, batch: ArrowTable, mods: dict[str, int], srcs: dict[str, int]) -> _Rows:
+    def _rows(self, batch: ArrowTable, codes: tuple[dict[str, int], dict[str, int], dict[str, int]]) -> _Rows:
+        mods, srcs, facet_codes = codes
         stored = matrix(batch.column(f"vec_{self.stored}"), self.stored)
         mid = scale = None
         if self.mid_tier:
@@ -310,7 +324,10 @@ class ResidentTier:
                      source=_codes(batch.column("source").to_pylist(), srcs),
                      path_hash=_hashes(batch.column("path").to_pylist()),
                      mem_hash=_hashes(batch.column("memory_id").to_pylist()),
-                     derived=np.fromiter((f in DERIVED_FACETS for f in facets), bool, len(facets)))
+                     derived=np.fromiter((f in DERIVED_FACETS for f in facets), bool, len(facets)),
+                     facet=_codes([f or "" for f in facets], facet_codes).astype(np.uint8),
+                     chunk=np.stack([np.asarray(batch.column(c).to_numpy(), np.int64)
+                                     for c in ("chunk_start", "chunk_end", "size")], axis=1))
 
     def _concat(self, parts: list[_Rows]) -> _Rows:
         if not parts:
@@ -319,7 +336,7 @@ class ResidentTier:
                          mid=z((0, self.mid_tier), np.int8) if self.mid_tier else None,
                          mid_scale=z(0, np.float32) if self.mid_tier else None, captured=z(0, np.float64),
                          modality=z(0, np.uint8), source=z(0, np.int32), path_hash=z(0, np.int64),
-                         mem_hash=z(0, np.int64), derived=z(0, bool))
+                         mem_hash=z(0, np.int64), derived=z(0, bool), facet=z(0, np.uint8), chunk=z((0, 3), np.int64))
         if len(parts) == 1:
             return parts[0]
         cat = np.concatenate
@@ -328,7 +345,8 @@ class ResidentTier:
         return _Rows(addr=cat([p.addr for p in parts]), scan=cat([p.scan for p in parts]), mid=mid, mid_scale=scale,
                      captured=cat([p.captured for p in parts]), modality=cat([p.modality for p in parts]),
                      source=cat([p.source for p in parts]), path_hash=cat([p.path_hash for p in parts]),
-                     mem_hash=cat([p.mem_hash for p in parts]), derived=cat([p.derived for p in parts]))
+                     mem_hash=cat([p.mem_hash for p in parts]), derived=cat([p.derived for p in parts]),
+                     facet=cat([p.facet for p in parts]), chunk=cat([p.chunk for p in parts]))
 
     # -- keeping in step --------------------------------------------------------------------------
     @contextmanager
@@ -378,14 +396,14 @@ class ResidentTier:
         alive = snap.alive.copy()
         alive[gone] = False
         pinned = self._pin(version)
-        mods, srcs = dict(snap.modality_codes), dict(snap.source_codes)
+        codes = (dict(snap.modality_codes), dict(snap.source_codes), dict(snap.facet_codes))
         parts = []
         with guard("read written rows"):
             for chunk in chunks(sorted(set(paths))):
                 tab = (pinned.search().where(in_list("path", chunk)).select(self.columns())
                        .with_row_address(True).limit(None).to_arrow())
                 if tab.num_rows:
-                    parts.append(self._rows(tab, mods, srcs))
+                    parts.append(self._rows(tab, codes))
         buf, n = snap.buf, snap.n
         if parts:
             new = self._concat(parts)
@@ -393,7 +411,7 @@ class ResidentTier:
             alive = np.concatenate([alive, np.ones(new.n, bool)])
             n += new.n
         out = _Snap(version=version, n=n, buf=buf, alive=alive, dead=snap.dead + int(gone.sum()),
-                    modality_codes=mods, source_codes=srcs, pinned=pinned)
+                    modality_codes=codes[0], source_codes=codes[1], facet_codes=codes[2], pinned=pinned)
         return _squeezed(out) if out.dead > COMPACT_DEAD * max(out.n, 1) else out
 
     def current(self) -> _Snap | None:
@@ -434,7 +452,7 @@ class ResidentTier:
             return None
         exclude = frozenset(exclude_ids)
         q = unit(np.asarray(query_vec, np.float32).ravel())
-        cols = [*HIT_COLS, f"vec_{self.full}"]
+        cols = [*HIT_COLS, f"vec_{self.full}"]  # full-text hits bring what their hit is made of
         fts: Future[ArrowTable | None] | None = None
         if text_query and text_query.strip():
             # full text runs beside the scan (LanceDB and BLAS both release the GIL)
@@ -443,46 +461,67 @@ class ResidentTier:
         n = max(candidates, limit)
         fetch = min(n, max(FETCH_PER_HIT * limit, FETCH_MIN)) + (16 if exclude else 0)
         pos = self._candidates(snap, q, f, fetch, shortlist=SCAN_SHORTLIST * n, cover=n)
-        pools: list[ArrowTable] = []
+        # candidates: row positions, keyed by their memory-id hash; full-text rows by their ids
+        scored: list[tuple[int | str, int, float]] = []
+        fts_rows: dict[str, dict[str, Any]] = {}
+        fts_memories: list[int] = []
         with guard("fetch candidate rows"):
             if len(pos):
-                addrs = np.sort(snap.buf.addr[pos]).tolist()
-                pools.append(snap.pinned.take_row_ids(addrs).select(["_rowaddr", "id", "memory_id", f"vec_{self.full}"])
-                             .with_row_address(True).to_arrow())
-            fts_memories: list[str] = []
+                addr = snap.buf.addr[pos]
+                order = np.argsort(addr)
+                tab = snap.pinned.take_row_ids(addr[order].tolist()).select(["_rowaddr", f"vec_{self.full}"]) \
+                    .with_row_address(True).to_arrow()
+                at = {a: p for a, p in zip(addr[order].tolist(), pos[order].tolist())}
+                rows_pos = [at[a] for a in tab.column("_rowaddr").to_pylist()]
+                sims = (matrix(tab.column(f"vec_{self.full}"), self.full) @ q).tolist()
+                scored += zip(rows_pos, snap.buf.mem_hash[rows_pos].tolist(), sims)
             if fts is not None:
                 tab = fts.result()
-                if tab is not None:
-                    pools.append(tab)
-                    fts_memories = tab.column("memory_id").to_pylist()
-            from augmem.store.search import rank
+                if tab is not None and tab.num_rows:
+                    mids = _hashes(tab.column("memory_id").to_pylist()).tolist()
+                    fts_memories = mids
+                    sims = (matrix(tab.column(f"vec_{self.full}"), self.full) @ q).tolist()
+                    hit_rows = tab.select(HIT_COLS).to_pylist()
+                    scored += zip((r["id"] for r in hit_rows), mids, sims)
+                    fts_rows = {r["id"]: r for r in hit_rows}
+            from augmem.store.search import rank_scored
 
-            top, score, best = rank(pools, self.full, q, fts_memories, limit, exclude)
-            return self._hits(snap, pools, top, score, best)
+            top, score, best = rank_scored(scored, fts_memories, limit, set(_hashes(exclude).tolist()))
+            return self._hits(snap, top, score, best, fts_rows)
 
-    def _hits(self, snap: _Snap, pools: list[ArrowTable], top: list[str], score: dict[str, float],
-              best: dict[str, str]) -> list[Hit]:
-        """Hits for the ranked memories: each from its best row, with its derived-text rows (as
-        `MemoryStore.memories` builds them); the rows not in hand come in one take."""
-        want = {best[m] for m in top}
-        rows: dict[str, dict[str, Any]] = {}
-        addrs: set[int] = set()
-        for tab in pools:
-            if "text" in tab.column_names:  # the full-text pool brought its hit columns along
-                rows.update((r["id"], r) for r in tab.select(HIT_COLS).to_pylist() if r["id"] in want)
-        for tab in pools:
-            if "_rowaddr" in tab.column_names:
-                addrs.update(a for i, a in zip(tab.column("id").to_pylist(), tab.column("_rowaddr").to_pylist())
-                             if i in want and i not in rows)
-        addrs.update(snap.buf.addr[snap.facet_rows(top)].tolist())
+    def _hits(self, snap: _Snap, top: list[int], score: dict[int, float], best: dict[int, int | str],
+              fts_rows: dict[str, dict[str, Any]]) -> list[Hit]:
+        """Hits for the ranked memories (by memory-id hash): each from its best row, with its
+        derived-text rows, as `MemoryStore.memories` builds them. Rows in hand (full-text hits)
+        are used as they are; the others come in one take of the five columns not held here."""
+        positions = sorted({*(b for b in (best[m] for m in top) if isinstance(b, int)),
+                            *snap.facet_rows(top).tolist()})
+        by_pos: dict[int, dict[str, Any]] = {}
+        if positions:
+            addrs = snap.buf.addr[positions].tolist()
+            at = dict(zip(addrs, positions))
+            tab = snap.pinned.take_row_ids(addrs).select(["_rowaddr", *_TAKEN]).with_row_address(True).to_arrow()
+            names = {c: {v: k for k, v in codes.items()} for c, codes in (
+                ("modality", snap.modality_codes), ("source", snap.source_codes), ("facet", snap.facet_codes))}
+            b = snap.buf
+            for r in tab.to_pylist():
+                p = at[r.pop("_rowaddr")]
+                start, end, size = b.chunk[p].tolist()
+                r.update(modality=names["modality"][int(b.modality[p])], source=names["source"][int(b.source[p])],
+                         facet=names["facet"][int(b.facet[p])], captured_at=float(b.captured[p]), chunk_start=start,
+                         chunk_end=end, size=size)
+                by_pos[p] = r
         facets: dict[str, list[dict[str, Any]]] = {}
-        if addrs:
-            for r in snap.pinned.take_row_ids(sorted(addrs)).select(HIT_COLS).to_arrow().to_pylist():
-                if r["facet"] in DERIVED_FACETS:
-                    facets.setdefault(r["memory_id"], []).append(r)
-                if r["id"] in want:
-                    rows.setdefault(r["id"], r)
-        return [hit_from_rows(rows[best[m]], score[m], facets.get(m, ())) for m in top if best[m] in rows]
+        for p in snap.facet_rows(top).tolist():
+            if p in by_pos:
+                facets.setdefault(by_pos[p]["memory_id"], []).append(by_pos[p])
+        out = []
+        for m in top:
+            key = best[m]
+            row = by_pos.get(key) if isinstance(key, int) else fts_rows.get(key)
+            if row is not None:
+                out.append(hit_from_rows(row, score[m], facets.get(row["memory_id"], ())))
+        return out
 
     def _fts(self, text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:
         from augmem.store.search import _fts
@@ -566,19 +605,17 @@ def _append(buf: _Rows, n: int, new: _Rows) -> _Rows:
             dst[n:need] = src
         return buf
     cap = max(need, 2 * buf.n, 1024)
-    fresh = iter(new.arrays())
 
-    def grown(old: np.ndarray) -> np.ndarray:
+    def grown(old: np.ndarray | None, src: np.ndarray | None) -> np.ndarray | None:
+        if old is None or src is None:
+            return None
         out = np.zeros((cap, *old.shape[1:]), old.dtype)
         out[:n] = old[:n]
-        out[n:need] = next(fresh)
+        out[n:need] = src
         return out
 
-    return _Rows(addr=grown(buf.addr), scan=grown(buf.scan), captured=grown(buf.captured),
-                 modality=grown(buf.modality), source=grown(buf.source), path_hash=grown(buf.path_hash),
-                 mem_hash=grown(buf.mem_hash), derived=grown(buf.derived),
-                 mid=None if buf.mid is None else grown(buf.mid),
-                 mid_scale=None if buf.mid_scale is None else grown(buf.mid_scale))
+    return _Rows(**cast(dict[str, Any], {f.name: grown(getattr(buf, f.name), getattr(new, f.name))
+                                        for f in fields(_Rows)}))
 
 
 def _squeezed(snap: _Snap) -> _Snap:

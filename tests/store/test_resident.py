@@ -249,7 +249,9 @@ def test_a_dropped_space_takes_its_resident_tier_along(store, rng):
 
 
 def test_resident_bytes_per_row_match_the_documented_cost(tmp_path, rng):
-    """AIST-87M's layout (1280 / 256 / 64 tiers, 32-d scan, 256-d candidate tier): 427 B a row."""
+    """AIST-87M's layout (1280 / 256 / 64 tiers, 32-d scan, 256-d candidate tier): 452 B a row."""
+    from augmem.store import resident
+
     store = MemoryStore(str(tmp_path / "aist"), resident=True)
     space = "aist-87m:" + "cd" * 32
     v = unit(rng.normal(size=(1024, 1280)))
@@ -260,7 +262,7 @@ def test_resident_bytes_per_row_match_the_documented_cost(tmp_path, rng):
     tier = store.resident.tier(space, 256, 32)
     assert tier.wait(60)
     assert (tier.scan_dims, tier.mid_tier, tier.stored) == (32, 256, 64)
-    assert tier.nbytes / tier.rows == 427
+    assert tier.nbytes / tier.rows == 452 == resident.row_bytes(32, 256)
     by_kind = defaultdict(int)
     for hit in tier.search(v[5], limit=3, filters=None, text_query=None, candidates=200, exclude_ids=()):
         by_kind[hit.id] += 1
