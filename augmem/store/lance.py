@@ -250,10 +250,12 @@ class MemoryStore:
              .when_not_matched_by_source_delete(stale).execute(data))
         return int(data.num_rows)
 
-    def _writing(self, name: str, paths: Collection[str] | None) -> AbstractContextManager[None]:
+    def _writing(self, name: str, paths: Collection[str] | None, *, moves_rows: bool = False
+                 ) -> AbstractContextManager[None]:
         """Around one commit to table `name` that touches only the rows of `paths` (None: cannot
-        say): keeps the resident tier in step (augmem.store.resident)."""
-        return nullcontext() if self.resident is None else self.resident.writing(name, paths)
+        say; `moves_rows`: changes no content, may move rows): keeps the resident tier in step
+        (augmem.store.resident)."""
+        return nullcontext() if self.resident is None else self.resident.writing(name, paths, moves_rows=moves_rows)
 
     def _delete_where(self, name: str, where: str, paths: Collection[str] | None = None) -> int:
         """Delete matching rows of one table, queueing their fragments for purge; returns the count

@@ -207,6 +207,8 @@ class ResidentTier:
         self._commits_since_load = 0
         self.load_seconds: float | None = None
         self.reloads = 0
+        self._stale_ok: _Snap | None = None
+        """A snapshot whose content is current though its version is not (after compaction)."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="augmem-fts")
 
     @property
@@ -296,6 +298,7 @@ class ResidentTier:
             if latest != version:
                 snap = self._refresh(snap, since or (), latest)
             self._snap = snap
+            self._stale_ok = None
             self.load_seconds = time.monotonic() - t0
         log.info("resident tier of %s: %d rows in %.1f s (%.0f MB)", self.space, snap.n, self.load_seconds,
                  self.nbytes / 1e6)
@@ -350,11 +353,35 @@ class ResidentTier:
 
     # -- keeping in step --------------------------------------------------------------------------
     @contextmanager
-    def writing(self, paths: Collection[str] | None, commits: int = 1) -> Iterator[None]:
+    def writing(self, paths: Collection[str] | None, commits: int = 1, *,
+                moves_rows: bool = False) -> Iterator[None]:
         """Around a store write of `commits` versions to this table that touches only the rows of
         `paths` (None: it cannot say which): recalls wait for it (up to WAIT_FOR_WRITER_S) rather
         than see a version the tier has not caught up with; afterwards those paths' rows are
-        re-read, or the tier reloads when the table moved otherwise."""
+        re-read, or the tier reloads when the table moved otherwise.
+
+        `moves_rows`: the write changes no memory but may give rows new addresses (compaction,
+        index upkeep, which can take minutes at a million rows): recall goes on answering from
+        the snapshot, read at its own version (the store keeps old versions for its cleanup
+        window), without waiting, and the tier reloads after it."""
+        if moves_rows:
+            with self._write:
+                snap, t = self._snap, self._table()
+                if snap is not None and t is not None and snap.version == int(t.version):
+                    self._stale_ok = snap
+            try:
+                yield
+            finally:
+                with self._write:
+                    t = self._table()
+                    moved = self._snap is not None and t is not None and self._snap.version != int(t.version)
+                    if moved and self._stale_ok is self._snap:
+                        self.reloads += 1
+                    elif not moved:
+                        self._stale_ok = None
+                if moved:
+                    self.start()
+            return
         reload = False
         with self._write:
             try:
@@ -366,6 +393,7 @@ class ResidentTier:
 
     def _after_write(self, paths: Collection[str] | None, commits: int) -> bool:
         """(Holding the writer lock.) Follow a write; True when the tier must load again."""
+        self._stale_ok = None  # content changes now: a snapshot behind the table no longer answers
         if self._loading is not None and self._loading.is_alive():
             if paths is None or self._since_load is None:
                 self._since_load = None
@@ -422,6 +450,8 @@ class ResidentTier:
             return None
         if snap is not None and snap.version == int(t.version):
             return snap
+        if snap is not None and snap is self._stale_ok:
+            return snap  # rows moved, content did not: answer from it while the reload runs
         # a write may be under way (it holds the writer lock): give it a moment to catch the tier up
         if not self._write.acquire(timeout=WAIT_FOR_WRITER_S):
             return None
@@ -461,6 +491,18 @@ class ResidentTier:
         n = max(candidates, limit)
         fetch = min(n, max(FETCH_PER_HIT * limit, FETCH_MIN)) + (16 if exclude else 0)
         pos = self._candidates(snap, q, f, fetch, shortlist=SCAN_SHORTLIST * n, cover=n)
+        try:
+            return self._answer(snap, q, f, pos, fts, limit, exclude)
+        except Exception as exc:  # the snapshot's version went (a purge), or a racing write: the table answers
+            log.info("resident tier of %s could not answer (%s); the store search does", self.space, exc)
+            if self._snap is snap:
+                self._snap = None
+                self.reloads += 1
+                self.start()
+            return None
+
+    def _answer(self, snap: _Snap, q: np.ndarray, f: Filters, pos: np.ndarray,
+                fts: Future[ArrowTable | None] | None, limit: int, exclude: frozenset[str]) -> list[Hit]:
         # candidates: row positions, keyed by their memory-id hash; full-text rows by their ids
         scored: list[tuple[int | str, int, float]] = []
         fts_rows: dict[str, dict[str, Any]] = {}
@@ -673,10 +715,11 @@ class Residents:
         return tier.search(query_vec, limit=limit, filters=filters, text_query=text_query, candidates=candidates,
                            exclude_ids=exclude_ids)
 
-    def writing(self, name: str, paths: Collection[str] | None, commits: int = 1) -> AbstractContextManager[None]:
+    def writing(self, name: str, paths: Collection[str] | None, commits: int = 1, *,
+                moves_rows: bool = False) -> AbstractContextManager[None]:
         """Around a store write to table `name` (see ResidentTier.writing)."""
         tier = self._tiers.get(name)
-        return nullcontext() if tier is None else tier.writing(paths, commits)
+        return nullcontext() if tier is None else tier.writing(paths, commits, moves_rows=moves_rows)
 
     def dropped(self, name: str) -> None:
         """Table `name` was dropped: its tier goes (a table re-created under that name starts anew)."""

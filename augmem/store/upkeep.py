@@ -10,6 +10,7 @@ import json
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,10 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
         if t is None:
             continue
         actions: list[str] = []
-        with guard(f"optimize {name}"):
+        # indices and compaction change no memory, but compaction moves rows: the resident tier
+        # answers from its snapshot (read at its version) while it reloads
+        moving = store._writing(name, None, moves_rows=True) if name.startswith("mem_") else nullcontext()
+        with guard(f"optimize {name}"), moving:
             n = t.count_rows()
             have = store.index_columns(t)
             if name.startswith("mem_"):

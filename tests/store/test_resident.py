@@ -222,7 +222,10 @@ def test_resident_tier_reloads_after_changes_it_cannot_follow(store, rng, tmp_pa
     store.delete(SPACE, ids=[mems[0].id, mems[3].id])  # by memory id: the store cannot say which paths
     settled()
     assert mems[0].id not in {h.id for h in answer(tier, np.asarray(mems[0].vectors[64]), limit=50)}
-    store.optimize(SPACE)  # compaction moves rows to new addresses
+    store.optimize(SPACE)  # compaction moves rows to new addresses, and changes no memory:
+    # recall goes on from the snapshot (read at its own version) while the tier reloads
+    assert tier.search(queries[0], limit=10, filters=None, text_query=None, candidates=1000,
+                       exclude_ids=()) is not None
     settled()
     store.purge()
     settled()
