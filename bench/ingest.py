@@ -73,18 +73,25 @@ def run(model: str, artifact: Path | None, folder: Path, modality: str, home: Pa
     emb_fn = {"text": emb.embed_texts, "image": emb.embed_images, "audio": emb.embed_audio}[modality]
 
     # the same items decoded up front for the bare-encoder run; one call warms the model's
-    # kernels so neither measurement pays the first-call cost
-    payloads = []
-    for p in sorted(folder.iterdir()):
+    # kernels so neither measurement pays the first-call cost;
+    # grouped as ingest groups them: the items of FILES_PER_BATCH files go to the model together
+    from augmem.ingest.pipeline import FILES_PER_BATCH
+
+    payloads, groups = [], []
+    for k, p in enumerate(sorted(folder.iterdir())):
         size = p.stat().st_size
+        if k % FILES_PER_BATCH == 0:
+            groups.append([])
         if modality == "text":
             text = files.read_note(p, size)
-            payloads += [text[a:b] for a, b in emb.text_chunks(text)]
+            items = [text[a:b] for a, b in emb.text_chunks(text)]
         elif modality == "image":
-            payloads.append(files.load_photo(p, size)[0])
+            items = [files.load_photo(p, size)[0]]
         else:
             wave, _ = files.load_audio(p, size, emb.audio_sample_rate)
-            payloads += [wave[a:b] for a, b in files.split_clips(wave, emb.audio_sample_rate)]
+            items = [wave[a:b] for a, b in files.split_clips(wave, emb.audio_sample_rate)]
+        payloads += items
+        groups[-1] += items
     emb_fn(payloads[:1])
     aug.store.ensure_space(aug.active_space(), aug.tiers())  # lancedb imported, the table there
 
@@ -98,8 +105,8 @@ def run(model: str, artifact: Path | None, folder: Path, modality: str, home: Pa
         ingest_t.append(time.perf_counter() - t0)
         n_files = n_files or report.added
         t0 = time.perf_counter()
-        for j in range(0, len(payloads), 16):
-            emb_fn(payloads[j:j + 16])
+        for group in groups:
+            emb_fn(group)
         encoder_t.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     aug.derive(paths=[str(folder)])

@@ -14,10 +14,11 @@ captured_at, notes with text), built once and cached under bench/results/stores/
 * floor: the 32-d scan of every resident row and the top-8,000 selection alone, in numpy.
 * daemon: a real `python -m augmem daemon run` on the store with the bench artifact; each recall
   is a DaemonClient call with a text query the daemon embeds (each query text once: the daemon
-  caches query vectors). Full text is fused in as the CLI's recall does, so recall@10 is taken
-  against exact 1280-d search fused with the same full-text results by the same RRF over a pool of
-  the same size. Also: time from start until the socket answers and until the resident tier is
-  ready, and the daemon's RSS.
+  caches query vectors). Besides wall time, the daemon's CPU time per recall (all its threads),
+  which a busy machine inflates less than wall time. Full text is fused in as the CLI's recall
+  does, so recall@10 is taken against exact 1280-d search fused with the same full-text results
+  by the same RRF over a pool of the same size. Also: time from start until the socket answers
+  and until the resident tier is ready, and the daemon's RSS.
 
 Filters: none, `-m audio`, `--since 1w`, `-s mic`. Prints the load average, a table, one
 `daemon-recall n=... p50_ms=... p95_ms=... recall_at_10=... rss_mb=...` line per size and filter,
@@ -177,16 +178,19 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
                 c.recall(f"warm up the daemon {i}", limit=LIMIT)
             for name, idx in sets.items():
                 f = benchstore.FILTERS[name]
-                lat, rec = [], []
+                lat, rec, cpu = [], [], []
                 for qi in idx:
+                    c0 = proc.cpu_times()
                     t1 = time.perf_counter()
                     result = c.recall(bs.queries[qi], filters=f, limit=LIMIT)
                     lat.append(time.perf_counter() - t1)
+                    c1 = proc.cpu_times()
+                    cpu.append(c1.user + c1.system - c0.user - c0.system)
                     rec.append(recall_at([h.id for h in result.hits],
                                          fused_reference(reference, bs, name, qi, pool)))
                 rss = proc.memory_info().rss / 2**20
                 rows.append({"n": bs.n, "path": "daemon (embed + search + socket)", "filter": name,
-                             **stats(lat, rec), "rss_mb": rss})
+                             **stats(lat, rec), "rss_mb": rss, "cpu_p50_ms": median(cpu) * 1000})
                 report(rows[-1])
         line = next(ln for ln in log.read_text().splitlines() if "resident tier of" in ln)
         assert d.terminate() == 0
@@ -197,7 +201,8 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
 
 def report(r: dict) -> None:
     print(f"  {r['n']:>9,}  {r['path']:<34} {r['filter']:<11} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}"
-          f"   {r['recall_at_10']:.3f}" + (f"  {r['rss_mb']:,.0f} MB" if "rss_mb" in r else ""), flush=True)
+          f"   {r['recall_at_10']:.3f}" + (f"  {r['rss_mb']:,.0f} MB  cpu {r['cpu_p50_ms']:.1f} ms" if "rss_mb" in r
+                                           else ""), flush=True)
 
 
 def main() -> None:
@@ -227,9 +232,11 @@ def main() -> None:
         print(f"  load average now: {load_average()}", flush=True)
     print(f"\nload average at end: {load_average()}")
     print_table("Recall latency and recall@10 (ms; recall@10 against exact 1280-d search, fused with full text "
-                "for the daemon)", ["N", "path", "filter", "p50 ms", "p95 ms", "recall@10", "daemon RSS MB"],
+                "for the daemon)", ["N", "path", "filter", "p50 ms", "p95 ms", "recall@10", "daemon CPU ms p50",
+                                    "daemon RSS MB"],
                 [[f"{r['n']:,}", r["path"], r["filter"], round(r["p50_ms"], 1), round(r["p95_ms"], 1),
                   "-" if r["recall_at_10"] != r["recall_at_10"] else f"{r['recall_at_10']:.3f}",
+                  f"{r['cpu_p50_ms']:.1f}" if "cpu_p50_ms" in r else "",
                   f"{r['rss_mb']:,.0f}" if "rss_mb" in r else ""] for r in rows])
     print_table("The resident tier and the daemon's start (seconds from `daemon run`)",
                 ["N", "rows", "resident MB", "B/row", "load s (here)", "daemon: socket", "resident ready", "idle"],
