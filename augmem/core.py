@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
+BOOKS_SYNC_S = 0.25
+"""A resident core counts migrated / pending memories in the background once a count takes longer."""
 
 
 class Augmem:
@@ -56,12 +57,17 @@ class Augmem:
     store writes are serialised by `self.write_lock`.
     """
 
-    def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None):
+    def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None,
+                 resident: bool = False):
+        """`resident`: keep recall's vector tiers in memory (augmem.store.resident) and count the
+        bookkeeping in the background once counting gets slow: for a process that answers many
+        recalls (the daemon)."""
         self.settings = settings or load_settings()
         said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch],
                            store_uri=self.settings.store_uri)
         if said:
             log.warning("%s", said)
+        self._resident = resident
         self._pm = plugin_manager
         self._registry: ModelRegistry | None = None
         self._embedder: Embedder | None = None
@@ -69,6 +75,11 @@ class Augmem:
         self._store: MemoryStore | None = None
         self._space: tuple[tuple[str, str, str], str] | None = None
         self._books: tuple[tuple[str, tuple[int, int]], tuple[int, int, int]] | None = None
+        self._books_seconds = 0.0
+        self._books_counting: threading.Thread | None = None
+        from augmem.models.query_cache import QueryCache
+
+        self._queries = QueryCache()
         self._transcribers: TranscriberRegistry | None = None
         self._engines: dict[str, tuple[tuple[object, ...], Engine | None, str]] = {}
         """kind -> (the settings it was built for, the engine or None, why none)."""
@@ -147,7 +158,8 @@ class Augmem:
         if self._store is None:
             from augmem.store import MemoryStore
 
-            self._store = MemoryStore(self.settings.effective_store_uri, storage_options=self.settings.store_options)
+            self._store = MemoryStore(self.settings.effective_store_uri, storage_options=self.settings.store_options,
+                                      resident=self._resident)
         return self._store
 
     def notice(self) -> str:
@@ -394,11 +406,19 @@ class Augmem:
                 raise AugmemError(f"{p}: {exc.message}") from exc
         if not query or not query.strip():
             raise AugmemError("nothing to recall: give a query, --like FILE, or a memory id")
-        if instruction and getattr(emb, "instruction_aware", False):
-            z = emb.embed_texts([query], query=True, instruction=instruction)  # type: ignore[call-arg]
-        else:
-            z = emb.embed_texts([query], query=True)
-        return np.asarray(z[0], np.float32)
+
+        def embed() -> np.ndarray:
+            from augmem.models.threads import one_thread
+
+            with one_thread():  # one short text: thread barriers cost more than they save
+                if instruction and getattr(emb, "instruction_aware", False):
+                    z = emb.embed_texts([query], query=True, instruction=instruction)  # type: ignore[call-arg]
+                else:
+                    z = emb.embed_texts([query], query=True)
+            return np.asarray(z[0], np.float32)
+
+        # search-as-you-type repeats itself: recent query vectors are kept (augmem.models.query_cache)
+        return self._queries.get(space, self._embedder_key, query, instruction, embed)
 
     def recall(
         self,
@@ -423,6 +443,7 @@ class Augmem:
             candidate_tier=self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
             candidates=max(100, limit * 20),
             exclude_ids=(like_id,) if like_id else (),
+            scan_tier=min(self.spec.tiers),
         )
         from augmem.plugins import chain
 
@@ -430,6 +451,18 @@ class Augmem:
         done, total, pending = self._bookkeeping()
         return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
                             pending=pending, notice=self.notice() if pending else "")
+
+    def prepare_recall(self, *, count: bool = True) -> None:
+        """Get recall ready before the first query: in a resident core, start loading the active
+        space's resident tier (in the background; it needs no model), then (`count`) count the
+        bookkeeping once."""
+        space = self.active_space()
+        resident = self.store.resident
+        if resident is not None:
+            resident.tier(space, self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
+                          min(self.spec.tiers))
+        if count:
+            self._bookkeeping()
 
     def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
@@ -558,17 +591,31 @@ class Augmem:
 
     def _bookkeeping(self) -> tuple[int, int, int]:
         """(migrated, embeddable, pending) sources; recomputed only when the ledger or the
-        active space's table changed (recall calls this on every query)."""
+        active space's table changed (recall calls this on every query). In a resident core
+        (the daemon), once a count takes longer than BOOKS_SYNC_S (a large store: ~4 s at a
+        million memories), recall answers with the last count while the next runs in the
+        background, instead of stalling the first recall after every write."""
         store, space = self.store, self.active_space()
         key = (space, store.versions(space))
-        if self._books is not None and self._books[0] == key:
-            return self._books[1]
-        mods = set(self.spec.modalities)
-        ledger = store.get_sources()
-        ok = [p for p, row in ledger.items() if row.status == "ok" and row.modality in mods]
-        in_space = store.paths_in_space(space)
-        pending = sum(1 for row in ledger.values() if row.status == "pending")
-        value = (sum(1 for p in ok if p in in_space), len(ok), pending)
+        books = self._books
+        if books is not None and books[0] == key:
+            return books[1]
+        if (self._resident and books is not None and books[0][0] == space
+                and self._books_seconds > BOOKS_SYNC_S):
+            with self._lock:
+                if self._books_counting is None or not self._books_counting.is_alive():
+                    self._books_counting = threading.Thread(target=self._count_books, args=(key,), daemon=True,
+                                                            name="augmem-books")
+                    self._books_counting.start()
+            return books[1]
+        return self._count_books(key)
+
+    def _count_books(self, key: tuple[str, tuple[int, int]]) -> tuple[int, int, int]:
+        from augmem.store.books import migration_counts
+
+        t0 = time.monotonic()
+        value = migration_counts(self.store, key[0], set(self.spec.modalities))
+        self._books_seconds = time.monotonic() - t0
         self._books = (key, value)
         return value
 

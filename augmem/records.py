@@ -381,6 +381,20 @@ class ReconcileInfo:
 
 
 @dataclass
+class ResidentInfo:
+    """Recall's resident tier in the daemon (augmem.store.resident)."""
+
+    space: str = ""
+    state: str = "off"
+    """loading | ready | behind (reloading after a change it could not follow) | off."""
+    rows: int = 0
+    bytes: int = 0
+    """Memory held by the tier's buffers."""
+    load_seconds: float | None = None
+    reloads: int = 0
+
+
+@dataclass
 class DaemonInfo:
     """The running daemon, as its status shows it."""
 
@@ -401,6 +415,8 @@ class DaemonInfo:
     jobs: dict[str, JobInfo] = field(default_factory=dict)
     capture_sources: dict[str, str] = field(default_factory=dict)
     """Plugin capture sources -> "running, writing into …", "failed: …" or "refused: …"."""
+    resident: ResidentInfo | None = None
+    """Recall's resident tier (None: recall reads the store)."""
 
 
 @dataclass

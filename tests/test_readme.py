@@ -30,8 +30,9 @@ def readme_command_lines() -> list[str]:
 def resolve(args: list[str]) -> tuple[click.Command, list[str]]:
     """The command `args` name and the words left for it."""
     cmd: click.Command = cli
-    while isinstance(cmd, click.Group) and args and args[0] in cmd.commands:
-        cmd, args = cmd.commands[args[0]], args[1:]
+    # get_command, not .commands: augmem's own commands are imported when first named
+    while isinstance(cmd, click.Group) and args and cmd.get_command(None, args[0]) is not None:
+        cmd, args = cmd.get_command(None, args[0]), args[1:]
     return cmd, args
 
 
@@ -46,7 +47,7 @@ def test_every_command_and_flag_in_the_readme_exists(line):
     assert cmd is not cli or not words or words[0].startswith("-"), f"no such command: {line}"
     known = {opt for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}
     if isinstance(cmd, click.Group):
-        assert not rest or rest[0].startswith("-") or rest[0] in cmd.commands, f"{line}: no subcommand {rest[0]!r}"
+        assert not rest or rest[0].startswith("-") or cmd.get_command(None, rest[0]) is not None, f"{line}: no subcommand {rest[0]!r}"
     for word in rest:
         if word.startswith("--"):
             flag = word.split("=", 1)[0]

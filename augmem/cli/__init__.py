@@ -1,7 +1,10 @@
 """The `augmem` command line. Commands are thin: they parse, call the core (or the
 daemon), and print. This is the one place where AugmemError becomes an exit code.
 
-Only click is imported at startup; `augmem --help` never imports torch.
+Only click is imported at startup; `augmem --help` never imports torch. Commands are
+imported when named (`LAZY`): `augmem recall …` answered by the daemon imports the memory
+commands and the light client, not the models, daemon, TUI or plugin commands (each costs
+import time in a process that should take under 150 ms; bench/cli.py).
 """
 
 from __future__ import annotations
@@ -17,8 +20,33 @@ from augmem.errors import AugmemError
 _DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
                 errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied"}
 
+LAZY = {
+    "ingest": "augmem.cli.memory:ingest", "recall": "augmem.cli.memory:recall", "status": "augmem.cli.memory:status",
+    "forget": "augmem.cli.memory:forget", "config": "augmem.cli.memory:config", "demo": "augmem.cli.memory:demo",
+    "models": "augmem.cli.models_cmd:models", "daemon": "augmem.cli.daemon_cmd:daemon",
+    "watch": "augmem.cli.daemon_cmd:watch", "tui": "augmem.cli.tui_cmd:tui",
+    "plugins": "augmem.cli.plugins_cmd:plugins", "mcp": "augmem.cli.mcp_cmd:mcp",
+}
+"""augmem's own commands: name -> "module:attribute", imported on first use."""
+
 
 class Group(click.Group):
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is None and name in LAZY:
+            import importlib
+
+            module, _, attr = LAZY[name].partition(":")
+            try:
+                cmd = getattr(importlib.import_module(module), attr)
+            except ImportError:  # an optional part (the TUI, the daemon) that cannot load here
+                return None
+            self.add_command(cmd, name)
+        return cmd
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -71,35 +99,11 @@ def _secure() -> None:
         click.secho(said, fg="yellow", err=True)
 
 
-def _register() -> None:
-    from augmem.cli import memory, models_cmd
-
-    for cmd in (memory.ingest, memory.recall, memory.status, memory.forget, memory.config, memory.demo):
-        cli.add_command(cmd)
-    cli.add_command(models_cmd.models)
-    optional = (
-        ("augmem.cli.daemon_cmd", ("daemon", "watch")),
-        ("augmem.cli.tui_cmd", ("tui",)),
-        ("augmem.cli.plugins_cmd", ("plugins",)),
-        ("augmem.cli.mcp_cmd", ("mcp",)),
-    )
-    import importlib
-
-    for module, names in optional:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        for name in names:
-            if hasattr(mod, name):
-                cli.add_command(getattr(mod, name))
-
-
 def _plugin_commands() -> None:
     """Commands added by plugins through the `register_commands` hook (loaded lazily:
     only when the command line names a command augmem itself does not have)."""
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    if not args or args[0] in cli.commands:
+    if not args or args[0] in cli.commands or args[0] in LAZY:
         return
     try:
         from augmem.config import load_settings
@@ -109,9 +113,6 @@ def _plugin_commands() -> None:
         pm.hook.register_commands(cli=cli)
     except AugmemError:
         pass
-
-
-_register()
 
 
 def main() -> None:

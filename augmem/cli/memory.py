@@ -196,6 +196,10 @@ def print_status(st: Status) -> None:
     cap = st.capture
     if d is not None:
         click.echo(f"daemon     up (pid {d.pid})")
+        if d.resident is not None:
+            r = d.resident
+            click.echo(f"recall     {r.state}: {r.rows:,} rows in memory ({human_size(r.bytes)})"
+                       + (f", loaded in {r.load_seconds:.1f} s" if r.load_seconds is not None else ""))
         if cap:
             click.echo(f"capture    {capture_words(cap)}")
         mig = st.migration

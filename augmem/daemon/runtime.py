@@ -25,7 +25,7 @@ from augmem.daemon.lock import DaemonLock
 from augmem.daemon.worker import CHANGES, INTERACTIVE, Worker
 from augmem.errors import AugmemError
 from augmem.private import private_dir, protect_process, secure_home
-from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, Status
+from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, ResidentInfo, Status
 from augmem.schedule import QuietHours
 
 log = logging.getLogger("augmem.daemon")
@@ -114,7 +114,8 @@ class Daemon:
             if self._core is None:
                 from augmem.core import Augmem
 
-                self._core = Augmem(self.settings)
+                # resident: recall's vector tiers stay in memory (augmem.store.resident)
+                self._core = Augmem(self.settings, resident=True)
             return self._core
 
     def run(self, setup_logging: Callable[[], object] | None = None) -> int:
@@ -268,6 +269,10 @@ class Daemon:
 
     # -- the writer's handlers (all on the worker thread) ------------------------------------------
     def _do_warmup(self, _payloads) -> None:
+        try:  # the resident tier loads in the background while the model loads here
+            self.core.prepare_recall(count=False)
+        except AugmemError as exc:  # no artifact, an empty store: the first recall tries again
+            log.info("recall not prepared: %s", exc)
         try:
             t0 = time.monotonic()
             emb = self.core.embedder()
@@ -276,6 +281,11 @@ class Daemon:
         except AugmemError as exc:
             self.model_error = str(exc)
             log.error("cannot load the model: %s", exc)
+            return
+        try:
+            self.core.prepare_recall()
+        except AugmemError as exc:
+            log.info("recall not prepared: %s", exc)
 
     def _do_changes(self, batches) -> dict:
         from augmem.ingest.files import modality_for
@@ -522,6 +532,11 @@ class Daemon:
             return self.submit("reload", priority=INTERACTIVE).result()
         return ops.dispatch(self.backend, req)
 
+    def _resident_info(self) -> ResidentInfo | None:
+        core = self._core
+        resident = core.store.resident if core is not None else None
+        return resident.info() if resident is not None else None
+
     def status(self) -> Status:
         try:
             out = self.core.status()
@@ -544,6 +559,7 @@ class Daemon:
             last_reconcile=self.last_reconcile,
             jobs=jobs.info() if jobs else {},
             capture_sources=dict(self.source_state),
+            resident=self._resident_info(),
         )
         out.capture = self.capture_info()
         mig = jobs.migration.info() if jobs else MigrationInfo()

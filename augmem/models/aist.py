@@ -244,11 +244,10 @@ class AIST87MEmbedder(Embedder):
         prompt = self.query_prompt if query else ""
 
         def run(batch):
-            enc = self.tokenizer(
-                [prompt + t for t in batch], padding=True, truncation=True, max_length=self.max_text_tokens,
-                return_tensors="pt",
-            ).to(self.device)
-            return self.model.embed_text(enc["input_ids"], enc["attention_mask"])
+            from augmem.models.tokens import encode
+
+            ids, mask = encode(self.tokenizer, [prompt + t for t in batch], self.max_text_tokens, self.device)
+            return self.model.embed_text(ids, mask)
 
         return self._batches(list(texts), run, "text")
 

@@ -83,15 +83,12 @@ class MiniLM(Embedder):
         torch = self._torch
         out = []
         with torch.inference_mode():
+            from augmem.models.tokens import encode
+
             for i in range(0, len(texts), self.batch_size):
-                batch = self.tokenizer(
-                    list(texts[i : i + self.batch_size]),
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_text_tokens,
-                    return_tensors="pt",
-                ).to(self.device)
-                hidden = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-                pooled = mean_pool(hidden, batch["attention_mask"])
+                ids, mask = encode(self.tokenizer, list(texts[i : i + self.batch_size]), self.max_text_tokens,
+                                   self.device)
+                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                pooled = mean_pool(hidden, mask)
                 out.append(torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)

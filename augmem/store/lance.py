@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ class MemoryStore:
 
     def __init__(self, uri: str, *, read_consistency: timedelta | None = timedelta(0),
                  cleanup_older_than: timedelta = timedelta(minutes=10),
-                 storage_options: dict[str, Any] | None = None):
+                 storage_options: dict[str, Any] | None = None, resident: bool = False):
         self.uri = str(uri)
         # object storage: the config's [store_options] + AWS_* fallbacks (augmem.store.objectstore)
         self.storage_options = dict(storage_options or {})
@@ -51,6 +52,11 @@ class MemoryStore:
         self._db = None
         self._tables: dict[str, Any] = {}
         self._tiers: dict[str, list[int]] = {}
+        from augmem.store.resident import Residents
+
+        self.resident = Residents(self) if resident else None
+        """With `resident`, recall's vector tiers are kept in memory (augmem.store.resident): for a
+        process that answers many recalls (the daemon)."""
 
     # ---- connection and tables -------------------------------------------------------------
     @property
@@ -189,6 +195,8 @@ class MemoryStore:
         name = table_name(space)
         self._tables.pop(name, None)
         self._tiers.pop(name, None)
+        if self.resident is not None:
+            self.resident.dropped(name)
         if name in self._names():
             with guard(f"drop table {name}"):
                 self.db.drop_table(name)
@@ -232,7 +240,7 @@ class MemoryStore:
         paths = sorted({m.path for m in memories})
         if not paths:
             return 0
-        return self._replace(space, memories, in_list("path", paths), f"the rows of {len(paths)} files")
+        return self._replace(space, memories, in_list("path", paths), f"the rows of {len(paths)} files", paths)
 
     def replace_facets(self, space: str, paths: Sequence[str], memories: list[Memory]) -> int:
         """Make `memories` the only derived-text rows (transcript, OCR) of `paths` in `space`, in one
@@ -243,18 +251,26 @@ class MemoryStore:
         where = f"{in_list('path', sorted(set(paths)))} AND {in_list('facet', DERIVED_FACETS)}"
         if not memories:
             t = self.space_table(space, required=False)
-            return 0 if t is None else self._delete_where(t.name, where)
-        return self._replace(space, memories, where, f"the derived text of {len(set(paths))} files")
+            return 0 if t is None else self._delete_where(t.name, where, paths)
+        return self._replace(space, memories, where, f"the derived text of {len(set(paths))} files", paths)
 
-    def _replace(self, space: str, memories: list[Memory], stale: str, what: str) -> int:
+    def _replace(self, space: str, memories: list[Memory], stale: str, what: str, paths: Collection[str]) -> int:
         t, data = self._prepare(space, memories)
-        with guard(f"replace {what}"):
+        with guard(f"replace {what}"), self._writing(t.name, {*paths, *(m.path for m in memories)}):
             (t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
              .when_not_matched_by_source_delete(stale).execute(data))
         return int(data.num_rows)
 
-    def _delete_where(self, name: str, where: str) -> int:
-        """Delete matching rows of one table, queueing their fragments for purge; returns the count."""
+    def _writing(self, name: str, paths: Collection[str] | None, *, moves_rows: bool = False
+                 ) -> AbstractContextManager[None]:
+        """Around one commit to table `name` that touches only the rows of `paths` (None: cannot
+        say; `moves_rows`: changes no content, may move rows): keeps the resident tier in step
+        (augmem.store.resident)."""
+        return nullcontext() if self.resident is None else self.resident.writing(name, paths, moves_rows=moves_rows)
+
+    def _delete_where(self, name: str, where: str, paths: Collection[str] | None = None) -> int:
+        """Delete matching rows of one table, queueing their fragments for purge; returns the count
+        (`paths`: the paths whose rows `where` selects among, if it can be said)."""
         t = self.open_table(name)
         if t is None:
             return 0
@@ -263,7 +279,8 @@ class MemoryStore:
             if rows.num_rows == 0:
                 return 0
             frags = sorted({a >> 32 for a in rows.column("_rowaddr").to_pylist()})
-            t.delete(where)
+            with self._writing(name, paths):
+                t.delete(where)
             # lance only soft-deletes; remember the fragments so purge() can rewrite them
             q = self._table_or_create(PURGE_QUEUE, arrow().schema([("tbl", arrow().string()), ("fragment", arrow().int64())]))
             q.add(arrow().table({"tbl": [name] * len(frags), "fragment": frags}))
@@ -280,7 +297,7 @@ class MemoryStore:
             for chunk in chunks(ids):
                 total += self._delete_where(name, in_list("memory_id", chunk))
             for chunk in chunks(paths):
-                total += self._delete_where(name, in_list("path", chunk))
+                total += self._delete_where(name, in_list("path", chunk), chunk)
         if paths and ledger:
             self.delete_sources(paths)
         if paths:
@@ -522,10 +539,19 @@ class MemoryStore:
 
     def search(self, space: str, query_vec: np.ndarray, *, limit: int = 10, filters: Filters | None = None,
                text_query: str | None = None, candidate_tier: int | None = None, candidates: int = 200,
-               exclude_ids: Iterable[str] = ()) -> list[Hit]:
-        """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine."""
+               exclude_ids: Iterable[str] = (), scan_tier: int | None = None) -> list[Hit]:
+        """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine.
+        A store opened with `resident=True` answers from the resident tier once it is loaded and
+        current (augmem.store.resident; `scan_tier`: the model's smallest trained tier, which it
+        scans), else from the table."""
         from augmem.store import search
 
+        if self.resident is not None:
+            hits = self.resident.search(space, query_vec, limit=limit, filters=filters, text_query=text_query,
+                                        candidate_tier=candidate_tier, scan_tier=scan_tier, candidates=candidates,
+                                        exclude_ids=exclude_ids)
+            if hits is not None:
+                return hits
         return search.search(self, space, query_vec, limit=limit, filters=filters, text_query=text_query,
                              candidate_tier=candidate_tier, candidates=candidates, exclude_ids=exclude_ids)
 

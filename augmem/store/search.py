@@ -4,8 +4,8 @@ exact rerank on the full vector, full-text hits fused by reciprocal rank."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Hashable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -63,14 +63,37 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
         if fts is not None:
             pools.append(fts)
             fts_memories = fts.column("memory_id").to_pylist()
-    score: dict[str, float] = {}
-    best: dict[str, str] = {}
+    top, score, best = rank(pools, full, q, fts_memories, limit)
+    return store.memories(space, top, scores=score, best=best)
+
+
+def rank(pools: list[ArrowTable], full: int, q: np.ndarray, fts_memories: list[str], limit: int,
+         exclude: frozenset[str] = frozenset()) -> tuple[list[str], dict[str, float], dict[str, str]]:
+    """The `limit` best memories of candidate rows (`pools`: tables of id, memory_id, vec_<full>): one
+    per memory at its best facet by exact full-vector cosine, fused with the full-text ranking
+    (`fts_memories`, best first) by RRF. Returns (memory ids in order, memory id -> cosine, memory id
+    -> best row id); memories in `exclude` are left out."""
+    rows: list[tuple[str, str, float]] = []
     for tab in pools:
         if tab.num_rows:
             sims = (matrix(tab.column(f"vec_{full}"), full) @ q).tolist()
-            for row_id, mid, sim in zip(tab.column("id").to_pylist(), tab.column("memory_id").to_pylist(), sims):
-                if sim > score.get(mid, -2.0):
-                    score[mid], best[mid] = sim, row_id
+            rows += zip(tab.column("id").to_pylist(), tab.column("memory_id").to_pylist(), sims)
+    return rank_scored(rows, fts_memories, limit, exclude)
+
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R", bound=Hashable)
+
+
+def rank_scored(rows: Iterable[tuple[R, K, float]], fts_memories: list[K], limit: int,
+                exclude: Collection[K] = ()) -> tuple[list[K], dict[K, float], dict[K, R]]:
+    """`rank` over (row key, memory key, cosine) triples: the one ranking rule, shared by the table
+    search and the resident tier (augmem.store.resident, which keys memories by a hash)."""
+    score: dict[K, float] = {}
+    best: dict[K, R] = {}
+    for row_id, mid, sim in rows:
+        if sim > score.get(mid, -2.0) and mid not in exclude:
+            score[mid], best[mid] = sim, row_id
     order = sorted(score, key=lambda i: -score[i])
     if fts_memories:
         # RRF decides the order only; the displayed score stays the exact cosine
@@ -78,8 +101,7 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
         fused = {i: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[i]) if i in text_rank else 0)
                  for r, i in enumerate(order, 1)}
         order = sorted(order, key=lambda i: (-fused[i], -score[i]))
-    top = order[:limit]
-    return store.memories(space, top, scores=score, best=best)
+    return order[:limit], score, best
 
 
 def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:

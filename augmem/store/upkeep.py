@@ -10,6 +10,7 @@ import json
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,8 @@ def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> N
 
 def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 50_000, *,
              ann_tier: int | None = None, ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
-    """Build missing indices (ANN past ann_threshold rows), fold new rows into them, compact; returns actions."""
+    """Build missing indices (ANN past ann_threshold rows, unless a resident tier serves the table:
+    augmem.store.resident), fold new rows into them, compact; returns actions."""
     from lancedb.index import FTS, BTree
 
     if ann_type not in ANN_TYPES:
@@ -61,13 +63,17 @@ def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 
         if t is None:
             continue
         actions: list[str] = []
-        with guard(f"optimize {name}"):
+        # indices and compaction change no memory, but compaction moves rows: the resident tier
+        # answers from its snapshot (read at its version) while it reloads
+        moving = store._writing(name, None, moves_rows=True) if name.startswith("mem_") else nullcontext()
+        with guard(f"optimize {name}"), moving:
             n = t.count_rows()
             have = store.index_columns(t)
             if name.startswith("mem_"):
                 tiers = json.loads(t.schema.metadata[b"augmem.tiers"])
                 col = f"vec_{ann_tier or tiers[-1]}"
-                if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have:
+                resident = store.resident is not None and name in store.resident.holds()
+                if n > max(ann_threshold, _MIN_ANN_ROWS) and col not in have and not resident:
                     t.create_index(col, config=_ann_config(ann_type, int(col[4:]), n))
                     actions.append(f"ann:{col}")
                 if "text" not in have:
@@ -96,7 +102,9 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
         t = store.open_table(name)
         if t is None:
             continue
-        with guard(f"purge {name}"):
+        # the rewrite and pruning move rows and drop old versions: the resident tier reloads
+        moving = store._writing(name, None, moves_rows=True) if name.startswith("mem_") else nullcontext()
+        with guard(f"purge {name}"), moving:
             if dirty.get(name):
                 # compaction keeps a fragment with few deletions as is; rewriting its live rows
                 # (a no-op update) moves them to a new fragment so the old file becomes garbage
