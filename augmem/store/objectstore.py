@@ -184,14 +184,40 @@ def one_line(error: object, limit: int = 300) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
+# lance adds every AWS_* variable to the storage options under the setting's canonical name
+# unless that name is already there, and applies the options in no fixed order: `endpoint` from
+# the config and `aws_endpoint` from a stale AWS_ENDPOINT_URL would each win some of the time.
+# So the options go to lance under these names, and the environment never gets a say in them.
+CANONICAL = {ENDPOINT: "aws_endpoint", REGION: "aws_region", ACCESS_KEY: "aws_access_key_id",
+             SECRET_KEY: "aws_secret_access_key", SESSION_TOKEN: "aws_session_token"}
+
+
+def for_lance(options: Mapping[str, str]) -> dict[str, str]:
+    """`options` with each S3 setting under the one name lance checks before reading the environment."""
+    out = dict(options)
+    for names, canonical in CANONICAL.items():
+        value = _first(out, names)
+        for name in names:
+            out.pop(name, None)
+        if value is not None:
+            out[canonical] = value
+    return out
+
+
 def connect(uri: str, options: Mapping[str, str], read_consistency: timedelta | None) -> Any:
     """lancedb.connect to an object-storage URI; a failure is one StoreError line naming the
     bucket and the endpoint (lance checks the bucket on connect: a wrong endpoint fails here,
     within the bounded retries, instead of on some later read)."""
     import lancedb
 
+    opts = for_lance(options)
+    if "aws_access_key_id" in opts and "aws_session_token" not in opts:
+        # the config's own key and no token: a token in the environment is another identity's,
+        # and lance would add it to these credentials (see CANONICAL), so this process drops it
+        for var in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            os.environ.pop(var, None)
     try:
-        return lancedb.connect(uri, read_consistency_interval=read_consistency, storage_options=dict(options))
+        return lancedb.connect(uri, read_consistency_interval=read_consistency, storage_options=opts)
     except Exception as exc:  # lance raises ValueError / OSError / RuntimeError alike
         raise StoreError(
             f"store: cannot reach {uri} ({where(uri, options)}): {one_line(exc)}",

@@ -19,7 +19,7 @@ from augmem.cli import cli
 from augmem.config import load_settings
 from augmem.core import Augmem
 from augmem.errors import StoreError
-from augmem.store.objectstore import resolve_options
+from augmem.store.objectstore import for_lance, resolve_options
 from tests.conftest import write_config
 from tests.daemon.proc import ROOT, env_for
 from tests.test_ingest_recall import make_notes
@@ -132,6 +132,15 @@ def test_credentials_are_taken_as_a_group_and_plain_http_only_on_loopback():
     with pytest.raises(StoreError, match="plain HTTP"):
         resolve_options("s3://b/p", {"endpoint": "http://nas.lan:9000"}, {})
     assert resolve_options("/some/folder", {"endpoint": "x"}, env) == {}  # a folder store takes no options
+
+
+def test_lance_gets_each_setting_under_the_one_name_it_checks_before_the_environment():
+    # lance adds AWS_* variables under these names unless present, in no fixed order with the
+    # rest: an alias (`endpoint`) next to an env-added `aws_endpoint` won only some of the time
+    opts = for_lance({"endpoint_url": "http://127.0.0.1:9", "region": "r", "aws_access_key_id": "k",
+                      "secret_access_key": "s", "token": "t", "allow_http": "true"})
+    assert opts == {"aws_endpoint": "http://127.0.0.1:9", "aws_region": "r", "aws_access_key_id": "k",
+                    "aws_secret_access_key": "s", "aws_session_token": "t", "allow_http": "true"}
 
 
 def test_an_unreachable_endpoint_is_one_line_naming_the_bucket_and_the_endpoint(augmem_home, monkeypatch):
