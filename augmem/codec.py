@@ -113,8 +113,10 @@ def from_json(tp: Any, data: Any, where: str = "value") -> Any:
         if not isinstance(data, Mapping):
             raise CodecError(f"{where}: expected an object, got {type(data).__name__}")
         key_t, val_t = get_args(tp) or (str, Any)
-        return {from_json(key_t, int(k) if key_t is int else k, f"{where} key"): from_json(val_t, v, f"{where}.{k}")
-                for k, v in data.items()}
+        return {
+            from_json(key_t, int(k) if key_t is int else k, f"{where} key"): from_json(val_t, v, f"{where}.{k}")
+            for k, v in data.items()
+        }
     return _scalar(tp, data, where)
 
 
@@ -126,8 +128,11 @@ def _record(cls: type, data: Any, where: str) -> Any:
     unknown = sorted(set(data) - {f.name for f in fields})
     if unknown:
         raise CodecError(f"{where}: {cls.__name__} has no field {unknown[0]!r}")
-    missing = [f.name for f in fields if f.name not in data and f.default is dataclasses.MISSING
-               and f.default_factory is dataclasses.MISSING]
+    missing = [
+        f.name
+        for f in fields
+        if f.name not in data and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     if missing:
         raise CodecError(f"{where}: {cls.__name__} needs {missing[0]!r}")
     return cls(**{k: from_json(hints[k], v, f"{where}.{k}") for k, v in data.items()})

@@ -180,13 +180,21 @@ def load_settings(paths: Paths | None = None) -> Settings:
             raise ConfigError(f"{cfg}: not valid TOML: {exc}", hint="fix or delete the file") from exc
         for key, value in data.items():
             if key not in _FIELD_TYPES or key.startswith("_") or key == "paths":
-                raise ConfigError(f"{cfg}: unknown setting {key!r}",
-                                  hint="known settings: " + ", ".join(k for k, *_ in settings.public_items()))
+                raise ConfigError(
+                    f"{cfg}: unknown setting {key!r}",
+                    hint="known settings: " + ", ".join(k for k, *_ in settings.public_items()),
+                )
             setattr(settings, key, _coerce(key, value, str(cfg)))
             origins[key] = f"file {cfg}"
     for key in _FIELD_TYPES:
-        if key.startswith("_") or key in ("paths", "watch", "artifacts", "artifact_sha256", "model_options",
-                                          "store_options"):
+        if key.startswith("_") or key in (
+            "paths",
+            "watch",
+            "artifacts",
+            "artifact_sha256",
+            "model_options",
+            "store_options",
+        ):
             continue
         env = f"AUGMEM_{key.upper()}"
         if env in os.environ:

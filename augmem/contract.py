@@ -66,8 +66,9 @@ class Backend(Protocol):
         are gone; `force` re-embeds unchanged files too."""
         ...
 
-    def forget(self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = (),
-               filters: Filters | None = None) -> int:
+    def forget(
+        self, *, ids: Sequence[str] = (), paths: Sequence[LocalPath] = (), filters: Filters | None = None
+    ) -> int:
         """Forget whole memories by id, source path, or all that match `filters` (a stretch of
         time, modalities, sources), and purge them from the store's files; files augmem captured
         itself (microphone clips) are deleted from disk, a person's own files only forgotten.
@@ -116,7 +117,8 @@ class Backend(Protocol):
 
 
 OPS: tuple[str, ...] = tuple(
-    name for name, member in vars(Backend).items()
+    name
+    for name, member in vars(Backend).items()
     if inspect.isfunction(member) and not name.startswith("_") and name != "close"
 )
 """The daemon's socket operations: every Backend method but `close`."""

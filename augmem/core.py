@@ -57,14 +57,16 @@ class Augmem:
     store writes are serialised by `self.write_lock`.
     """
 
-    def __init__(self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None,
-                 resident: bool = False):
+    def __init__(
+        self, settings: Settings | None = None, *, plugin_manager: PluginManager | None = None, resident: bool = False
+    ):
         """`resident`: keep recall's vector tiers in memory (augmem.store.resident) and count the
         bookkeeping in the background once counting gets slow: for a process that answers many
         recalls (the daemon)."""
         self.settings = settings or load_settings()
-        said = secure_home(self.settings.paths, lambda: [w.path for w in self.settings.watch],
-                           store_uri=self.settings.store_uri)
+        said = secure_home(
+            self.settings.paths, lambda: [w.path for w in self.settings.watch], store_uri=self.settings.store_uri
+        )
         if said:
             log.warning("%s", said)
         self._resident = resident
@@ -158,8 +160,9 @@ class Augmem:
         if self._store is None:
             from augmem.store import MemoryStore
 
-            self._store = MemoryStore(self.settings.effective_store_uri, storage_options=self.settings.store_options,
-                                      resident=self._resident)
+            self._store = MemoryStore(
+                self.settings.effective_store_uri, storage_options=self.settings.store_options, resident=self._resident
+            )
         return self._store
 
     def notice(self) -> str:
@@ -190,8 +193,9 @@ class Augmem:
         in (the daemon leaves that to its background job)."""
         with self.write_lock:
             self._forgetter().resume()  # an interrupted forget first: nothing it took comes back
-            report = self._ingestor().run(paths, source=source, progress=progress, forget_missing=forget_missing,
-                                          force=force)
+            report = self._ingestor().run(
+                paths, source=source, progress=progress, forget_missing=forget_missing, force=force
+            )
             if derive:
                 roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]  # as files.walk names them
                 report.transcribed = self.derive(paths=roots, progress=progress, kinds=("transcript",))
@@ -201,8 +205,16 @@ class Augmem:
     def _ingestor(self) -> Ingestor:
         from augmem.ingest.pipeline import Ingestor
 
-        return Ingestor(self.store, self.active_space(), self.tiers(), self.embedder, self.spec.modalities,
-                        self.settings, self.plugins, engines=self.engine_id)
+        return Ingestor(
+            self.store,
+            self.active_space(),
+            self.tiers(),
+            self.embedder,
+            self.spec.modalities,
+            self.settings,
+            self.plugins,
+            engines=self.engine_id,
+        )
 
     # -- derived text (transcripts, OCR) ----------------------------------------------------------
     @property
@@ -274,8 +286,11 @@ class Augmem:
 
             try:
                 spec = self.transcribers.get(s.transcriber)
-                eid = (self.transcribers.engine_id(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
-                       if spec.variant is not None else None)  # no variant: only the loaded engine knows its id
+                eid = (
+                    self.transcribers.engine_id(s.transcriber, s.paths.models_dir, HashCache(s.paths.hash_cache_file))
+                    if spec.variant is not None
+                    else None
+                )  # no variant: only the loaded engine knows its id
             except AugmemError as exc:
                 self._engines[kind] = (self._engine_key(kind), None, str(exc))
                 return None
@@ -290,8 +305,14 @@ class Augmem:
         cached = self._engines.get(kind)
         return cached[2] if cached is not None else ""
 
-    def derive(self, *, paths: Sequence[str] | None = None, limit: int | None = None,
-               progress: ProgressFn | None = None, kinds: Sequence[str] = ("transcript", "ocr")) -> int:
+    def derive(
+        self,
+        *,
+        paths: Sequence[str] | None = None,
+        limit: int | None = None,
+        progress: ProgressFn | None = None,
+        kinds: Sequence[str] = ("transcript", "ocr"),
+    ) -> int:
         """Transcribe recordings and read the text in photos that have no derivation by the
         current engines yet (all of them, or those under `paths`; at most `limit` per kind), and
         store that text as facets of their memories. Returns how many files were derived."""
@@ -366,8 +387,9 @@ class Augmem:
 
         return derive.info(self.store, kind, engine)
 
-    def embed_query(self, query: str | None, like: str | Path | None, like_id: str | None,
-                    instruction: str | None = None) -> np.ndarray:
+    def embed_query(
+        self, query: str | None, like: str | Path | None, like_id: str | None, instruction: str | None = None
+    ) -> np.ndarray:
         """The query vector (full dim) for a text, an example file, or a stored memory."""
         import numpy as np
 
@@ -387,8 +409,10 @@ class Augmem:
             if modality is None or not p.is_file():
                 raise AugmemError(f"{p}: not a note, photo or audio file", hint="--like takes a file")
             if modality not in emb.modalities:
-                raise AugmemError(f"the active model {emb.name!r} cannot embed {modality}",
-                                  hint="use a multimodal model: `augmem models use aist-87m`")
+                raise AugmemError(
+                    f"the active model {emb.name!r} cannot embed {modality}",
+                    hint="use a multimodal model: `augmem models use aist-87m`",
+                )
             size = p.stat().st_size
             try:
                 if modality == "text":
@@ -435,11 +459,19 @@ class Augmem:
         space = self.active_space()
         if not (query and query.strip()) and not like and not like_id and filters is not None and filters.any():
             done, total, pending = self._bookkeeping()
-            return RecallResult(hits=self.store.browse(space, filters, limit), space=space,
-                                not_migrated=max(0, total - done), pending=pending)
+            return RecallResult(
+                hits=self.store.browse(space, filters, limit),
+                space=space,
+                not_migrated=max(0, total - done),
+                pending=pending,
+            )
         vec = self.embed_query(query, like, like_id, instruction)
         hits = self.store.search(
-            space, vec, limit=limit, filters=filters, text_query=query if (query and not like and not like_id) else None,
+            space,
+            vec,
+            limit=limit,
+            filters=filters,
+            text_query=query if (query and not like and not like_id) else None,
             candidate_tier=self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
             candidates=max(100, limit * 20),
             exclude_ids=(like_id,) if like_id else (),
@@ -449,8 +481,13 @@ class Augmem:
 
         hits = chain(self.plugins.hook.recall_postprocess, "hits", hits, query=query, settings=self.settings)
         done, total, pending = self._bookkeeping()
-        return RecallResult(hits=hits[:limit], space=space, not_migrated=max(0, total - done),
-                            pending=pending, notice=self.notice() if pending else "")
+        return RecallResult(
+            hits=hits[:limit],
+            space=space,
+            not_migrated=max(0, total - done),
+            pending=pending,
+            notice=self.notice() if pending else "",
+        )
 
     def prepare_recall(self, *, count: bool = True) -> None:
         """Get recall ready before the first query: in a resident core, start loading the active
@@ -459,18 +496,25 @@ class Augmem:
         space = self.active_space()
         resident = self.store.resident
         if resident is not None:
-            resident.tier(space, self.registry.candidate_tier(self.spec, self.settings, self.tiers()),
-                          min(self.spec.tiers))
+            resident.tier(
+                space, self.registry.candidate_tier(self.spec, self.settings, self.tiers()), min(self.spec.tiers)
+            )
         if count:
             self._bookkeeping()
 
     def status(self) -> Status:
         """Counts per modality and space, pending, not migrated, store size, model and hash."""
         where = self.artifact()
-        out = Status(model=self.active_model, model_setting=self.settings.model,
-                     artifact=str(where.path) if where.path else None, artifact_origin=where.origin,
-                     tiers=self.tiers(), store_uri=self.settings.effective_store_uri, notice=self.notice(),
-                     capture=self.capture())
+        out = Status(
+            model=self.active_model,
+            model_setting=self.settings.model,
+            artifact=str(where.path) if where.path else None,
+            artifact_origin=where.origin,
+            tiers=self.tiers(),
+            store_uri=self.settings.effective_store_uri,
+            notice=self.notice(),
+            capture=self.capture(),
+        )
         if where.present:
             try:  # a bad option or pin: report it with everything else, don't fail the whole status
                 out.space = self.active_space()
@@ -569,9 +613,15 @@ class Augmem:
             pass
         done, total = self.migration_state()
         elapsed = time.monotonic() - t0
-        return MigrationInfo(done=done, total=total, left=max(0, total - done), active=False,
-                             rate=round((done - done0) / elapsed, 2) if elapsed > 0 else 0.0, eta_s=0.0,
-                             space=self.active_space())
+        return MigrationInfo(
+            done=done,
+            total=total,
+            left=max(0, total - done),
+            active=False,
+            rate=round((done - done0) / elapsed, 2) if elapsed > 0 else 0.0,
+            eta_s=0.0,
+            space=self.active_space(),
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -600,12 +650,12 @@ class Augmem:
         books = self._books
         if books is not None and books[0] == key:
             return books[1]
-        if (self._resident and books is not None and books[0][0] == space
-                and self._books_seconds > BOOKS_SYNC_S):
+        if self._resident and books is not None and books[0][0] == space and self._books_seconds > BOOKS_SYNC_S:
             with self._lock:
                 if self._books_counting is None or not self._books_counting.is_alive():
-                    self._books_counting = threading.Thread(target=self._count_books, args=(key,), daemon=True,
-                                                            name="augmem-books")
+                    self._books_counting = threading.Thread(
+                        target=self._count_books, args=(key,), daemon=True, name="augmem-books"
+                    )
                     self._books_counting.start()
             return books[1]
         return self._count_books(key)
@@ -627,8 +677,11 @@ class Augmem:
             store.ensure_space(space, self.tiers())
             in_space = store.paths_in_space(space)
             mods = set(self.spec.modalities)
-            todo = [p for p, row in store.get_sources().items()
-                    if row.status in ("ok", "pending") and row.modality in mods and p not in in_space]
+            todo = [
+                p
+                for p, row in store.get_sources().items()
+                if row.status in ("ok", "pending") and row.modality in mods and p not in in_space
+            ]
             batch = todo[:batch_size]
             if batch:
                 self.ingest(batch, force=True, derive=False)

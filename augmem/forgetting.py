@@ -52,8 +52,10 @@ CAPTURED_FOLDERS = ("clips", "captures")
 def check_filters(filters: Filters) -> None:
     """A forget by filters must narrow something: no filter at all would be everything."""
     if not filters.any():
-        raise AugmemError("a forget by filters needs a stretch of time, a modality, a source or a folder",
-                          hint="e.g. `augmem forget --since 10m` or `augmem forget --between 09:00 10:30 -m audio`")
+        raise AugmemError(
+            "a forget by filters needs a stretch of time, a modality, a source or a folder",
+            hint="e.g. `augmem forget --since 10m` or `augmem forget --between 09:00 10:30 -m audio`",
+        )
 
 
 class Forgetter:
@@ -90,8 +92,16 @@ class Forgetter:
             out.by_modality[row.modality or "other"] = out.by_modality.get(row.modality or "other", 0) + 1
             out.deletes += self.captured_by_augmem(row.path)
         newest = sorted(found.values(), key=lambda r: (-r.captured_at, r.path))[: max(0, examples)]
-        out.examples = [ForgetItem(path=r.path, modality=r.modality, source=r.source, captured_at=r.captured_at,
-                                   deletes_file=self.captured_by_augmem(r.path)) for r in newest]
+        out.examples = [
+            ForgetItem(
+                path=r.path,
+                modality=r.modality,
+                source=r.source,
+                captured_at=r.captured_at,
+                deletes_file=self.captured_by_augmem(r.path),
+            )
+            for r in newest
+        ]
         return out
 
     # -- forgetting ---------------------------------------------------------------------------
@@ -102,15 +112,28 @@ class Forgetter:
             return 0
         ledger = self.store.get_sources(paths)
         now = time.time()
-        keep = [replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
-                for p, row in ledger.items() if not self.captured_by_augmem(p) and Path(p).exists()]
+        keep = [
+            replace(row, status="forgotten", reason="forgotten by the user", updated_at=now)
+            for p, row in ledger.items()
+            if not self.captured_by_augmem(p) and Path(p).exists()
+        ]
         self._write_journal(paths, keep)
         try:
             self._run(paths, keep)
         except AugmemError as exc:  # e.g. a full or read-only disk: the journal keeps the request
-            raise type(exc)(exc.message, "; ".join(filter(None, [
-                exc.hint, "this forget is written down and finishes by itself once the store can be written "
-                          "(the next ingest, forget or daemon start)"]))) from exc
+            raise type(exc)(
+                exc.message,
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            exc.hint,
+                            "this forget is written down and finishes by itself once the store can be written "
+                            "(the next ingest, forget or daemon start)",
+                        ],
+                    )
+                ),
+            ) from exc
         self.journal.unlink(missing_ok=True)
         return len(paths)
 
@@ -121,8 +144,10 @@ class Forgetter:
         except FileNotFoundError:
             return 0
         except (OSError, ValueError) as exc:
-            raise AugmemError(f"cannot read the interrupted forget in {self.journal}: {exc}",
-                              hint="run the forget again; then delete that file") from exc
+            raise AugmemError(
+                f"cannot read the interrupted forget in {self.journal}: {exc}",
+                hint="run the forget again; then delete that file",
+            ) from exc
         paths = [str(p) for p in data.get("paths", [])]
         keep = [SourceRow(**row) for row in data.get("keep", [])]
         log.warning("finishing a forget of %d file(s) that was interrupted", len(paths))
@@ -133,16 +158,27 @@ class Forgetter:
     def _write_journal(self, paths: Sequence[str], keep: Sequence[SourceRow]) -> None:
         private_dir(self.journal.parent)
         tmp = self.journal.with_name(f".{JOURNAL}.{os.getpid()}.tmp")
-        write_private(tmp, json.dumps({"started": time.time(), "store": self.store.uri, "paths": list(paths),
-                                       "keep": [asdict(r) for r in keep]}))
+        write_private(
+            tmp,
+            json.dumps(
+                {
+                    "started": time.time(),
+                    "store": self.store.uri,
+                    "paths": list(paths),
+                    "keep": [asdict(r) for r in keep],
+                }
+            ),
+        )
         os.replace(tmp, self.journal)
 
     def _run(self, paths: Sequence[str], keep: Sequence[SourceRow]) -> None:
         undeletable = self._delete_captured([p for p in paths if self.captured_by_augmem(p)])
         self.store.delete(paths=paths)
         # a clip that could not be deleted stays forgotten rather than coming back at the next reconcile
-        rows = list(keep) + [SourceRow(path=p, status="forgotten", reason=f"could not be deleted: {why}",
-                                       updated_at=time.time()) for p, why in undeletable.items()]
+        rows = list(keep) + [
+            SourceRow(path=p, status="forgotten", reason=f"could not be deleted: {why}", updated_at=time.time())
+            for p, why in undeletable.items()
+        ]
         if rows:
             self.store.upsert_sources(rows)
         self.store.purge()

@@ -48,12 +48,12 @@ def short_path(path: str, width: int = 40) -> str:
     home = os.path.expanduser("~")
     p = str(path)
     if home and home != "/" and (p == home or p.startswith(home.rstrip(os.sep) + os.sep)):
-        p = "~" + p[len(home.rstrip(os.sep)):]
+        p = "~" + p[len(home.rstrip(os.sep)) :]
     if len(p) <= width:
         return p
     name = Path(p).name
     if len(name) + 2 >= width:
-        return "…" + name[-(width - 1):]
+        return "…" + name[-(width - 1) :]
     head = p[: width - len(name) - 2]
     return f"{head}…/{name}"
 

@@ -24,8 +24,11 @@ from augmem import hookspecs
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PLUGINS = ("augmem.default_plugins.models", "augmem.default_plugins.models_extra",
-                   "augmem.default_plugins.transcribers")
+DEFAULT_PLUGINS = (
+    "augmem.default_plugins.models",
+    "augmem.default_plugins.models_extra",
+    "augmem.default_plugins.transcribers",
+)
 
 
 @dataclass

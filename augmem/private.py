@@ -148,8 +148,16 @@ PersonFolders = Iterable[str] | Callable[[], Iterable[str]]
 """A person's own folders (the watched ones), or how to get them (asked only when a walk needs them)."""
 
 
-def tighten(config_dir: Path, data_dir: Path, cache_dir: Path, *, config_file: Path | None = None,
-            person_folders: PersonFolders = (), deep: bool = False, extra: Iterable[Path] = ()) -> list[str]:
+def tighten(
+    config_dir: Path,
+    data_dir: Path,
+    cache_dir: Path,
+    *,
+    config_file: Path | None = None,
+    person_folders: PersonFolders = (),
+    deep: bool = False,
+    extra: Iterable[Path] = (),
+) -> list[str]:
     """Close augmem's own folders that are open to other users; returns what changed.
 
     The config folder is narrowed itself with its config file only (under AUGMEM_HOME it is
@@ -210,12 +218,13 @@ def say_once(changed: list[str]) -> str:
         return ""
     _told.add(root)
     n = len(changed)
-    return (f"augmem: {n} item{'s' if n != 1 else ''} under {root} could be read by other users of this machine; "
-            f"made {'them' if n != 1 else 'it'} owner-only (folders 0700, files 0600)")
+    return (
+        f"augmem: {n} item{'s' if n != 1 else ''} under {root} could be read by other users of this machine; "
+        f"made {'them' if n != 1 else 'it'} owner-only (folders 0700, files 0600)"
+    )
 
 
-def secure_home(paths: Any, person_folders: PersonFolders = (), *, deep: bool = False,
-                store_uri: str = "") -> str:
+def secure_home(paths: Any, person_folders: PersonFolders = (), *, deep: bool = False, store_uri: str = "") -> str:
     """Protect the process and tighten augmem's folders of `paths` (augmem.paths.Paths), and a
     local store folder of its own elsewhere; the line to say about it, once (empty when there
     is nothing to say)."""
@@ -225,6 +234,13 @@ def secure_home(paths: Any, person_folders: PersonFolders = (), *, deep: bool = 
         store = Path(store_uri.removeprefix("file://")).expanduser().absolute()
         if not _inside(str(store), str(Path(paths.data_dir).absolute())):
             extra.append(store)
-    changed = tighten(paths.config_dir, paths.data_dir, paths.cache_dir, config_file=paths.config_file,
-                      person_folders=person_folders, deep=deep, extra=extra)
+    changed = tighten(
+        paths.config_dir,
+        paths.data_dir,
+        paths.cache_dir,
+        config_file=paths.config_file,
+        person_folders=person_folders,
+        deep=deep,
+        extra=extra,
+    )
     return say_once(changed)

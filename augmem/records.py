@@ -115,8 +115,9 @@ class Filters:
 
     def any(self) -> bool:
         """Whether any filter is set."""
-        return bool(self.modalities or self.sources or self.since is not None or self.until is not None
-                    or self.path_prefix)
+        return bool(
+            self.modalities or self.sources or self.since is not None or self.until is not None or self.path_prefix
+        )
 
 
 @dataclass

@@ -55,18 +55,22 @@ N_QUERIES = 160
 query vectors)."""
 DERIVED_SHARE = 0.05
 ROOT = Path(__file__).resolve().parent / "results" / "stores"
-VOCAB = tuple(dict.fromkeys((  # noqa: SIM905 (a word list reads better as text)
-    "amber falcon quartz meadow harbor lantern violet summit ember willow canyon orchid glacier cobalt "
-    "thistle juniper saffron tundra marble cedar bicycle sourdough tulip piano fence waterfall receipt "
-    "faucet scarf bookshelf dentist budget guitar chord mountain ridge lake beach umbrella towel garlic "
-    "cumin lentil soup pond squirrel hiring review marketing invoice passport ticket train airport "
-    "birthday cake candle garden tomato basil ladder paint brush camera lens tripod river bridge castle "
-    "museum ticket concert violin drum trumpet kitchen oven kettle teapot blanket pillow window curtain "
-    "carpet stairs attic basement garage engine tyre helmet jacket boots glove hat scarf ring necklace "
-    "watch wallet key lock door bell clock calendar meeting deadline report slide chart printer paper "
-    "pencil notebook letter stamp parcel courier market bakery pharmacy doctor nurse clinic school "
-    "teacher lesson homework exam library novel poem story comic movie theatre actor stage audience "
-).split()))
+VOCAB = tuple(
+    dict.fromkeys(
+        (  # noqa: SIM905 (a word list reads better as text)
+            "amber falcon quartz meadow harbor lantern violet summit ember willow canyon orchid glacier cobalt "
+            "thistle juniper saffron tundra marble cedar bicycle sourdough tulip piano fence waterfall receipt "
+            "faucet scarf bookshelf dentist budget guitar chord mountain ridge lake beach umbrella towel garlic "
+            "cumin lentil soup pond squirrel hiring review marketing invoice passport ticket train airport "
+            "birthday cake candle garden tomato basil ladder paint brush camera lens tripod river bridge castle "
+            "museum ticket concert violin drum trumpet kitchen oven kettle teapot blanket pillow window curtain "
+            "carpet stairs attic basement garage engine tyre helmet jacket boots glove hat scarf ring necklace "
+            "watch wallet key lock door bell clock calendar meeting deadline report slide chart printer paper "
+            "pencil notebook letter stamp parcel courier market bakery pharmacy doctor nurse clinic school "
+            "teacher lesson homework exam library novel poem story comic movie theatre actor stage audience "
+        ).split()
+    )
+)
 FILTERS: dict[str, Filters] = {
     "none": Filters(),
     "audio": Filters(modalities=["audio"]),
@@ -188,10 +192,20 @@ def build(n: int, *, seed: int = 1, n_queries: int = N_QUERIES, root: Path = ROO
 
 
 def _loaded(folder: Path, artifact: Path, meta: dict, built_now: bool) -> BenchStore:
-    return BenchStore(folder=folder, store_uri=str(folder / "store"), artifact=artifact, space=meta["space"],
-                      n=meta["n"], rows=meta["rows"], queries=meta["queries"],
-                      query_vecs=np.asarray(meta["query_vecs"], np.float32), truth=meta["truth"],
-                      truth_scores=meta["truth_scores"], build_s=meta["build_s"], built_now=built_now)
+    return BenchStore(
+        folder=folder,
+        store_uri=str(folder / "store"),
+        artifact=artifact,
+        space=meta["space"],
+        n=meta["n"],
+        rows=meta["rows"],
+        queries=meta["queries"],
+        query_vecs=np.asarray(meta["query_vecs"], np.float32),
+        truth=meta["truth"],
+        truth_scores=meta["truth_scores"],
+        build_s=meta["build_s"],
+        built_now=built_now,
+    )
 
 
 def _build(folder: Path, artifact: Path, n: int, seed: int, n_queries: int, log) -> dict:
@@ -226,8 +240,11 @@ def _build(folder: Path, artifact: Path, n: int, seed: int, n_queries: int, log)
         m = min(CHUNK, n - start)
         idx = np.arange(start, start + m)
         modality = np.array(("text", "image", "audio"))[idx % 3]
-        source = np.where(modality == "text", "notes", np.where(modality == "image", "photos",
-                          np.where((idx // 3) % 2 == 0, "audio", "mic")))
+        source = np.where(
+            modality == "text",
+            "notes",
+            np.where(modality == "image", "photos", np.where((idx // 3) % 2 == 0, "audio", "mic")),
+        )
         captured = T0 - rng.random(m) * 365 * DAY
         derived = (modality != "text") & (rng.random(m) < DERIVED_SHARE * 1.5)
         own_t = rng.integers(n_topics, size=m)
@@ -238,21 +255,26 @@ def _build(folder: Path, artifact: Path, n: int, seed: int, n_queries: int, log)
         other = rng.integers(n_topics, size=r)
         b = rng.random(r, dtype=np.float32) * 0.6
         noise = rng.standard_normal((r, DIM), dtype=np.float32) * sc
-        noise *= (0.9 / np.linalg.norm(noise, axis=1, keepdims=True))
+        noise *= 0.9 / np.linalg.norm(noise, axis=1, keepdims=True)
         full = unit(topics[top] + b[:, None] * topics[other] + noise)
         is_derived = np.arange(r) >= m
         pos = mem - start
         row_mod, row_src, row_cap = modality[pos], source[pos], captured[pos]
-        ids = np.where(is_derived, np.char.add("f", np.char.zfill(mem.astype(str), 8)),
-                       np.char.add("m", np.char.zfill(mem.astype(str), 8)))
+        ids = np.where(
+            is_derived,
+            np.char.add("f", np.char.zfill(mem.astype(str), 8)),
+            np.char.add("m", np.char.zfill(mem.astype(str), 8)),
+        )
         mids = np.char.add("m", np.char.zfill(mem.astype(str), 8))
         ext = {"text": ".md", "image": ".jpg", "audio": ".flac"}
         paths = [f"/bench/{mo}/{i:08d}{ext[mo]}" for mo, i in zip(row_mod.tolist(), mem.tolist())]
         facet = np.where(is_derived, np.where(row_mod == "image", "ocr", "transcript"), row_mod)
         has_text = (row_mod == "text") | is_derived
         extra = rng.integers(len(VOCAB), size=(r, 4))
-        text = [" ".join([*topic_words[tt], *(VOCAB[e] for e in ex)]) if ht else ""
-                for tt, ex, ht in zip(top.tolist(), extra.tolist(), has_text.tolist())]
+        text = [
+            " ".join([*topic_words[tt], *(VOCAB[e] for e in ex)]) if ht else ""
+            for tt, ex, ht in zip(top.tolist(), extra.tolist(), has_text.tolist())
+        ]
         # ground truth: exact full-dim scores, best facet per memory, per filter
         sims = qv @ full.T  # (Q, r)
         for name, f in FILTERS.items():
@@ -260,25 +282,50 @@ def _build(folder: Path, artifact: Path, n: int, seed: int, n_queries: int, log)
             s = np.where(keep[None, :], sims, -np.inf)
             prev = best.get(name)
             cand_s = s if prev is None else np.concatenate([prev[0], s], axis=1)
-            cand_i = np.broadcast_to(mem, s.shape) if prev is None else np.concatenate(
-                [prev[1], np.broadcast_to(mem, s.shape)], axis=1)
+            cand_i = (
+                np.broadcast_to(mem, s.shape)
+                if prev is None
+                else np.concatenate([prev[1], np.broadcast_to(mem, s.shape)], axis=1)
+            )
             k = min(4 * TRUTH_K, cand_s.shape[1])
             part = np.argpartition(-cand_s, k - 1, axis=1)[:, :k]
             best[name] = (np.take_along_axis(cand_s, part, 1), np.take_along_axis(cand_i, part, 1))
-        cols = {"id": ids.tolist(), "modality": row_mod.tolist(), "source": row_src.tolist(), "path": paths,
-                "content_sha256": [""] * r, "size": [1000] * r, "mtime": row_cap.tolist(),
-                "captured_at": row_cap.tolist(), "text": text, "chunk_start": [0] * r, "chunk_end": [0] * r,
-                "space": [space] * r, "memory_id": mids.tolist(), "facet": facet.tolist(),
-                "detail": [""] * r}
+        cols = {
+            "id": ids.tolist(),
+            "modality": row_mod.tolist(),
+            "source": row_src.tolist(),
+            "path": paths,
+            "content_sha256": [""] * r,
+            "size": [1000] * r,
+            "mtime": row_cap.tolist(),
+            "captured_at": row_cap.tolist(),
+            "text": text,
+            "chunk_start": [0] * r,
+            "chunk_end": [0] * r,
+            "space": [space] * r,
+            "memory_id": mids.tolist(),
+            "facet": facet.tolist(),
+            "detail": [""] * r,
+        }
         for k in TIERS:
             v = full if k == DIM else unit(full[:, :k])
             cols[f"vec_{k}"] = pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), k)
         data = pa.table(cols, schema=schema)
-        ledger = pa.table({"path": [p for p, d in zip(paths, is_derived.tolist()) if not d],
-                           "source": source.tolist(), "modality": modality.tolist(), "size": [1000] * m,
-                           "mtime": captured.tolist(), "content_sha256": [""] * m, "status": ["ok"] * m,
-                           "reason": [""] * m, "captured_at": captured.tolist(), "updated_at": [T0] * m},
-                          schema=sources_schema())
+        ledger = pa.table(
+            {
+                "path": [p for p, d in zip(paths, is_derived.tolist()) if not d],
+                "source": source.tolist(),
+                "modality": modality.tolist(),
+                "size": [1000] * m,
+                "mtime": captured.tolist(),
+                "content_sha256": [""] * m,
+                "status": ["ok"] * m,
+                "reason": [""] * m,
+                "captured_at": captured.tolist(),
+                "updated_at": [T0] * m,
+            },
+            schema=sources_schema(),
+        )
         w0 = time.perf_counter()
         t_gen += w0 - g0
         t.add(data)
@@ -311,10 +358,22 @@ def _build(folder: Path, artifact: Path, n: int, seed: int, n_queries: int, log)
             truth[name].append([f"m{k:08d}" for k in seen])
             truth_scores[name].append(list(seen.values()))
     log(f"  generated in {t_gen:.0f} s, written in {t_write:.0f} s, compacted + indexed in {compact_s:.0f} s")
-    return {"n": n, "rows": rows, "seed": seed, "space": space, "layout": LAYOUT, "t0": T0,
-            "queries": queries, "query_vecs": qv.tolist(), "truth": truth, "truth_scores": truth_scores,
-            "gen_s": round(t_gen, 1), "write_s": round(t_write, 1), "compact_s": round(compact_s, 1),
-            "artifact_sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()}
+    return {
+        "n": n,
+        "rows": rows,
+        "seed": seed,
+        "space": space,
+        "layout": LAYOUT,
+        "t0": T0,
+        "queries": queries,
+        "query_vecs": qv.tolist(),
+        "truth": truth,
+        "truth_scores": truth_scores,
+        "gen_s": round(t_gen, 1),
+        "write_s": round(t_write, 1),
+        "compact_s": round(compact_s, 1),
+        "artifact_sha256": hashlib.sha256(artifact.read_bytes()).hexdigest(),
+    }
 
 
 if __name__ == "__main__":

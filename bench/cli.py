@@ -45,8 +45,14 @@ def main() -> None:
     home = short_home("augc-")
     notes = home / "notes"
     notes.mkdir()
-    for i, text in enumerate(["Baked sourdough bread on Sunday.", "The dentist moved my appointment.",
-                              "Lentil soup: cumin, garlic, lemon.", "Fixed the bike's flat tyre."]):
+    for i, text in enumerate(
+        [
+            "Baked sourdough bread on Sunday.",
+            "The dentist moved my appointment.",
+            "Lentil soup: cumin, garlic, lemon.",
+            "Fixed the bike's flat tyre.",
+        ]
+    ):
         (notes / f"n{i}.md").write_text(text + "\n")
     write_config(home, model=args.model, watch=[{"path": str(notes), "kind": "notes"}])
     d = DaemonProcess(home)
@@ -62,8 +68,12 @@ def main() -> None:
     try:
         d.start()
         with d.client() as c:
-            wait_for(lambda: any("n0.md" in h.path for h in c.recall("sourdough bread").hits), 300,
-                     interval=0.5, what="the notes to be recallable")
+            wait_for(
+                lambda: any("n0.md" in h.path for h in c.recall("sourdough bread").hits),
+                300,
+                interval=0.5,
+                what="the notes to be recallable",
+            )
         load0 = load_average()
         for cmd in commands.values():  # warm the page cache and the daemon's query path once
             subprocess.run(cmd, env=d.env, capture_output=True, cwd=str(ROOT), check=True)
@@ -76,10 +86,20 @@ def main() -> None:
                     raise RuntimeError(f"{name}: {r.stderr}")
         load1 = load_average()
         probe = subprocess.run(
-            [py, "-X", "importtime", "-c", "import sys; sys.argv = ['augmem', 'recall', 'sourdough bread'];"
-             "from augmem.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-             "print('HEAVY', [m for m in " + repr(HEAVY) + " if m in sys.modules])"],
-            env=d.env, capture_output=True, text=True, cwd=str(ROOT))
+            [
+                py,
+                "-X",
+                "importtime",
+                "-c",
+                "import sys; sys.argv = ['augmem', 'recall', 'sourdough bread'];"
+                "from augmem.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+                "print('HEAVY', [m for m in " + repr(HEAVY) + " if m in sys.modules])",
+            ],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
+        )
         assert d.terminate() == 0
     finally:
         d.cleanup()
@@ -93,18 +113,34 @@ def main() -> None:
                 imports.append((int(cum) / 1000, name.strip()))
     heavy = next((ln for ln in probe.stdout.splitlines() if ln.startswith("HEAVY")), "HEAVY ?")
     base = median(times["python -c pass"])
-    rows = [[name, round(median(ts) * 1000, 1), round(percentile(ts, 95) * 1000, 1), f"{median(ts) / base:.2f}"]
-            for name, ts in times.items()]
+    rows = [
+        [name, round(median(ts) * 1000, 1), round(percentile(ts, 95) * 1000, 1), f"{median(ts) / base:.2f}"]
+        for name, ts in times.items()
+    ]
     print(f"load average before / after: {load0} / {load1}")
-    print_table(f"Whole-process time, {args.runs} runs each, round-robin ({args.model} daemon)",
-                ["command", "median ms", "p95 ms", "x python -c pass"], rows)
+    print_table(
+        f"Whole-process time, {args.runs} runs each, round-robin ({args.model} daemon)",
+        ["command", "median ms", "p95 ms", "x python -c pass"],
+        rows,
+    )
     top = sorted(imports, reverse=True)[:12]
-    print_table("Top-level imports of one daemon-answered recall (cumulative, -X importtime)",
-                ["module", "ms"], [[n, round(ms, 1)] for ms, n in top])
+    print_table(
+        "Top-level imports of one daemon-answered recall (cumulative, -X importtime)",
+        ["module", "ms"],
+        [[n, round(ms, 1)] for ms, n in top],
+    )
     print(f"heavy modules imported: {heavy.split(' ', 1)[1]}")
-    out = write_json("cli", {"runs": args.runs, "model": args.model, "load_average": [load0, load1],
-                             "times_s": times, "imports_ms": {n: ms for ms, n in imports},
-                             "heavy_imported": heavy.split(" ", 1)[1]})
+    out = write_json(
+        "cli",
+        {
+            "runs": args.runs,
+            "model": args.model,
+            "load_average": [load0, load1],
+            "times_s": times,
+            "imports_ms": {n: ms for ms, n in imports},
+            "heavy_imported": heavy.split(" ", 1)[1],
+        },
+    )
     print(f"\nwrote {out}")
 
 

@@ -33,11 +33,40 @@ from bench._util import median, percentile, print_table, write_json  # noqa: E40
 from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config  # noqa: E402
 from tests.daemon.wavmic import DEVICE, WavMic, speech_wav  # noqa: E402
 
-WORDS = ["amber", "falcon", "quartz", "meadow", "harbor", "lantern", "violet", "summit", "ember", "willow",
-         "canyon", "orchid", "glacier", "cobalt", "thistle", "juniper", "saffron", "tundra", "marble", "cedar"]
-ACTIVITIES = ["repaired the bicycle", "baked sourdough bread", "planted tulip bulbs", "tuned the old piano",
-              "painted the fence", "hiked to the waterfall", "sorted the tax receipts", "fixed the leaking tap",
-              "knitted a scarf", "assembled the bookshelf"]
+WORDS = [
+    "amber",
+    "falcon",
+    "quartz",
+    "meadow",
+    "harbor",
+    "lantern",
+    "violet",
+    "summit",
+    "ember",
+    "willow",
+    "canyon",
+    "orchid",
+    "glacier",
+    "cobalt",
+    "thistle",
+    "juniper",
+    "saffron",
+    "tundra",
+    "marble",
+    "cedar",
+]
+ACTIVITIES = [
+    "repaired the bicycle",
+    "baked sourdough bread",
+    "planted tulip bulbs",
+    "tuned the old piano",
+    "painted the fence",
+    "hiked to the waterfall",
+    "sorted the tax receipts",
+    "fixed the leaking tap",
+    "knitted a scarf",
+    "assembled the bookshelf",
+]
 
 
 def note_text(i: int) -> tuple[str, str]:
@@ -55,8 +84,12 @@ def bench_watch_latency(d: DaemonProcess, folder: Path, n: int) -> list[float]:
             path = folder / f"bench-{i:03d}.md"
             t0 = time.perf_counter()
             path.write_text(text)
-            wait_for(lambda: str(path) in [h.path for h in c.recall(query, limit=5).hits], 120, interval=0.02,
-                     what=f"note {i}")
+            wait_for(
+                lambda: str(path) in [h.path for h in c.recall(query, limit=5).hits],
+                120,
+                interval=0.02,
+                what=f"note {i}",
+            )
             out.append(time.perf_counter() - t0)
     return out
 
@@ -64,8 +97,14 @@ def bench_watch_latency(d: DaemonProcess, folder: Path, n: int) -> list[float]:
 def bench_cli_recall(d: DaemonProcess, runs: int) -> tuple[list[float], list[float]]:
     def one(*extra: str) -> float:
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "augmem", "recall", "bread baking weekend", "-n", "5", *extra],
-                           env=d.env, capture_output=True, text=True, cwd=str(ROOT), timeout=600)
+        r = subprocess.run(
+            [sys.executable, "-m", "augmem", "recall", "bread baking weekend", "-n", "5", *extra],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
+            timeout=600,
+        )
         dt = time.perf_counter() - t0
         if r.returncode != 0:
             raise RuntimeError(r.stderr)
@@ -104,8 +143,13 @@ def bench_mic_cpu(seconds: float, speech: Path | None, work: Path) -> dict:
         import os
 
         env = {**os.environ, **mic.env, "PYTHONPATH": str(ROOT)}
-        r = subprocess.run([sys.executable, "-c", CPU_PROBE, str(mic.folder), str(seconds), DEVICE], env=env,
-                           capture_output=True, text=True, timeout=seconds + 120)
+        r = subprocess.run(
+            [sys.executable, "-c", CPU_PROBE, str(mic.folder), str(seconds), DEVICE],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        )
         if r.returncode != 0:
             raise RuntimeError(r.stderr[-2000:])
         return json.loads(r.stdout.strip().splitlines()[-1])
@@ -136,8 +180,12 @@ def bench_model(model: str, artifact: Path | None, args) -> dict:
         d.start()
         socket_s = time.perf_counter() - t0
         with d.client() as c:
-            wait_for(lambda: (c.status().daemon.last_reconcile or ReconcileInfo()).added >= 30, 600,
-                     interval=0.5, what="startup reconcile")
+            wait_for(
+                lambda: (c.status().daemon.last_reconcile or ReconcileInfo()).added >= 30,
+                600,
+                interval=0.5,
+                what="startup reconcile",
+            )
         ready_s = time.perf_counter() - t0
         rss_idle = rss_mib(d.proc.pid)
         lat = bench_watch_latency(d, notes, args.notes)
@@ -184,8 +232,11 @@ def main() -> None:
                     artifact = work / "AIST-87M.safetensors"
                     print("synthesizing an AIST-87M artifact (random init, MiniLM text backbone)…", file=sys.stderr)
                     synth(artifact, seed=0, text_from="minilm")
-                results["aist_artifact"] = "synthesized (random init, MiniLM text backbone)" \
-                    if args.aist_artifact is None else str(args.aist_artifact)
+                results["aist_artifact"] = (
+                    "synthesized (random init, MiniLM text backbone)"
+                    if args.aist_artifact is None
+                    else str(args.aist_artifact)
+                )
             print(f"benchmarking the daemon with {model}…", file=sys.stderr)
             results["models"][model] = bench_model(model, artifact, args)
         print("benchmarking microphone capture CPU…", file=sys.stderr)
@@ -200,21 +251,34 @@ def main() -> None:
         rows += [
             [model, "daemon start → socket answers", f"{r['startup_socket_s'] * 1000:,.0f} ms"],
             [model, "daemon start → model loaded + 30 notes reconciled", f"{r['startup_ready_s']:,.1f} s"],
-            [model, f"note in watched folder → recallable, p50 (n={args.notes})",
-             f"{r['watch_to_recall_p50_ms']:,.0f} ms"],
-            [model, f"note in watched folder → recallable, p95 (n={args.notes})",
-             f"{r['watch_to_recall_p95_ms']:,.0f} ms"],
-            [model, f"`augmem recall` process, via daemon (median of {args.runs})",
-             f"{r['cli_recall_via_daemon_median_ms']:,.0f} ms"],
-            [model, f"`augmem recall` process, in-process cold (median of {args.runs})",
-             f"{r['cli_recall_in_process_median_ms']:,.0f} ms"],
+            [
+                model,
+                f"note in watched folder → recallable, p50 (n={args.notes})",
+                f"{r['watch_to_recall_p50_ms']:,.0f} ms",
+            ],
+            [
+                model,
+                f"note in watched folder → recallable, p95 (n={args.notes})",
+                f"{r['watch_to_recall_p95_ms']:,.0f} ms",
+            ],
+            [
+                model,
+                f"`augmem recall` process, via daemon (median of {args.runs})",
+                f"{r['cli_recall_via_daemon_median_ms']:,.0f} ms",
+            ],
+            [
+                model,
+                f"`augmem recall` process, in-process cold (median of {args.runs})",
+                f"{r['cli_recall_in_process_median_ms']:,.0f} ms",
+            ],
             [model, "daemon RSS, model loaded", f"{r['daemon_rss_mib_model_loaded']:,.0f} MiB"],
         ]
     for key, label in (("mic_idle", "idle room (noise only)"), ("mic_speech", "speech present")):
         m = results[key]
         rows.append(["—", f"mic capture CPU, {label}", f"{m['cpu_percent']:.1f} % of a core ({m['clips']} clips)"])
-    print_table("augmem daemon benchmark (debounce 1 s included in the watch latency)", ["model", "metric", "value"],
-                rows)
+    print_table(
+        "augmem daemon benchmark (debounce 1 s included in the watch latency)", ["model", "metric", "value"], rows
+    )
     out = write_json("daemon", results)
     print(f"\nwrote {out}")
 

@@ -62,8 +62,7 @@ def main() -> None:
     from augmem.derive.ocr import TesseractReader
     from augmem.derive.whisper import FasterWhisperTranscriber, assemble_whisper_base, default_threads
 
-    results: dict = {"load_average_at_start": os.getloadavg(), "transcribe": [], "plain_faster_whisper": [],
-                     "ocr": []}
+    results: dict = {"load_average_at_start": os.getloadavg(), "transcribe": [], "plain_faster_whisper": [], "ocr": []}
     tmp = Path(tempfile.mkdtemp())
     t = time.perf_counter()
     folder = assemble_whisper_base(tmp / "models" / "whisper-base")
@@ -77,8 +76,7 @@ def main() -> None:
     clips = {p.name: _load(p) for p in sorted((SAMPLES / "audio").iterdir())}
     speech = [n for n in clips if n.startswith(("meeting", "reminder", "dog"))]
     gap = np.zeros(SR // 2, np.float32)
-    clips["long: the 3 spoken clips x3 (44 s)"] = np.concatenate(
-        [x for n in speech * 3 for x in (clips[n], gap)])
+    clips["long: the 3 spoken clips x3 (44 s)"] = np.concatenate([x for n in speech * 3 for x in (clips[n], gap)])
     tr.transcribe(clips[speech[0]])  # warm-up (first call allocates)
 
     rows, speech_audio, speech_wall = [], 0.0, 0.0
@@ -91,8 +89,17 @@ def main() -> None:
         passes = (tr.encoder_passes - passes) // repeat
         words = len(last["t"].text.split())
         rows.append([name, secs, wall, secs / wall, cpu, passes, words])
-        results["transcribe"].append({"clip": name, "audio_s": secs, "median_wall_s": wall, "x_realtime": secs / wall,
-                                      "median_cpu_s": cpu, "encoder_passes": passes, "words": words})
+        results["transcribe"].append(
+            {
+                "clip": name,
+                "audio_s": secs,
+                "median_wall_s": wall,
+                "x_realtime": secs / wall,
+                "median_cpu_s": cpu,
+                "encoder_passes": passes,
+                "words": words,
+            }
+        )
         if words:
             speech_audio += secs
             speech_wall += wall
@@ -102,11 +109,19 @@ def main() -> None:
     total_cpu = sum(r[4] for r in rows)
     rows.append(["all clips", total_audio, total_wall, total_audio / total_wall, total_cpu, "", ""])
     rows.append(["clips with speech", speech_audio, speech_wall, speech_audio / speech_wall, "", "", ""])
-    results["total"] = {"audio_s": total_audio, "wall_s": total_wall, "x_realtime": total_audio / total_wall,
-                        "cpu_s": total_cpu, "speech_x_realtime": speech_audio / speech_wall}
-    print_table(f"Transcription, whisper-base int8, {default_threads()} threads (median of {repeat}; "
-                "x = audio s per wall s; cpu s = process CPU time, both threads)",
-                ["clip", "audio s", "wall s", "x realtime", "cpu s", "encoder passes", "words"], rows)
+    results["total"] = {
+        "audio_s": total_audio,
+        "wall_s": total_wall,
+        "x_realtime": total_audio / total_wall,
+        "cpu_s": total_cpu,
+        "speech_x_realtime": speech_audio / speech_wall,
+    }
+    print_table(
+        f"Transcription, whisper-base int8, {default_threads()} threads (median of {repeat}; "
+        "x = audio s per wall s; cpu s = process CPU time, both threads)",
+        ["clip", "audio s", "wall s", "x realtime", "cpu s", "encoder passes", "words"],
+        rows,
+    )
 
     # faster-whisper's own call on the spoken clips: VAD inside, language detected by it
     model = tr._model
@@ -127,11 +142,21 @@ def main() -> None:
         passes = (model.encoder_passes - passes) // repeat
         ours = next(r for r in results["transcribe"] if r["clip"] == name)
         plain.append([name, secs, wall, cpu, passes, ours["median_cpu_s"]])
-        results["plain_faster_whisper"].append({"clip": name, "audio_s": secs, "median_wall_s": wall,
-                                                "median_cpu_s": cpu, "x_realtime": secs / wall,
-                                                "encoder_passes": passes})
-    print_table("faster-whisper's plain transcribe(vad_filter=True) on the same clips",
-                ["clip", "audio s", "wall s", "cpu s", "encoder passes", "ours: cpu s"], plain)
+        results["plain_faster_whisper"].append(
+            {
+                "clip": name,
+                "audio_s": secs,
+                "median_wall_s": wall,
+                "median_cpu_s": cpu,
+                "x_realtime": secs / wall,
+                "encoder_passes": passes,
+            }
+        )
+    print_table(
+        "faster-whisper's plain transcribe(vad_filter=True) on the same clips",
+        ["clip", "audio s", "wall s", "cpu s", "encoder passes", "ours: cpu s"],
+        plain,
+    )
     tr.close()
 
     # -- OCR -------------------------------------------------------------------------------
@@ -140,27 +165,42 @@ def main() -> None:
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 34)
     receipt = Image.new("RGB", (640, 480), (250, 248, 240))
     d = ImageDraw.Draw(receipt)
-    for i, line in enumerate(["CORNER BAKERY", "Sourdough loaf 4.20", "Croissant x2 3.10", "Oat milk 1.85",
-                              "TOTAL 9.15"]):
+    for i, line in enumerate(
+        ["CORNER BAKERY", "Sourdough loaf 4.20", "Croissant x2 3.10", "Oat milk 1.85", "TOTAL 9.15"]
+    ):
         d.text((40, 30 + 54 * i), line, fill=(20, 20, 20), font=font)
     big = receipt.resize((4032, 3024), Image.LANCZOS)
-    photos = {p.name: ImageOps.exif_transpose(Image.open(p)).convert("RGB")
-              for p in sorted((SAMPLES / "photos").iterdir())}
+    photos = {
+        p.name: ImageOps.exif_transpose(Image.open(p)).convert("RGB") for p in sorted((SAMPLES / "photos").iterdir())
+    }
     reader = TesseractReader()
     reader.read(receipt)  # warm-up
     orows = []
-    for name, ims in (("receipt 640x480 (text)", [receipt]), ("receipt 4032x3024 (12 MP, text)", [big]),
-                      ("7 sample photos (no text)", list(photos.values()))):
+    for name, ims in (
+        ("receipt 640x480 (text)", [receipt]),
+        ("receipt 4032x3024 (12 MP, text)", [big]),
+        ("7 sample photos (no text)", list(photos.values())),
+    ):
         wall = median(_runs(lambda: [reader.read(im) for im in ims], repeat))
         cpu = _cpu_median(repeat)
         words = sum(reader.read(im).words for im in ims)
         orows.append([name, len(ims), wall / len(ims) * 1000, len(ims) / wall, cpu / len(ims) * 1000, words])
-        results["ocr"].append({"set": name, "images": len(ims), "ms_per_image": wall / len(ims) * 1000,
-                               "images_per_s": len(ims) / wall, "cpu_ms_per_image": cpu / len(ims) * 1000,
-                               "words": words})
+        results["ocr"].append(
+            {
+                "set": name,
+                "images": len(ims),
+                "ms_per_image": wall / len(ims) * 1000,
+                "images_per_s": len(ims) / wall,
+                "cpu_ms_per_image": cpu / len(ims) * 1000,
+                "words": words,
+            }
+        )
     reader.close()
-    print_table(f"OCR, {reader.engine_id.split(':')[0]} (median of {repeat})",
-                ["images", "n", "ms / image", "images / s", "cpu ms / image", "words kept"], orows)
+    print_table(
+        f"OCR, {reader.engine_id.split(':')[0]} (median of {repeat})",
+        ["images", "n", "ms / image", "images / s", "cpu ms / image", "words kept"],
+        orows,
+    )
     results["ingest"] = ingest_with_and_without(repeat, folder)
     results["load_average_at_end"] = os.getloadavg()
     out = write_json("derive", results)
@@ -181,8 +221,10 @@ def ingest_with_and_without(repeat: int, whisper: Path) -> list[dict]:
     os.environ["AUGMEM_LOAD_PLUGINS"] = ""
     rows, out = [], []
     files = sum(1 for k in ("notes", "photos", "audio") for _ in (SAMPLES / k).iterdir())
-    for label, extra in (("with derived text", {}), ("without (transcriber none, no OCR)",
-                                                     {"transcriber": "none", "ocr_languages": []})):
+    for label, extra in (
+        ("with derived text", {}),
+        ("without (transcriber none, no OCR)", {"transcriber": "none", "ocr_languages": []}),
+    ):
         walls = []
         for _ in range(repeat):
             home = Path(tempfile.mkdtemp(prefix="augbench-"))
@@ -200,10 +242,22 @@ def ingest_with_and_without(repeat: int, whisper: Path) -> list[dict]:
             shutil.rmtree(home, ignore_errors=True)
         wall = median(walls)
         rows.append([label, files, wall, files / wall, report.memories, report.transcribed, report.read])
-        out.append({"variant": label, "files": files, "median_wall_s": wall, "files_per_s": files / wall,
-                    "memories": report.memories, "transcribed": report.transcribed, "read": report.read})
-    print_table(f"Ingest of the {files} sample files under minilm, in process (median of {repeat})",
-                ["variant", "files", "wall s", "files / s", "memory rows", "transcribed", "photos read"], rows)
+        out.append(
+            {
+                "variant": label,
+                "files": files,
+                "median_wall_s": wall,
+                "files_per_s": files / wall,
+                "memories": report.memories,
+                "transcribed": report.transcribed,
+                "read": report.read,
+            }
+        )
+    print_table(
+        f"Ingest of the {files} sample files under minilm, in process (median of {repeat})",
+        ["variant", "files", "wall s", "files / s", "memory rows", "transcribed", "photos read"],
+        rows,
+    )
     return out
 
 

@@ -29,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._util import print_table, write_json  # noqa: E402
 
-WORDS = ("morning walk park dog squirrel pond lentil soup garlic cumin budget review marketing hiring "
-         "guitar chord strum mountain snow ridge lake beach umbrella towel dentist appointment").split()
+WORDS = (
+    "morning walk park dog squirrel pond lentil soup garlic cumin budget review marketing hiring "
+    "guitar chord strum mountain snow ridge lake beach umbrella towel dentist appointment"
+).split()
 
 
 def make_corpus(root: Path, notes: int, photos: int, clips: int) -> dict[str, Path]:
@@ -112,10 +114,20 @@ def run(model: str, artifact: Path | None, folder: Path, modality: str, home: Pa
     aug.derive(paths=[str(folder)])
     derive_s = time.perf_counter() - t0
     ingest_s, encoder_s = statistics.median(ingest_t), statistics.median(encoder_t)
-    return {"model": model, "modality": modality, "files": n_files, "items": len(payloads),
-            "ingest_s": ingest_s, "encoder_s": encoder_s, "derive_s": derive_s, "ingest_runs_s": ingest_t,
-            "encoder_runs_s": encoder_t, "ingest_files_per_s": n_files / ingest_s,
-            "encoder_items_per_s": len(payloads) / encoder_s, "ratio": encoder_s / ingest_s}
+    return {
+        "model": model,
+        "modality": modality,
+        "files": n_files,
+        "items": len(payloads),
+        "ingest_s": ingest_s,
+        "encoder_s": encoder_s,
+        "derive_s": derive_s,
+        "ingest_runs_s": ingest_t,
+        "encoder_runs_s": encoder_t,
+        "ingest_files_per_s": n_files / ingest_s,
+        "encoder_items_per_s": len(payloads) / encoder_s,
+        "ratio": encoder_s / ingest_s,
+    }
 
 
 def main() -> None:
@@ -133,17 +145,36 @@ def main() -> None:
     synth(artifact, text_from="minilm")
     dirs = make_corpus(tmp / "corpus", args.notes, args.photos, args.clips)
     results = []
-    for i, (model, art, modality) in enumerate([("minilm", None, "text"), ("aist-87m", artifact, "text"),
-                                                ("aist-87m", artifact, "image"), ("aist-87m", artifact, "audio")]):
+    for i, (model, art, modality) in enumerate(
+        [
+            ("minilm", None, "text"),
+            ("aist-87m", artifact, "text"),
+            ("aist-87m", artifact, "image"),
+            ("aist-87m", artifact, "audio"),
+        ]
+    ):
         folder = dirs[{"text": "notes", "image": "photos", "audio": "audio"}[modality]]
         r = run(model, art, folder, modality, tmp / f"home{i}", args.repeats)
         results.append(r)
         print(f"  {model} {modality}: {r['ingest_s']:.1f} s ingest, {r['encoder_s']:.1f} s encoder", flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print_table("Ingest vs bare encoder (CPU; ratio = encoder time / ingest time, 1.0 = no overhead)",
-                ["model", "modality", "files", "items", "ingest files/s", "encoder items/s", "ratio", "derive s"],
-                [[r["model"], r["modality"], r["files"], r["items"], r["ingest_files_per_s"],
-                  r["encoder_items_per_s"], f"{r['ratio']:.2f}", f"{r['derive_s']:.1f}"] for r in results])
+    print_table(
+        "Ingest vs bare encoder (CPU; ratio = encoder time / ingest time, 1.0 = no overhead)",
+        ["model", "modality", "files", "items", "ingest files/s", "encoder items/s", "ratio", "derive s"],
+        [
+            [
+                r["model"],
+                r["modality"],
+                r["files"],
+                r["items"],
+                r["ingest_files_per_s"],
+                r["encoder_items_per_s"],
+                f"{r['ratio']:.2f}",
+                f"{r['derive_s']:.1f}",
+            ]
+            for r in results
+        ],
+    )
     print(f"\nwrote {write_json('ingest', {'results': results})}")
 
 

@@ -85,8 +85,14 @@ def scenes() -> dict[str, np.ndarray]:
 def capture_cpu(program: np.ndarray, vad: bool, seconds: float, work: Path) -> dict:
     with SceneMic(work, program) as mic:
         env = {**os.environ, **mic.env, "PYTHONPATH": str(ROOT)}
-        r = subprocess.run([sys.executable, "-c", PROBE, str(work), str(seconds), DEVICE, "on" if vad else "off"],
-                           env=env, capture_output=True, text=True, timeout=seconds + 120, check=False)
+        r = subprocess.run(
+            [sys.executable, "-c", PROBE, str(work), str(seconds), DEVICE, "on" if vad else "off"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+            check=False,
+        )
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -105,8 +111,12 @@ def gate_cpu(program: np.ndarray, vad, seconds: float) -> dict:
         clips += len(gate.feed(audio[i : i + block]))
     cpu = time.process_time() - c0
     frames = audio.size / RATE / 0.032
-    return {"cpu_percent": cpu / (audio.size / RATE) * 100, "clips": clips, "audio_s": audio.size / RATE,
-            "detector_ran_percent": gate.vad_frames / frames * 100}
+    return {
+        "cpu_percent": cpu / (audio.size / RATE) * 100,
+        "clips": clips,
+        "audio_s": audio.size / RATE,
+        "detector_ran_percent": gate.vad_frames / frames * 100,
+    }
 
 
 def main() -> None:
@@ -130,13 +140,23 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    rows = [[r["scene"], "on" if r["vad"] else "off", f"{r['capture']['cpu_percent']:.1f} %",
-             f"{r['gate']['cpu_percent']:.2f} %",
-             f"{r['gate']['detector_ran_percent']:.0f} %" if r["vad"] else "—",
-             f"{r['capture']['rss_mib']:.0f} MiB", f"{r['capture']['clips']} in {args.seconds:g} s"]
-            for r in results["rows"]]
-    print_table(f"microphone capture CPU (% of one core; detector: {vad.name})",
-                ["scene", "VAD", "capture process", "gate alone", "detector ran", "RSS", "clips"], rows)
+    rows = [
+        [
+            r["scene"],
+            "on" if r["vad"] else "off",
+            f"{r['capture']['cpu_percent']:.1f} %",
+            f"{r['gate']['cpu_percent']:.2f} %",
+            f"{r['gate']['detector_ran_percent']:.0f} %" if r["vad"] else "—",
+            f"{r['capture']['rss_mib']:.0f} MiB",
+            f"{r['capture']['clips']} in {args.seconds:g} s",
+        ]
+        for r in results["rows"]
+    ]
+    print_table(
+        f"microphone capture CPU (% of one core; detector: {vad.name})",
+        ["scene", "VAD", "capture process", "gate alone", "detector ran", "RSS", "clips"],
+        rows,
+    )
     out = write_json("mic", results)
     print(f"\nwrote {out}")
 

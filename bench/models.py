@@ -27,8 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._util import median, print_table, timed, write_json  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
-CARD_MEAN_R1 = {1280: 0.193905, 768: 0.193072, 512: 0.193105, 256: 0.192472, 128: 0.190671, 64: 0.142028,
-                32: 0.102354}  # AIST-87M card, SALT gate, current artifact
+CARD_MEAN_R1 = {
+    1280: 0.193905,
+    768: 0.193072,
+    512: 0.193105,
+    256: 0.192472,
+    128: 0.190671,
+    64: 0.142028,
+    32: 0.102354,
+}  # AIST-87M card, SALT gate, current artifact
 
 
 def _samples():
@@ -69,8 +76,15 @@ def _tier_costs(n: int = 100_000, repeat: int = 5) -> list[dict]:
         vecs = full[:, :k] / np.linalg.norm(full[:, :k], axis=1, keepdims=True)
         q = vecs[0].copy()
         secs = median(timed(lambda: np.argpartition(vecs @ q, -100)[-100:], repeat))
-        out.append({"tier": k, "bytes_per_vector": 4 * k, "scan_ms": secs * 1000, "memories": n,
-                    "card_mean_r1": CARD_MEAN_R1[k]})
+        out.append(
+            {
+                "tier": k,
+                "bytes_per_vector": 4 * k,
+                "scan_ms": secs * 1000,
+                "memories": n,
+                "card_mean_r1": CARD_MEAN_R1[k],
+            }
+        )
     return out
 
 
@@ -129,8 +143,11 @@ def main() -> None:
     clips = [rng.standard_normal(320_000).astype(np.float32) * 0.1 for _ in range(16)]
     for batch in (1, 8) if args.quick else (1, 8, 16):
         record("audio", "10 s clips", batch, median(timed(lambda: emb.embed_audio(clips[:batch]), max(2, repeat - 2))))
-    print_table("AIST-87M throughput (CPU, fp32, torch.inference_mode)",
-                ["modality", "input", "batch", "median ms", "items/s"], rows)
+    print_table(
+        "AIST-87M throughput (CPU, fp32, torch.inference_mode)",
+        ["modality", "input", "batch", "median ms", "items/s"],
+        rows,
+    )
 
     # -- each tower's share of one batch of 8 -----------------------------------------------
     towers = []
@@ -140,7 +157,9 @@ def main() -> None:
         t_tower = median(timed(lambda: model.text_encoder(enc["input_ids"], enc["attention_mask"]), repeat))
         t_head = median(timed(lambda: model.text_projection(t_feat), repeat))
         pre = median(timed(lambda: np.stack([preprocess_image(im) for im in images[:8]]), repeat))
-        px = torch.from_numpy(np.stack([preprocess_image(im) for im in images[:8]])).contiguous(memory_format=torch.channels_last)
+        px = torch.from_numpy(np.stack([preprocess_image(im) for im in images[:8]])).contiguous(
+            memory_format=torch.channels_last
+        )
         i_feat = model.image_encoder(px)
         i_tower = median(timed(lambda: model.image_encoder(px), repeat))
         i_head = median(timed(lambda: model.image_projection(i_feat), repeat))
@@ -150,13 +169,17 @@ def main() -> None:
         a_feat = model.audio_encoder.encode_mel(mel)
         a_tower = median(timed(lambda: model.audio_encoder.encode_mel(mel), max(2, repeat - 2)))
         a_head = median(timed(lambda: model.audio_projection(a_feat), repeat))
-    for modality, parts in (("text (256 tok)", [("BERT + Dense", t_tower), ("head", t_head)]),
-                            ("image", [("preprocess", pre), ("MobileNetV4", i_tower), ("head", i_head)]),
-                            ("audio (10 s)", [("log-mel", a_mel), ("mn20_as", a_tower), ("head", a_head)])):
+    for modality, parts in (
+        ("text (256 tok)", [("BERT + Dense", t_tower), ("head", t_head)]),
+        ("image", [("preprocess", pre), ("MobileNetV4", i_tower), ("head", i_head)]),
+        ("audio (10 s)", [("log-mel", a_mel), ("mn20_as", a_tower), ("head", a_head)]),
+    ):
         total = sum(s for _, s in parts)
         for name, s in parts:
             towers.append([modality, name, s * 1000, 100 * s / total])
-            results["towers"].append({"modality": modality, "part": name, "ms_batch8": s * 1000, "share_pct": 100 * s / total})
+            results["towers"].append(
+                {"modality": modality, "part": name, "ms_batch8": s * 1000, "share_pct": 100 * s / total}
+            )
     print_table("Where the time goes (batch 8)", ["modality", "part", "ms", "share %"], towers)
 
     # -- cheap speed-ups, each against fp32 on the same inputs ---------------------------------
@@ -194,9 +217,11 @@ def main() -> None:
     texts8, images8, clips8 = _texts(256, 8, emb.tokenizer), images[:8], clips[:8]
     drift_rows = []
     try:
-        for name, fn, items, samples in (("text", emb.embed_texts, texts8, sample_texts),
-                                         ("image", emb.embed_images, images8, sample_photos),
-                                         ("audio", emb.embed_audio, clips8, sample_clips)):
+        for name, fn, items, samples in (
+            ("text", emb.embed_texts, texts8, sample_texts),
+            ("image", emb.embed_images, images8, sample_photos),
+            ("audio", emb.embed_audio, clips8, sample_clips),
+        ):
             emb.precision = "fp32"
             ref, ref_s = fn(items), fn(samples)
             t0 = median(timed(lambda: fn(items), max(2, repeat - 2)))
@@ -206,17 +231,35 @@ def main() -> None:
             emb.precision = "fp32"
             speed.append([name, "bf16 autocast", t0 / t, cos_drift(ref, got)])
             d = 1 - (ref_s * got_s).sum(1)
-            drift_rows.append({"modality": name, "inputs": len(samples), "max_drift": float(d.max()),
-                               "median_drift": float(np.median(d)), "bound": aist_mod.BF16_MAX_DRIFT,
-                               "bf16_in_augmem": name in enabled, "speedup_vs_fp32": t0 / t})
+            drift_rows.append(
+                {
+                    "modality": name,
+                    "inputs": len(samples),
+                    "max_drift": float(d.max()),
+                    "median_drift": float(np.median(d)),
+                    "bound": aist_mod.BF16_MAX_DRIFT,
+                    "bf16_in_augmem": name in enabled,
+                    "speedup_vs_fp32": t0 / t,
+                }
+            )
     finally:
         aist_mod.BF16_MODALITIES = enabled
     results["bf16_drift"] = drift_rows
-    print_table(f"bf16 drift on assets/samples (max 1 - cos vs fp32; bound {aist_mod.BF16_MAX_DRIFT:g})",
-                ["modality", "inputs", "max drift", "median drift", "under bound", "bf16 in augmem"],
-                [[r["modality"], r["inputs"], f"{r['max_drift']:.2e}", f"{r['median_drift']:.2e}",
-                  "yes" if r["max_drift"] < r["bound"] else "no", "yes" if r["bf16_in_augmem"] else "no"]
-                 for r in drift_rows])
+    print_table(
+        f"bf16 drift on assets/samples (max 1 - cos vs fp32; bound {aist_mod.BF16_MAX_DRIFT:g})",
+        ["modality", "inputs", "max drift", "median drift", "under bound", "bf16 in augmem"],
+        [
+            [
+                r["modality"],
+                r["inputs"],
+                f"{r['max_drift']:.2e}",
+                f"{r['median_drift']:.2e}",
+                "yes" if r["max_drift"] < r["bound"] else "no",
+                "yes" if r["bf16_in_augmem"] else "no",
+            ]
+            for r in drift_rows
+        ],
+    )
 
     # dynamic int8 on the Linear layers (text tower and every head)
     from torch.ao.quantization import quantize_dynamic
@@ -230,10 +273,14 @@ def main() -> None:
             t = median(timed(fn, repeat))
             speed.append([name, "dynamic int8 Linear", t0 / t, cos_drift(base, fn().numpy())])
     for r in speed:
-        results["speedups"].append({"modality": r[0], "variant": r[1], "speedup_vs_fp32": r[2], "max_cosine_drift": r[3]})
-    print_table("Speed-ups vs fp32 (batch 8; >1 = faster; drift = max 1 - cos vs fp32)",
-                ["modality", "variant", "speedup x", "max drift"],
-                [[a, b, f"{c:.2f}", f"{d:.2e}"] for a, b, c, d in speed])
+        results["speedups"].append(
+            {"modality": r[0], "variant": r[1], "speedup_vs_fp32": r[2], "max_cosine_drift": r[3]}
+        )
+    print_table(
+        "Speed-ups vs fp32 (batch 8; >1 = faster; drift = max 1 - cos vs fp32)",
+        ["modality", "variant", "speedup x", "max drift"],
+        [[a, b, f"{c:.2f}", f"{d:.2e}"] for a, b, c, d in speed],
+    )
     # -- a row per model (batch 8) ---------------------------------------------------------------
     from augmem.models.artifacts import sha256_file
     from augmem.models.minilm import MiniLM, package_dir
@@ -241,31 +288,63 @@ def main() -> None:
     per_model = []
     for r in results["throughput"]:
         if r["batch"] == 8:
-            per_model.append({"model": "aist-87m", "variant": "fp32", "modality": r["modality"],
-                              "input": r["setting"], "median_ms": r["median_ms"], "items_per_s": r["items_per_s"]})
+            per_model.append(
+                {
+                    "model": "aist-87m",
+                    "variant": "fp32",
+                    "modality": r["modality"],
+                    "input": r["setting"],
+                    "median_ms": r["median_ms"],
+                    "items_per_s": r["items_per_s"],
+                }
+            )
     mini = MiniLM(package_dir() / "model.safetensors", sha256_file(package_dir() / "model.safetensors"))
     for n_tok in (32, 256):
         texts = _texts(n_tok, 8, mini.tokenizer)
         secs = median(timed(lambda: mini.embed_texts(texts), repeat))
-        per_model.append({"model": "minilm", "variant": "fp32", "modality": "text", "input": f"{n_tok} tokens",
-                          "median_ms": secs * 1000, "items_per_s": 8 / secs})
+        per_model.append(
+            {
+                "model": "minilm",
+                "variant": "fp32",
+                "modality": "text",
+                "input": f"{n_tok} tokens",
+                "median_ms": secs * 1000,
+                "items_per_s": 8 / secs,
+            }
+        )
     if not args.aist_only:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from models_extra import rows as extra_rows
 
         for r in extra_rows(quick=args.quick):
             if r["modality"] != "load":
-                per_model.append({k: r[k] for k in ("model", "variant", "modality", "input", "median_ms", "items_per_s")}
-                                 | {"note": r.get("note", "")})
+                per_model.append(
+                    {k: r[k] for k in ("model", "variant", "modality", "input", "median_ms", "items_per_s")}
+                    | {"note": r.get("note", "")}
+                )
     results["per_model"] = per_model
     tiers = _tier_costs(repeat=repeat)
     results["candidate_tiers"] = tiers
-    print_table(f"Candidate tiers: one brute-force scan of {tiers[0]['memories']:,} vectors for the top 100",
-                ["tier", "bytes / vector", "scan ms", "card mean R@1"],
-                [[r["tier"], r["bytes_per_vector"], r["scan_ms"], f"{r['card_mean_r1']:.3f}"] for r in tiers])
-    print_table("A row per model (CPU, fp32, batch 8)", ["model", "variant", "modality", "input", "median ms", "items/s"],
-                [[r["model"], r["variant"], r["modality"], r["input"], r["median_ms"],
-                  "-" if r["items_per_s"] != r["items_per_s"] else f"{r['items_per_s']:.2f}"] for r in per_model])
+    print_table(
+        f"Candidate tiers: one brute-force scan of {tiers[0]['memories']:,} vectors for the top 100",
+        ["tier", "bytes / vector", "scan ms", "card mean R@1"],
+        [[r["tier"], r["bytes_per_vector"], r["scan_ms"], f"{r['card_mean_r1']:.3f}"] for r in tiers],
+    )
+    print_table(
+        "A row per model (CPU, fp32, batch 8)",
+        ["model", "variant", "modality", "input", "median ms", "items/s"],
+        [
+            [
+                r["model"],
+                r["variant"],
+                r["modality"],
+                r["input"],
+                r["median_ms"],
+                "-" if r["items_per_s"] != r["items_per_s"] else f"{r['items_per_s']:.2f}",
+            ]
+            for r in per_model
+        ],
+    )
     print(f"\nwrote {write_json('models', results)}")
 
 

@@ -44,19 +44,40 @@ def _measure(fn, repeat: int) -> tuple[list[float], float]:
     return secs, (time.process_time() - c0) / repeat
 
 
-def _row(model: str, variant: str, modality: str, inp: str, measured: tuple[list[float], float],
-         note: str = "") -> dict:
+def _row(
+    model: str, variant: str, modality: str, inp: str, measured: tuple[list[float], float], note: str = ""
+) -> dict:
     secs, cpu = measured
     med = median(secs)
-    return {"model": model, "variant": variant, "modality": modality, "input": inp, "batch": BATCH,
-            "median_ms": med * 1000, "p95_ms": percentile(secs, 95) * 1000, "items_per_s": BATCH / med,
-            "cpu_ms": cpu * 1000, "items_per_cpu_s": BATCH / cpu if cpu > 0 else float("nan"), "note": note}
+    return {
+        "model": model,
+        "variant": variant,
+        "modality": modality,
+        "input": inp,
+        "batch": BATCH,
+        "median_ms": med * 1000,
+        "p95_ms": percentile(secs, 95) * 1000,
+        "items_per_s": BATCH / med,
+        "cpu_ms": cpu * 1000,
+        "items_per_cpu_s": BATCH / cpu if cpu > 0 else float("nan"),
+        "note": note,
+    }
 
 
 def _load_row(model: str, variant: str, secs: float, note: str = "") -> dict:
-    return {"model": model, "variant": variant, "modality": "load", "input": "artifact -> ready", "batch": 0,
-            "median_ms": secs * 1000, "p95_ms": secs * 1000, "items_per_s": float("nan"), "cpu_ms": float("nan"),
-            "items_per_cpu_s": float("nan"), "note": note}
+    return {
+        "model": model,
+        "variant": variant,
+        "modality": "load",
+        "input": "artifact -> ready",
+        "batch": 0,
+        "median_ms": secs * 1000,
+        "p95_ms": secs * 1000,
+        "items_per_s": float("nan"),
+        "cpu_ms": float("nan"),
+        "items_per_cpu_s": float("nan"),
+        "note": note,
+    }
 
 
 def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
@@ -78,7 +99,9 @@ def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
     images = [Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)) for _ in range(BATCH)]
     out.append(_row("teg-421m", "full", "image", "256 px", _measure(lambda: emb.embed_images(images), repeat)))
     clips = [rng.standard_normal(320_000).astype(np.float32) * 0.1 for _ in range(BATCH)]
-    out.append(_row("teg-421m", "full", "audio", "10 s clips", _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2))))
+    out.append(
+        _row("teg-421m", "full", "audio", "10 s clips", _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2)))
+    )
     del emb
     gc.collect()
     if not quick:
@@ -87,8 +110,14 @@ def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
         (tmp / "teg-421m-q8_0.tokenizer").symlink_to(tmp / "teg-421m.tokenizer")
         t = time.perf_counter()
         gemb = teg.TEG421MEmbedder(gpath, "bench")
-        out.append(_load_row("teg-421m", "full, GGUF q8_0", time.perf_counter() - t,
-                             f"{gpath.stat().st_size / 1e6:,.0f} MB file; dequantised to fp32 on load"))
+        out.append(
+            _load_row(
+                "teg-421m",
+                "full, GGUF q8_0",
+                time.perf_counter() - t,
+                f"{gpath.stat().st_size / 1e6:,.0f} MB file; dequantised to fp32 on load",
+            )
+        )
         del gemb
         gc.collect()
     return out
@@ -107,8 +136,15 @@ def _aegis_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
         for n_words in (16,) if quick else (16, 128):
             texts = _texts(n_words)
             ntok = len(emb.tokenizer(texts[0])["input_ids"])
-            out.append(_row("aegis-embed", f"{layers} layers", "text", f"{ntok} tokens",
-                            _measure(lambda: emb.embed_texts(texts), repeat)))
+            out.append(
+                _row(
+                    "aegis-embed",
+                    f"{layers} layers",
+                    "text",
+                    f"{ntok} tokens",
+                    _measure(lambda: emb.embed_texts(texts), repeat),
+                )
+            )
         del emb
         gc.collect()
     return out
@@ -130,12 +166,26 @@ def _nano4m_rows(tmp: Path, repeat: int) -> list[dict]:
     out.append(_load_row("nano4m-audio", "full", time.perf_counter() - t))
     rng = np.random.default_rng(0)
     tokens = [rng.integers(0, 2048, 512) for _ in range(BATCH)]
-    out.append(_row("nano4m-audio", "full", "audio tokens", "512 tokens (3.4 s)",
-                    _measure(lambda: emb.embed_audio_tokens(tokens), repeat)))
+    out.append(
+        _row(
+            "nano4m-audio",
+            "full",
+            "audio tokens",
+            "512 tokens (3.4 s)",
+            _measure(lambda: emb.embed_audio_tokens(tokens), repeat),
+        )
+    )
     clips = [rng.standard_normal(240_000).astype(np.float32) * 0.1 for _ in range(BATCH)]
-    out.append(_row("nano4m-audio", "full + EnCodec", "audio", "10 s clips (24 kHz)",
-                    _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2)),
-                    "EnCodec included: 3 windows of 81,920 samples per clip, the last zero-padded"))
+    out.append(
+        _row(
+            "nano4m-audio",
+            "full + EnCodec",
+            "audio",
+            "10 s clips (24 kHz)",
+            _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2)),
+            "EnCodec included: 3 windows of 81,920 samples per clip, the last zero-padded",
+        )
+    )
     return out
 
 
@@ -147,20 +197,36 @@ def rows(quick: bool = False) -> list[dict]:
     out: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="augmem-bench-") as tmp, torch.inference_mode():
         tmp = Path(tmp)
-        for part in (lambda: _teg_rows(tmp / "teg", repeat, quick),
-                     lambda: _aegis_rows(tmp / "aegis", repeat, quick),
-                     lambda: _nano4m_rows(tmp / "nano", repeat)):
+        for part in (
+            lambda: _teg_rows(tmp / "teg", repeat, quick),
+            lambda: _aegis_rows(tmp / "aegis", repeat, quick),
+            lambda: _nano4m_rows(tmp / "nano", repeat),
+        ):
             (tmp / "teg").mkdir(exist_ok=True)
             (tmp / "aegis").mkdir(exist_ok=True)
             (tmp / "nano").mkdir(exist_ok=True)
             got = part()
             for r in got:
-                print(f"  {r['model']} {r['variant']} {r['modality']} {r['input']}: {r['median_ms']:.0f} ms", flush=True)
+                print(
+                    f"  {r['model']} {r['variant']} {r['modality']} {r['input']}: {r['median_ms']:.0f} ms", flush=True
+                )
             out += got
             gc.collect()
-    out.append({"model": "alm2vec-ft", "variant": "-", "modality": "text, audio", "input": "-", "batch": BATCH,
-                "median_ms": float("nan"), "p95_ms": float("nan"), "items_per_s": float("nan"), "cpu_ms": float("nan"),
-                "items_per_cpu_s": float("nan"), "note": "skipped: needs a CUDA GPU with ~31 GB free and the model folder"})
+    out.append(
+        {
+            "model": "alm2vec-ft",
+            "variant": "-",
+            "modality": "text, audio",
+            "input": "-",
+            "batch": BATCH,
+            "median_ms": float("nan"),
+            "p95_ms": float("nan"),
+            "items_per_s": float("nan"),
+            "cpu_ms": float("nan"),
+            "items_per_cpu_s": float("nan"),
+            "note": "skipped: needs a CUDA GPU with ~31 GB free and the model folder",
+        }
+    )
     return out
 
 
@@ -173,19 +239,35 @@ def main() -> None:
     import os
 
     load_before = os.getloadavg()
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu, "
-          f"load average {load_before[0]:.1f}", flush=True)
+    print(
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu, load average {load_before[0]:.1f}",
+        flush=True,
+    )
     got = rows(quick=args.quick)
     load_after = os.getloadavg()
-    print_table("Other seed models on CPU (fp32, batch 8; load rows: seconds from artifact to ready)",
-                ["model", "variant", "modality", "input", "median ms", "p95 ms", "items/s", "items/CPU-s", "note"],
-                [[r["model"], r["variant"], r["modality"], r["input"], r["median_ms"], r["p95_ms"],
-                  "-" if r["modality"] == "load" or np.isnan(r["items_per_s"]) else f"{r['items_per_s']:.2f}",
-                  "-" if np.isnan(r["items_per_cpu_s"]) else f"{r['items_per_cpu_s']:.2f}",
-                  r["note"]] for r in got])
+    print_table(
+        "Other seed models on CPU (fp32, batch 8; load rows: seconds from artifact to ready)",
+        ["model", "variant", "modality", "input", "median ms", "p95 ms", "items/s", "items/CPU-s", "note"],
+        [
+            [
+                r["model"],
+                r["variant"],
+                r["modality"],
+                r["input"],
+                r["median_ms"],
+                r["p95_ms"],
+                "-" if r["modality"] == "load" or np.isnan(r["items_per_s"]) else f"{r['items_per_s']:.2f}",
+                "-" if np.isnan(r["items_per_cpu_s"]) else f"{r['items_per_cpu_s']:.2f}",
+                r["note"],
+            ]
+            for r in got
+        ],
+    )
     # other processes on a shared machine slow every row down: the load average says how much
     print(f"load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} on {os.cpu_count()} cores")
-    print(f"\nwrote {write_json('models_extra', {'rows': got, 'loadavg_before': load_before, 'loadavg_after': load_after})}")
+    print(
+        f"\nwrote {write_json('models_extra', {'rows': got, 'loadavg_before': load_before, 'loadavg_after': load_after})}"
+    )
 
 
 if __name__ == "__main__":

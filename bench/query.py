@@ -31,8 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._util import median, percentile, print_table, write_json
 
-WORDS = ("dog barking park lentil soup budget meeting guitar mountain snow lake beach umbrella dentist train "  # noqa: SIM905
-         "airport birthday cake garden tomato kettle piano violin receipt passport bicycle tyre").split()
+WORDS = (
+    "dog barking park lentil soup budget meeting guitar mountain snow lake beach umbrella dentist train "  # noqa: SIM905
+    "airport birthday cake garden tomato kettle piano violin receipt passport bicycle tyre"
+).split()
 
 
 def queries(n: int, seed: int = 3) -> list[str]:
@@ -51,8 +53,14 @@ def timed_each(fn, items) -> tuple[list[float], list[float]]:
 
 
 def row(model: str, variant: str, wall: list[float], cpu: list[float]) -> dict:
-    return {"model": model, "variant": variant, "p50_ms": median(wall) * 1000, "p95_ms": percentile(wall, 95) * 1000,
-            "cpu_p50_ms": median(cpu) * 1000, "n": len(wall)}
+    return {
+        "model": model,
+        "variant": variant,
+        "p50_ms": median(wall) * 1000,
+        "p95_ms": percentile(wall, 95) * 1000,
+        "cpu_p50_ms": median(cpu) * 1000,
+        "n": len(wall),
+    }
 
 
 def part1(embedders: dict, n: int) -> list[dict]:
@@ -71,26 +79,53 @@ def _one_model(name: str, emb, n: int) -> list[dict]:
 
     texts = queries(3 * n + 5)
     emb.embed_texts(texts[:5], query=True)  # warm
-    rows = [row(name, f"{torch.get_num_threads()} threads (torch default)",
-                *timed_each(lambda q: emb.embed_texts([q], query=True), texts[5 : 5 + n]))]
+    rows = [
+        row(
+            name,
+            f"{torch.get_num_threads()} threads (torch default)",
+            *timed_each(lambda q: emb.embed_texts([q], query=True), texts[5 : 5 + n]),
+        )
+    ]
     with one_thread():
-        rows.append(row(name, "1 thread (recall now)",
-                        *timed_each(lambda q: emb.embed_texts([q], query=True), texts[5 + n : 5 + 2 * n])))
+        rows.append(
+            row(
+                name,
+                "1 thread (recall now)",
+                *timed_each(lambda q: emb.embed_texts([q], query=True), texts[5 + n : 5 + 2 * n]),
+            )
+        )
     cache = QueryCache()
     for q in texts[:n]:
         cache.get("s", None, q, None, lambda q=q: emb.embed_texts([q], query=True)[0])
-    rows.append(row(name, "cached (a repeated query)",
-                    *timed_each(lambda q: cache.get("s", None, q, None, lambda: None), texts[:n])))
+    rows.append(
+        row(
+            name,
+            "cached (a repeated query)",
+            *timed_each(lambda q: cache.get("s", None, q, None, lambda: None), texts[:n]),
+        )
+    )
     prompt = getattr(emb, "query_prompt", "")
     tok = emb.tokenizer
-    rows.append(row(name, "tokenizer: batch call",
-                    *timed_each(lambda q: tok([prompt + q], padding=True, truncation=True, max_length=512,
-                                              return_tensors="pt").to("cpu"), texts[:n])))
-    rows.append(row(name, "tokenizer: lean one-text path", *timed_each(lambda q: encode(tok, [prompt + q], 512),
-                                                                        texts[:n])))
+    rows.append(
+        row(
+            name,
+            "tokenizer: batch call",
+            *timed_each(
+                lambda q: tok([prompt + q], padding=True, truncation=True, max_length=512, return_tensors="pt").to(
+                    "cpu"
+                ),
+                texts[:n],
+            ),
+        )
+    )
+    rows.append(
+        row(name, "tokenizer: lean one-text path", *timed_each(lambda q: encode(tok, [prompt + q], 512), texts[:n]))
+    )
     for r in rows:
-        print(f"  {r['model']:<10} {r['variant']:<30} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} {r['cpu_p50_ms']:8.2f}",
-              flush=True)
+        print(
+            f"  {r['model']:<10} {r['variant']:<30} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} {r['cpu_p50_ms']:8.2f}",
+            flush=True,
+        )
     return rows
 
 
@@ -112,16 +147,19 @@ def part2(aist, repeat: int) -> list[dict]:
             for threads in (before, 1):
                 torch.set_num_threads(threads)
                 with torch.inference_mode():
-                    for label, fn in (("batch 8", lambda: tower(enc["input_ids"], enc["attention_mask"])),
-                                      ("8 x batch 1", lambda: [tower(o["input_ids"], o["attention_mask"])
-                                                               for o in ones])):
+                    for label, fn in (
+                        ("batch 8", lambda: tower(enc["input_ids"], enc["attention_mask"])),
+                        ("8 x batch 1", lambda: [tower(o["input_ids"], o["attention_mask"]) for o in ones]),
+                    ):
                         fn()
                         wall, cpu = timed_each(lambda _, fn=fn: fn(), range(repeat))
                         r = row("aist-87m text tower", f"{label}, {threads} thread(s), {impl}", wall, cpu)
                         r.update(per_item_ms=r["p50_ms"] / 8, per_item_cpu_ms=r["cpu_p50_ms"] / 8)
                         rows.append(r)
-                        print(f"  {r['variant']:<36} {r['per_item_ms']:8.1f} ms/item  cpu {r['per_item_cpu_ms']:8.1f}",
-                              flush=True)
+                        print(
+                            f"  {r['variant']:<36} {r['per_item_ms']:8.1f} ms/item  cpu {r['per_item_cpu_ms']:8.1f}",
+                            flush=True,
+                        )
     finally:
         torch.set_num_threads(before)
         backbone.config._attn_implementation = "sdpa"
@@ -151,11 +189,19 @@ def main() -> None:
     rows2 = part2(aist, args.repeat)
     load1 = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at end: {load1}")
-    print_table("One short query (each text once; ms)", ["model", "variant", "p50", "p95", "CPU p50"],
-                [[r["model"], r["variant"], round(r["p50_ms"], 2), round(r["p95_ms"], 2), round(r["cpu_p50_ms"], 2)]
-                 for r in rows1])
-    print_table("AIST-87M text tower, 8 texts of 256 tokens (ms per item)", ["setting", "wall", "CPU"],
-                [[r["variant"], round(r["per_item_ms"], 1), round(r["per_item_cpu_ms"], 1)] for r in rows2])
+    print_table(
+        "One short query (each text once; ms)",
+        ["model", "variant", "p50", "p95", "CPU p50"],
+        [
+            [r["model"], r["variant"], round(r["p50_ms"], 2), round(r["p95_ms"], 2), round(r["cpu_p50_ms"], 2)]
+            for r in rows1
+        ],
+    )
+    print_table(
+        "AIST-87M text tower, 8 texts of 256 tokens (ms per item)",
+        ["setting", "wall", "CPU"],
+        [[r["variant"], round(r["per_item_ms"], 1), round(r["per_item_cpu_ms"], 1)] for r in rows2],
+    )
     out = write_json("query", {"load_average": [load0, load1], "one_query": rows1, "text_256": rows2})
     print(f"\nwrote {out}")
 

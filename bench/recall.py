@@ -53,8 +53,12 @@ def recall_at(got: list[str], want: list[str]) -> float:
 
 
 def stats(lat_s: list[float], rec: list[float]) -> dict:
-    return {"p50_ms": median(lat_s) * 1000, "p95_ms": percentile(lat_s, 95) * 1000, "recall_at_10": float(np.mean(rec)),
-            "queries": len(lat_s)}
+    return {
+        "p50_ms": median(lat_s) * 1000,
+        "p95_ms": percentile(lat_s, 95) * 1000,
+        "recall_at_10": float(np.mean(rec)),
+        "queries": len(lat_s),
+    }
 
 
 def query_sets(bs: benchstore.BenchStore, per_filter: int) -> dict[str, list[int]]:
@@ -74,8 +78,14 @@ def fused_reference(store, bs: benchstore.BenchStore, name: str, qi: int, pool: 
     t = store.space_table(bs.space)
     q = bs.query_vecs[qi] / np.linalg.norm(bs.query_vecs[qi])
     score = dict(zip(bs.truth[name][qi][:pool], bs.truth_scores[name][qi][:pool]))
-    tab = _fts(t, store.index_columns(t), bs.queries[qi], filters_where(benchstore.FILTERS[name]),
-               ["id", "memory_id", "vec_1280"], max(2 * LIMIT, 20))
+    tab = _fts(
+        t,
+        store.index_columns(t),
+        bs.queries[qi],
+        filters_where(benchstore.FILTERS[name]),
+        ["id", "memory_id", "vec_1280"],
+        max(2 * LIMIT, 20),
+    )
     fts = []
     if tab is not None and tab.num_rows:
         fts = tab.column("memory_id").to_pylist()
@@ -84,8 +94,9 @@ def fused_reference(store, bs: benchstore.BenchStore, name: str, qi: int, pool: 
     order = sorted(score, key=lambda m: -score[m])
     if fts:
         text_rank = {m: r for r, m in enumerate(dict.fromkeys(fts), 1)}
-        fused = {m: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[m]) if m in text_rank else 0)
-                 for r, m in enumerate(order, 1)}
+        fused = {
+            m: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[m]) if m in text_rank else 0) for r, m in enumerate(order, 1)
+        }
         order = sorted(order, key=lambda m: (-fused[m], -score[m]))
     return order[:LIMIT]
 
@@ -105,8 +116,15 @@ def bench_store(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) -> 
             lat, rec = [], []
             for qi in idx:
                 t0 = time.perf_counter()
-                hits = search.search(table, bs.space, bs.query_vecs[qi], limit=LIMIT, filters=f, candidate_tier=256,
-                                     candidates=CANDIDATES)
+                hits = search.search(
+                    table,
+                    bs.space,
+                    bs.query_vecs[qi],
+                    limit=LIMIT,
+                    filters=f,
+                    candidate_tier=256,
+                    candidates=CANDIDATES,
+                )
                 lat.append(time.perf_counter() - t0)
                 rec.append(recall_at([h.id for h in hits], bs.truth[name][qi]))
             rows.append({"n": bs.n, "path": "store, table (256 -> 1280)", "filter": name, **stats(lat, rec)})
@@ -115,8 +133,12 @@ def bench_store(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) -> 
     t0 = time.perf_counter()
     tier = store.resident.tier(bs.space, 256, 32)
     assert tier is not None and tier.wait(600), "the resident tier did not load"
-    facts = {"load_s": time.perf_counter() - t0, "rows": tier.rows, "bytes": tier.nbytes,
-             "bytes_per_row": tier.nbytes / max(tier.rows, 1)}
+    facts = {
+        "load_s": time.perf_counter() - t0,
+        "rows": tier.rows,
+        "bytes": tier.nbytes,
+        "bytes_per_row": tier.nbytes / max(tier.rows, 1),
+    }
     for name, idx in sets.items():
         f = benchstore.FILTERS[name]
         for qi in idx[: args.warmup]:
@@ -124,8 +146,15 @@ def bench_store(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) -> 
         lat, rec = [], []
         for qi in idx:
             t0 = time.perf_counter()
-            hits = store.search(bs.space, bs.query_vecs[qi], limit=LIMIT, filters=f, candidate_tier=256,
-                                candidates=CANDIDATES, scan_tier=32)
+            hits = store.search(
+                bs.space,
+                bs.query_vecs[qi],
+                limit=LIMIT,
+                filters=f,
+                candidate_tier=256,
+                candidates=CANDIDATES,
+                scan_tier=32,
+            )
             lat.append(time.perf_counter() - t0)
             rec.append(recall_at([h.id for h in hits], bs.truth[name][qi]))
         rows.append({"n": bs.n, "path": "store, resident", "filter": name, **stats(lat, rec)})
@@ -138,8 +167,9 @@ def bench_store(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) -> 
         t0 = time.perf_counter()
         _top(snap.buf.scan[: snap.n] @ q, SCAN_SHORTLIST * CANDIDATES)
         lat.append(time.perf_counter() - t0)
-    rows.append({"n": bs.n, "path": "floor: numpy 32-d scan + top 8000", "filter": "none",
-                 **stats(lat, [float("nan")])})
+    rows.append(
+        {"n": bs.n, "path": "floor: numpy 32-d scan + top 8000", "filter": "none", **stats(lat, [float("nan")])}
+    )
     report(rows[-1])
     return rows, facts
 
@@ -153,8 +183,13 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
     from tests.daemon.proc import DaemonProcess, short_home, wait_for, write_config
 
     home = short_home("augr-")
-    write_config(home, model="aist-87m", artifacts={"aist-87m": str(bs.artifact)}, store_uri=bs.store_uri,
-                 model_options={"aist-87m": {"precision": "fp32"}})
+    write_config(
+        home,
+        model="aist-87m",
+        artifacts={"aist-87m": str(bs.artifact)},
+        store_uri=bs.store_uri,
+        model_options={"aist-87m": {"precision": "fp32"}},
+    )
     d = DaemonProcess(home)
     pool = min(CANDIDATES, max(FETCH_PER_HIT * LIMIT, FETCH_MIN))
     reference = MemoryStore(bs.store_uri)
@@ -165,8 +200,9 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
         socket_s = time.perf_counter() - t0
         log = d.run_dir / "daemon.log"
         # the log says when the resident tier is in (status itself is slow on a 1M ledger)
-        wait_for(lambda: log.exists() and "resident tier of" in log.read_text(), 600, interval=0.2,
-                 what="the resident tier")
+        wait_for(
+            lambda: log.exists() and "resident tier of" in log.read_text(), 600, interval=0.2, what="the resident tier"
+        )
         ready_s = time.perf_counter() - t0
         proc = psutil.Process(d.proc.pid)
         proc.cpu_percent(None)
@@ -186,11 +222,18 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
                     lat.append(time.perf_counter() - t1)
                     c1 = proc.cpu_times()
                     cpu.append(c1.user + c1.system - c0.user - c0.system)
-                    rec.append(recall_at([h.id for h in result.hits],
-                                         fused_reference(reference, bs, name, qi, pool)))
+                    rec.append(recall_at([h.id for h in result.hits], fused_reference(reference, bs, name, qi, pool)))
                 rss = proc.memory_info().rss / 2**20
-                rows.append({"n": bs.n, "path": "daemon (embed + search + socket)", "filter": name,
-                             **stats(lat, rec), "rss_mb": rss, "cpu_p50_ms": median(cpu) * 1000})
+                rows.append(
+                    {
+                        "n": bs.n,
+                        "path": "daemon (embed + search + socket)",
+                        "filter": name,
+                        **stats(lat, rec),
+                        "rss_mb": rss,
+                        "cpu_p50_ms": median(cpu) * 1000,
+                    }
+                )
                 report(rows[-1])
         line = next(ln for ln in log.read_text().splitlines() if "resident tier of" in ln)
         assert d.terminate() == 0
@@ -200,9 +243,12 @@ def bench_daemon(bs: benchstore.BenchStore, sets: dict[str, list[int]], args) ->
 
 
 def report(r: dict) -> None:
-    print(f"  {r['n']:>9,}  {r['path']:<34} {r['filter']:<11} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}"
-          f"   {r['recall_at_10']:.3f}" + (f"  {r['rss_mb']:,.0f} MB  cpu {r['cpu_p50_ms']:.1f} ms" if "rss_mb" in r
-                                           else ""), flush=True)
+    print(
+        f"  {r['n']:>9,}  {r['path']:<34} {r['filter']:<11} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}"
+        f"   {r['recall_at_10']:.3f}"
+        + (f"  {r['rss_mb']:,.0f} MB  cpu {r['cpu_p50_ms']:.1f} ms" if "rss_mb" in r else ""),
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -231,28 +277,58 @@ def main() -> None:
             facts[n]["daemon"] = daemon_facts
         print(f"  load average now: {load_average()}", flush=True)
     print(f"\nload average at end: {load_average()}")
-    print_table("Recall latency and recall@10 (ms; recall@10 against exact 1280-d search, fused with full text "
-                "for the daemon)", ["N", "path", "filter", "p50 ms", "p95 ms", "recall@10", "daemon CPU ms p50",
-                                    "daemon RSS MB"],
-                [[f"{r['n']:,}", r["path"], r["filter"], round(r["p50_ms"], 1), round(r["p95_ms"], 1),
-                  "-" if r["recall_at_10"] != r["recall_at_10"] else f"{r['recall_at_10']:.3f}",
-                  f"{r['cpu_p50_ms']:.1f}" if "cpu_p50_ms" in r else "",
-                  f"{r['rss_mb']:,.0f}" if "rss_mb" in r else ""] for r in rows])
-    print_table("The resident tier and the daemon's start (seconds from `daemon run`)",
-                ["N", "rows", "resident MB", "B/row", "load s (here)", "daemon: socket", "resident ready", "idle"],
-                [[f"{n:,}", f"{f['store']['rows']:,}", round(f["store"]["bytes"] / 1e6, 1),
-                  round(f["store"]["bytes_per_row"], 1), round(f["store"]["load_s"], 1),
-                  round(f.get("daemon", {}).get("socket_s", float("nan")), 1),
-                  round(f.get("daemon", {}).get("ready_s", float("nan")), 1),
-                  round(f.get("daemon", {}).get("idle_s", float("nan")), 1)] for n, f in facts.items()])
+    print_table(
+        "Recall latency and recall@10 (ms; recall@10 against exact 1280-d search, fused with full text for the daemon)",
+        ["N", "path", "filter", "p50 ms", "p95 ms", "recall@10", "daemon CPU ms p50", "daemon RSS MB"],
+        [
+            [
+                f"{r['n']:,}",
+                r["path"],
+                r["filter"],
+                round(r["p50_ms"], 1),
+                round(r["p95_ms"], 1),
+                "-" if r["recall_at_10"] != r["recall_at_10"] else f"{r['recall_at_10']:.3f}",
+                f"{r['cpu_p50_ms']:.1f}" if "cpu_p50_ms" in r else "",
+                f"{r['rss_mb']:,.0f}" if "rss_mb" in r else "",
+            ]
+            for r in rows
+        ],
+    )
+    print_table(
+        "The resident tier and the daemon's start (seconds from `daemon run`)",
+        ["N", "rows", "resident MB", "B/row", "load s (here)", "daemon: socket", "resident ready", "idle"],
+        [
+            [
+                f"{n:,}",
+                f"{f['store']['rows']:,}",
+                round(f["store"]["bytes"] / 1e6, 1),
+                round(f["store"]["bytes_per_row"], 1),
+                round(f["store"]["load_s"], 1),
+                round(f.get("daemon", {}).get("socket_s", float("nan")), 1),
+                round(f.get("daemon", {}).get("ready_s", float("nan")), 1),
+                round(f.get("daemon", {}).get("idle_s", float("nan")), 1),
+            ]
+            for n, f in facts.items()
+        ],
+    )
     print()
     for r in rows:
         if r["path"].startswith("daemon"):
             extra = "" if r["filter"] == "none" else f" filter={r['filter']}"
-            print(f"daemon-recall n={r['n']} p50_ms={r['p50_ms']:.1f} p95_ms={r['p95_ms']:.1f} "
-                  f"recall_at_10={r['recall_at_10']:.3f} rss_mb={r['rss_mb']:.0f}{extra}")
-    out = write_json("recall", {"load_average_end": load_average(), "limit": LIMIT, "candidates": CANDIDATES,
-                                "results": rows, "facts": {str(k): v for k, v in facts.items()}})
+            print(
+                f"daemon-recall n={r['n']} p50_ms={r['p50_ms']:.1f} p95_ms={r['p95_ms']:.1f} "
+                f"recall_at_10={r['recall_at_10']:.3f} rss_mb={r['rss_mb']:.0f}{extra}"
+            )
+    out = write_json(
+        "recall",
+        {
+            "load_average_end": load_average(),
+            "limit": LIMIT,
+            "candidates": CANDIDATES,
+            "results": rows,
+            "facts": {str(k): v for k, v in facts.items()},
+        },
+    )
     print(f"\nwrote {out}", file=sys.stderr)
 
 

@@ -40,9 +40,18 @@ sys.path.insert(0, str(ROOT))
 from bench._util import percentile, print_table, write_json  # noqa: E402
 
 QUERIES = [
-    "lentil soup recipe", "fixing a flat bicycle tyre", "call the dentist", "snowy mountain weekend",
-    "budget meeting action items", "grocery list milk eggs", "guitar chords practice", "watering the plants",
-    "packing for the beach", "quote from walden", "grandma's birthday", "dog barking at squirrels in the park",
+    "lentil soup recipe",
+    "fixing a flat bicycle tyre",
+    "call the dentist",
+    "snowy mountain weekend",
+    "budget meeting action items",
+    "grocery list milk eggs",
+    "guitar chords practice",
+    "watering the plants",
+    "packing for the beach",
+    "quote from walden",
+    "grandma's birthday",
+    "dog barking at squirrels in the park",
 ]
 TYPING_GAP_S = 0.06
 FIRST_FRAME_CHILD = """
@@ -59,8 +68,14 @@ open(sys.argv[1], "w").write(repr(app.first_frame_at))
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUGMEM_")}
-    env.update(AUGMEM_HOME=str(home), AUGMEM_LOAD_PLUGINS="", PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env.update(
+        AUGMEM_HOME=str(home),
+        AUGMEM_LOAD_PLUGINS="",
+        PYTHONPATH=str(ROOT),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
     return env
 
 
@@ -89,11 +104,23 @@ def build_store(home: Path, n: int, seed: int = 0) -> dict:
         tv = {t: v[:, :t] / np.linalg.norm(v[:, :t], axis=1, keepdims=True) for t in tiers}
         text = [" ".join(rng.choice(vocab, 12)) for _ in range(k)]
         when = 1.75e9 - rng.random(k) * 2 * 365 * 86400
-        rows = [Memory(id=f"syn{start + i:08d}", modality="text", source="notes", path=f"/bench/syn/{start + i}.md",
-                       content_sha256="", size=0, mtime=float(when[i]), captured_at=float(when[i]), text=text[i],
-                       chunk_start=0, chunk_end=len(text[i]),
-                       vectors={t: tv[t][i] for t in tiers})
-                for i in range(k)]
+        rows = [
+            Memory(
+                id=f"syn{start + i:08d}",
+                modality="text",
+                source="notes",
+                path=f"/bench/syn/{start + i}.md",
+                content_sha256="",
+                size=0,
+                mtime=float(when[i]),
+                captured_at=float(when[i]),
+                text=text[i],
+                chunk_start=0,
+                chunk_end=len(text[i]),
+                vectors={t: tv[t][i] for t in tiers},
+            )
+            for i in range(k)
+        ]
         core.store.upsert(space, rows)
         print(f"  wrote {start + k:,}/{n:,} synthetic memories", file=sys.stderr, end="\r")
     print(file=sys.stderr)
@@ -103,8 +130,14 @@ def build_store(home: Path, n: int, seed: int = 0) -> dict:
     optimize_s = time.perf_counter() - t0
     total = sum(core.store.count(space).values())
     core.close()
-    return {"memories": total, "sample_ingest_s": round(ingest_s, 1), "synthetic_write_s": round(write_s, 1),
-            "optimize_s": round(optimize_s, 1), "optimize": actions, "space": space}
+    return {
+        "memories": total,
+        "sample_ingest_s": round(ingest_s, 1),
+        "synthetic_write_s": round(write_s, 1),
+        "optimize_s": round(optimize_s, 1),
+        "optimize": actions,
+        "space": space,
+    }
 
 
 def first_frame(home: Path, runs: int, tmux: bool) -> dict[str, list[float]]:
@@ -119,17 +152,28 @@ def first_frame(home: Path, runs: int, tmux: bool) -> dict[str, list[float]]:
             code = FIRST_FRAME_CHILD.format(headless=mode == "headless")
             start = time.time()
             if mode == "headless":
-                subprocess.run([sys.executable, "-c", code, str(stamp)], env=env, check=True, cwd=str(ROOT),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+                subprocess.run(
+                    [sys.executable, "-c", code, str(stamp)],
+                    env=env,
+                    check=True,
+                    cwd=str(ROOT),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=120,
+                )
             else:
                 session = f"augmem-bench-{uuid.uuid4().hex[:6]}"
-                exports = " ".join(f"{k}='{v}'" for k, v in env.items()
-                                   if k.startswith(("AUGMEM_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "PYTHONPATH")))
+                exports = " ".join(
+                    f"{k}='{v}'"
+                    for k, v in env.items()
+                    if k.startswith(("AUGMEM_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "PYTHONPATH"))
+                )
                 script = home / "ff_child.py"
                 script.write_text(code)
                 command = f"cd '{ROOT}' && env {exports} TERM=xterm-256color '{sys.executable}' '{script}' '{stamp}'"
-                subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command],
-                               check=True)
+                subprocess.run(
+                    ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command], check=True
+                )
                 deadline = time.time() + 120
                 while not stamp.exists() and time.time() < deadline:
                     time.sleep(0.02)
@@ -191,8 +235,13 @@ async def typing_latency(backend, settings, queries: list[str]) -> dict[str, lis
 
 def start_daemon(home: Path) -> subprocess.Popen:
     log = open(home / "daemon-bench.out", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "augmem", "daemon", "run"], env=env_for(home),
-                            stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "augmem", "daemon", "run"],
+        env=env_for(home),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(ROOT),
+    )
     from augmem.config import load_settings
     from augmem.daemon.client import connect
 
@@ -261,8 +310,11 @@ def main() -> None:
                 results["first_frame_daemon_s"] = ff_d
                 viad = asyncio.run(typing_latency(client, settings, QUERIES))
                 results["daemon"] = viad
-                for key, label in (("to_results", "last key -> results"), ("recall", "recall worker"),
-                                   ("lag", "UI loop lag")):
+                for key, label in (
+                    ("to_results", "last key -> results"),
+                    ("recall", "recall worker"),
+                    ("lag", "UI loop lag"),
+                ):
                     p50, p95 = ms(viad[key])
                     rows.append([f"{label} (daemon)", len(viad[key]), p50, p95])
                 client.close()
@@ -270,8 +322,11 @@ def main() -> None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(120)
 
-        print_table(f"TUI latency, {store['memories']:,} memories (minilm, 200 ms debounce included in "
-                    f"'last key -> results')", ["measure", "n", "p50 ms", "p95 ms"], rows)
+        print_table(
+            f"TUI latency, {store['memories']:,} memories (minilm, 200 ms debounce included in 'last key -> results')",
+            ["measure", "n", "p50 ms", "p95 ms"],
+            rows,
+        )
         results["table"] = [dict(zip(["measure", "n", "p50_ms", "p95_ms"], r)) for r in rows]
         print(f"\nwrote {write_json('tui', results)}")
     finally:

@@ -15,18 +15,27 @@ from tests.conftest import SAMPLES, write_config
 
 
 def augmem(*args, env=None, input=None, check=True, cwd=None) -> subprocess.CompletedProcess:
-    out = subprocess.run([sys.executable, "-m", "augmem", *args], capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}, input=input, timeout=300, cwd=cwd)
+    out = subprocess.run(
+        [sys.executable, "-m", "augmem", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=input,
+        timeout=300,
+        cwd=cwd,
+    )
     if check and out.returncode != 0:
         raise AssertionError(f"augmem {' '.join(args)} -> {out.returncode}\n{out.stdout}\n{out.stderr}")
     return out
 
 
 def test_help_and_light_commands_do_not_import_torch():
-    code = ("import sys; from click.testing import CliRunner; from augmem.cli import cli; "
-            "r = CliRunner().invoke(cli, sys.argv[1:]); assert r.exit_code == 0, r.output; "
-            "heavy = [m for m in ('torch', 'lancedb', 'transformers', 'timm', 'textual') if m in sys.modules]; "
-            "print(heavy)")
+    code = (
+        "import sys; from click.testing import CliRunner; from augmem.cli import cli; "
+        "r = CliRunner().invoke(cli, sys.argv[1:]); assert r.exit_code == 0, r.output; "
+        "heavy = [m for m in ('torch', 'lancedb', 'transformers', 'timm', 'textual') if m in sys.modules]; "
+        "print(heavy)"
+    )
     for args in (["--help"], ["recall", "--help"], ["config"], ["models", "list"]):
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
@@ -114,16 +123,27 @@ def test_artifacts_are_found_in_the_hugging_face_cache(augmem_home, aist_artifac
         return {m["name"]: m for m in json.loads(augmem("models", "list", "--json", env=env).stdout)}
 
     # a config fetched on its own, then one shard of two: a partial snapshot is not the model
-    _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config, "model.safetensors.index.json": index,
-                                                  "model-1.safetensors": shard})
+    _hub_cache_entry(
+        hub,
+        "cara-ai/ALM2Vec-FT",
+        {"config.json": config, "model.safetensors.index.json": index, "model-1.safetensors": shard},
+    )
     got = models()
     assert got["aist-87m"]["present"] and got["aist-87m"]["origin"] == "hugging face cache"
     assert got["aist-87m"]["active"]  # "auto" picks AIST-87M once its weights are anywhere it looks
     assert not got["alm2vec-ft"]["present"]
     shutil.rmtree(hub / "models--cara-ai--ALM2Vec-FT")
-    alm = _hub_cache_entry(hub, "cara-ai/ALM2Vec-FT", {"config.json": config, "model.safetensors.index.json": index,
-                                                        "pytorch_model.bin.index.json": bin_index,
-                                                        "model-1.safetensors": shard, "model-2.safetensors": shard})
+    alm = _hub_cache_entry(
+        hub,
+        "cara-ai/ALM2Vec-FT",
+        {
+            "config.json": config,
+            "model.safetensors.index.json": index,
+            "pytorch_model.bin.index.json": bin_index,
+            "model-1.safetensors": shard,
+            "model-2.safetensors": shard,
+        },
+    )
     got = models()
     assert got["alm2vec-ft"]["origin"] == "hugging face cache" and got["alm2vec-ft"]["artifact"] == str(alm)
     # the cached file loads and works, and it is the very same space as the file it came from
@@ -157,7 +177,9 @@ def test_models_use_sets_and_unsets_options(augmem_home, aist_artifact, tmp_path
     out = augmem("models", "use", "aist-87m", "--opt", "precison=fp32", check=False)
     assert out.returncode == 2 and "no option 'precison'" in out.stderr and "precision" in out.stderr
     out = augmem("models", "use", "aist-87m", "--opt", "precision=fast", check=False)
-    assert out.returncode == 2 and "precision = 'fast'" in out.stderr and "must be one of auto, fp32, bf16" in out.stderr
+    assert (
+        out.returncode == 2 and "precision = 'fast'" in out.stderr and "must be one of auto, fp32, bf16" in out.stderr
+    )
     assert opts() == {"aist-87m": {"precision": "bf16"}}  # a refused change leaves the config alone
     augmem("models", "use", "aist-87m", "--opt", "precision=")
     assert opts() == {"aist-87m": {}}

@@ -17,24 +17,41 @@ from augmem.records import DayCount, Filters, Hit, IngestReport, RecallResult, R
 
 
 def test_records_round_trip():
-    hit = Hit(id="m", modality="audio", source="mic", path="/c.flac", score=0.5, captured_at=1.5, facet="transcript",
-              transcript="hello there", segments=[Segment(0.0, 1.2, "hello there")], language="en")
+    hit = Hit(
+        id="m",
+        modality="audio",
+        source="mic",
+        path="/c.flac",
+        score=0.5,
+        captured_at=1.5,
+        facet="transcript",
+        transcript="hello there",
+        segments=[Segment(0.0, 1.2, "hello there")],
+        language="en",
+    )
     assert codec.from_json(Hit, codec.to_json(hit)) == hit
     report = IngestReport(added=2, rejected=[Rejection("/x.jpg", "corrupt image: cut off")])
     assert codec.from_json(IngestReport, codec.to_json(report)) == report
     assert codec.from_json(list[DayCount], codec.to_json([DayCount("2026-12-01", {"text": 3})])) == [
-        DayCount("2026-12-01", {"text": 3})]
+        DayCount("2026-12-01", {"text": 3})
+    ]
     assert codec.from_json(Status, codec.to_json(Status(model="minilm"))).model == "minilm"
 
 
-@pytest.mark.parametrize("tp, data, message", [
-    (Hit, {"id": "x"}, "Hit needs 'modality'"),
-    (Hit, {"id": "x", "modality": "text", "source": "n", "path": "/p", "score": "high", "captured_at": 0},
-     "score: expected a number"),
-    (Filters, {"modalities": ["text"], "colour": "red"}, "Filters has no field 'colour'"),
-    (DayCount, {"day": "2026-01-01"}, "DayCount needs 'counts'"),
-    (list[int], [1, True], "expected a whole number"),
-])
+@pytest.mark.parametrize(
+    "tp, data, message",
+    [
+        (Hit, {"id": "x"}, "Hit needs 'modality'"),
+        (
+            Hit,
+            {"id": "x", "modality": "text", "source": "n", "path": "/p", "score": "high", "captured_at": 0},
+            "score: expected a number",
+        ),
+        (Filters, {"modalities": ["text"], "colour": "red"}, "Filters has no field 'colour'"),
+        (DayCount, {"day": "2026-01-01"}, "DayCount needs 'counts'"),
+        (list[int], [1, True], "expected a whole number"),
+    ],
+)
 def test_a_value_of_the_wrong_shape_is_refused_naming_the_field(tp, data, message):
     with pytest.raises(codec.CodecError, match=message):
         codec.from_json(tp, data)

@@ -36,8 +36,12 @@ def world(tmp_path_factory, whisper_base_folder):
     memos, photos, notes, bad = (home / n for n in ("memos", "photos", "notes", "bad"))
     for d in (memos, photos, notes, bad):
         d.mkdir()
-    for name in ("meeting_moved_to_thursday.flac", "reminder_buy_milk_and_eggs.wav", "rain_on_window.ogg",
-                 "doorbell_chime.wav"):
+    for name in (
+        "meeting_moved_to_thursday.flac",
+        "reminder_buy_milk_and_eggs.wav",
+        "rain_on_window.ogg",
+        "doorbell_chime.wav",
+    ):
         shutil.copy(AUDIO / name, memos / name)
     render(RECEIPT, (20, 20, 20), (250, 248, 240)).save(photos / "receipt.jpg", quality=90)
     render(SIGN, (255, 255, 255), (170, 20, 20), size=(520, 220), fs=40).save(photos / "sign.png")

@@ -25,8 +25,14 @@ from tests.daemon.proc import ROOT, env_for, whisper_base, write_config
 
 
 def augmem(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "augmem", *args], env=env_for(home), capture_output=True, text=True,
-                          timeout=600, cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "augmem", *args],
+        env=env_for(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(ROOT),
+    )
 
 
 def write_notes(folder: Path, prefix: str, n: int, words: int = 300) -> list[Path]:
@@ -54,11 +60,14 @@ def small_disk(tmp_path):
     home = tmp_path / "home"
     data = home / "data"
     data.mkdir(parents=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", str(data)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", str(data)], capture_output=True, text=True
+    )
     if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip() or 'mount failed'}); the disk-full test "
-                    "needs root (CI runs the suite as root)")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({r.stderr.strip() or 'mount failed'}); the disk-full test "
+            "needs root (CI runs the suite as root)"
+        )
     try:
         (data / "models").mkdir()
         (data / "models" / "whisper-base").symlink_to(whisper_base(), target_is_directory=True)
@@ -123,8 +132,10 @@ def read_only_store(augmem_home, tmp_path):
     if os.geteuid() == 0:
         r = subprocess.run(["mount", "--bind", str(store), str(store)], capture_output=True, text=True)
         if r.returncode != 0:
-            pytest.skip(f"cannot bind-mount the store read-only here ({r.stderr.strip()}); as root only a "
-                        "read-only mount keeps a process from writing (CI runs as root, where this works)")
+            pytest.skip(
+                f"cannot bind-mount the store read-only here ({r.stderr.strip()}); as root only a "
+                "read-only mount keeps a process from writing (CI runs as root, where this works)"
+            )
         subprocess.run(["mount", "-o", "remount,bind,ro", str(store)], check=True)
         undo = ["umount", str(store)]
     else:

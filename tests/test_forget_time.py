@@ -186,10 +186,12 @@ def test_forget_the_last_ten_minutes_leaves_none_of_their_bytes(world, home):
 
 
 def test_bad_stretches_are_one_line_errors(home):
-    for args, why in ((["--since", "yesterdayish"], "cannot read 'yesterdayish' as a time"),
-                      (["--between", "10:30", "09:00"], "'until' must come after 'since'"),
-                      (["--since", "1h", "--path", "x.md"], "not both at once"),
-                      (["-m", "smell"], "unknown modality 'smell'")):
+    for args, why in (
+        (["--since", "yesterdayish"], "cannot read 'yesterdayish' as a time"),
+        (["--between", "10:30", "09:00"], "'until' must come after 'since'"),
+        (["--since", "1h", "--path", "x.md"], "not both at once"),
+        (["-m", "smell"], "unknown modality 'smell'"),
+    ):
         out = CliRunner().invoke(cli, ["forget", *args])
         assert out.exit_code == 2, (args, out.output)
         assert why in out.output and "Traceback" not in out.output, (args, out.output)

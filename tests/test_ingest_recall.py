@@ -40,10 +40,12 @@ def test_minilm_paraphrase_finds_the_right_note(use_minilm, tmp_path):
     aug = Augmem(load_settings())
     report = aug.ingest([notes])
     assert (report.added, report.rejected) == (5, [])
-    for query, want in [("a puppy making noise in the garden", "walk.md"),
-                        ("how do I cook that bean stew", "soup.md"),
-                        ("money plans for next quarter", "budget.txt"),
-                        ("book a teeth check-up", "dentist.txt")]:
+    for query, want in [
+        ("a puppy making noise in the garden", "walk.md"),
+        ("how do I cook that bean stew", "soup.md"),
+        ("money plans for next quarter", "budget.txt"),
+        ("book a teeth check-up", "dentist.txt"),
+    ]:
         hits = aug.recall(query, limit=3).hits
         assert Path(hits[0].path).name == want, (query, [(h.path, h.score) for h in hits])
         assert hits[0].text.strip() == NOTES[want]
@@ -88,7 +90,7 @@ def test_long_note_is_chunked_and_the_matching_chunk_is_returned(use_minilm, tmp
     assert rep.memories > 1
     hit = aug.recall("cooking dinner on an open fire", limit=1).hits[0]
     assert "campfire" in hit.text
-    assert text[hit.chunk_start:hit.chunk_end] == hit.text
+    assert text[hit.chunk_start : hit.chunk_end] == hit.text
 
 
 def _write_photo(path: Path, color, when: str | None = None, size=(320, 240)):
@@ -235,12 +237,27 @@ def test_unreadable_folder_is_reported_when_walking_as_an_unprivileged_user(tmp_
     (base / "open").chmod(0o755)
     (base / "open" / "a.md").chmod(0o644)
     (base / "locked").chmod(0o700)
-    code = ("import sys; sys.path.insert(0, sys.argv[2]); from augmem.ingest.files import walk; "
-            "[print(x if isinstance(x, tuple) else x.path) for x in walk([sys.argv[1]])]")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]); from augmem.ingest.files import walk; "
+        "[print(x if isinstance(x, tuple) else x.path) for x in walk([sys.argv[1]])]"
+    )
     try:
-        out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                              code, str(base), str(Path(__file__).parent.parent)],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                code,
+                str(base),
+                str(Path(__file__).parent.parent),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
     assert out.returncode == 0, out.stderr

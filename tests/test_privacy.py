@@ -41,8 +41,15 @@ def loose_files(root: Path) -> list[str]:
 
 def augmem_cli(home: Path, *args: str, umask: int = 0o000, **env: str) -> subprocess.CompletedProcess:
     """`python -m augmem ARGS` as a person with a careless umask would run it."""
-    return subprocess.run([sys.executable, "-m", "augmem", *args], env=env_for(home, **env), capture_output=True,
-                          text=True, timeout=600, cwd=str(ROOT), preexec_fn=lambda: os.umask(umask))
+    return subprocess.run(
+        [sys.executable, "-m", "augmem", *args],
+        env=env_for(home, **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(ROOT),
+        preexec_fn=lambda: os.umask(umask),
+    )
 
 
 @pytest.fixture
@@ -163,8 +170,15 @@ def test_a_daemon_with_mic_capture_leaves_nothing_another_user_can_read(machine)
 
     base, person, home = machine
     mic = WavMic(base / "mic", speech_wav(base / "speech.wav"), lead=1.0, gap=2.0).start()
-    write_config(home, model="minilm", watch=[{"path": str(person), "kind": "notes"}], mic_enabled=True,
-                 mic_device=DEVICE, mic_min_clip_seconds=1.0, mic_max_clip_seconds=20.0)
+    write_config(
+        home,
+        model="minilm",
+        watch=[{"path": str(person), "kind": "notes"}],
+        mic_enabled=True,
+        mic_device=DEVICE,
+        mic_min_clip_seconds=1.0,
+        mic_max_clip_seconds=20.0,
+    )
     d = DaemonProcess(home, **mic.env)
     old = os.umask(0o000)  # the daemon inherits the most careless umask there is
     try:

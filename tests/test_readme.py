@@ -47,7 +47,9 @@ def test_every_command_and_flag_in_the_readme_exists(line):
     assert cmd is not cli or not words or words[0].startswith("-"), f"no such command: {line}"
     known = {opt for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}
     if isinstance(cmd, click.Group):
-        assert not rest or rest[0].startswith("-") or cmd.get_command(None, rest[0]) is not None, f"{line}: no subcommand {rest[0]!r}"
+        assert not rest or rest[0].startswith("-") or cmd.get_command(None, rest[0]) is not None, (
+            f"{line}: no subcommand {rest[0]!r}"
+        )
     for word in rest:
         if word.startswith("--"):
             flag = word.split("=", 1)[0]

@@ -116,22 +116,33 @@ class GateConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> GateConfig:
         """The gate configuration that augmem.config.Settings describes (ConfigError if out of range)."""
-        checks = (("mic_vad_threshold", 0.01, 0.99), ("mic_vad_hangover_seconds", 0.0, 10.0),
-                  ("mic_sound_margin_db", 0.0, 60.0), ("mic_min_clip_seconds", 0.0, 3600.0),
-                  ("mic_max_clip_seconds", 1.0, 3600.0))
+        checks = (
+            ("mic_vad_threshold", 0.01, 0.99),
+            ("mic_vad_hangover_seconds", 0.0, 10.0),
+            ("mic_sound_margin_db", 0.0, 60.0),
+            ("mic_min_clip_seconds", 0.0, 3600.0),
+            ("mic_max_clip_seconds", 1.0, 3600.0),
+        )
         for key, lo, hi in checks:
             value = getattr(settings, key)
             if not lo <= value <= hi:
-                raise ConfigError(f"{key} must be between {lo:g} and {hi:g}, not {value:g}",
-                                  hint=f"fix {key} in the config file")
+                raise ConfigError(
+                    f"{key} must be between {lo:g} and {hi:g}, not {value:g}", hint=f"fix {key} in the config file"
+                )
         if settings.mic_min_clip_seconds > settings.mic_max_clip_seconds:
-            raise ConfigError(f"mic_min_clip_seconds ({settings.mic_min_clip_seconds:g}) is longer than "
-                              f"mic_max_clip_seconds ({settings.mic_max_clip_seconds:g})",
-                              hint="make the shortest clip shorter than the longest")
-        return cls(min_s=settings.mic_min_clip_seconds, max_s=settings.mic_max_clip_seconds,
-                   margin_db=settings.mic_sound_margin_db, vad=settings.mic_vad,
-                   vad_threshold=settings.mic_vad_threshold,
-                   speech_hangover_s=settings.mic_vad_hangover_seconds)
+            raise ConfigError(
+                f"mic_min_clip_seconds ({settings.mic_min_clip_seconds:g}) is longer than "
+                f"mic_max_clip_seconds ({settings.mic_max_clip_seconds:g})",
+                hint="make the shortest clip shorter than the longest",
+            )
+        return cls(
+            min_s=settings.mic_min_clip_seconds,
+            max_s=settings.mic_max_clip_seconds,
+            margin_db=settings.mic_sound_margin_db,
+            vad=settings.mic_vad,
+            vad_threshold=settings.mic_vad_threshold,
+            speech_hangover_s=settings.mic_vad_hangover_seconds,
+        )
 
 
 @dataclass
@@ -385,13 +396,14 @@ class ActivityGate:
 
     def _is_event(self) -> bool:
         """Enough speech or sound in the open clip to keep it."""
-        return (self._clip_speech * FRAME_S >= self.cfg.min_speech_s - 1e-9
-                or self._clip_sound * FRAME_S >= self.cfg.min_sound_s - 1e-9)
+        return (
+            self._clip_speech * FRAME_S >= self.cfg.min_speech_s - 1e-9
+            or self._clip_sound * FRAME_S >= self.cfg.min_sound_s - 1e-9
+        )
 
     def _maybe_close(self, now: int) -> list[Clip]:
         cfg, sr = self.cfg, self.sr
-        if (now - self._last_speech >= cfg.speech_hangover_s * sr
-                and now - self._last_sound >= cfg.hangover_s * sr):
+        if now - self._last_speech >= cfg.speech_hangover_s * sr and now - self._last_sound >= cfg.hangover_s * sr:
             end = min(max(self._last_speech, self._last_sound, self._clip_start) + int(cfg.tail_s * sr), now)
             event = self._is_event()
             if event:  # a short one is padded to min_s with the room after it
@@ -439,8 +451,12 @@ class ActivityGate:
         if not keep:
             self.dropped_short += 1
             return None
-        return Clip(samples=self._take(start, end), start_sample=start, peak_db=self._clip_peak,
-                    speech_s=round(self._clip_speech * FRAME_S, 3))
+        return Clip(
+            samples=self._take(start, end),
+            start_sample=start,
+            peak_db=self._clip_peak,
+            speech_s=round(self._clip_speech * FRAME_S, 3),
+        )
 
     def _take(self, start: int, end: int) -> np.ndarray:
         data = np.concatenate(self._chunks) if len(self._chunks) > 1 else self._chunks[0]

@@ -45,8 +45,10 @@ def _sounddevice():
     try:
         import sounddevice
     except OSError as exc:  # the PortAudio shared library is missing
-        raise CaptureError(f"PortAudio is not available: {exc}",
-                           hint="install it (Debian/Ubuntu: apt install libportaudio2; macOS: brew install portaudio)") from exc
+        raise CaptureError(
+            f"PortAudio is not available: {exc}",
+            hint="install it (Debian/Ubuntu: apt install libportaudio2; macOS: brew install portaudio)",
+        ) from exc
     return sounddevice
 
 
@@ -264,8 +266,12 @@ class MicrophoneCapture:
             return self.state
         self._stream = stream
         self.device_name = name
-        log.info("microphone capture listening on %s at %d Hz (%s)", name, rate,
-                 self._vad.name if self._vad else "sound level only")
+        log.info(
+            "microphone capture listening on %s at %d Hz (%s)",
+            name,
+            rate,
+            self._vad.name if self._vad else "sound level only",
+        )
         message = f"listening on {name}"
         if self._vad_note:
             message += f" ({self._vad_note}; gating by sound level only)"
@@ -281,8 +287,9 @@ class MicrophoneCapture:
         try:
             self._vad = load_vad(self._gate_config.vad_model or None)
         except CaptureError as exc:
-            self._vad_note = exc.message if exc.message.startswith("speech detection") else \
-                f"speech detection off: {exc.message}"
+            self._vad_note = (
+                exc.message if exc.message.startswith("speech detection") else f"speech detection off: {exc.message}"
+            )
             log.warning("microphone: %s (hint: %s)", self._vad_note, exc.hint)
 
     def _make_stream(self):
@@ -298,11 +305,14 @@ class MicrophoneCapture:
                 dev = sd.query_devices(device, kind="input")
             except (ValueError, sd.PortAudioError) as exc:
                 what = f"input device {device!r}" if device is not None else "a default input device"
-                raise CaptureError(f"no microphone: cannot find {what} ({exc})",
-                                   hint="plug one in, or set mic_device (see `python -m sounddevice`)") from exc
+                raise CaptureError(
+                    f"no microphone: cannot find {what} ({exc})",
+                    hint="plug one in, or set mic_device (see `python -m sounddevice`)",
+                ) from exc
             name = dev["name"]
-        kwargs = dict(device=device, channels=1, dtype="float32", callback=self._callback,
-                      finished_callback=self._finished)
+        kwargs = dict(
+            device=device, channels=1, dtype="float32", callback=self._callback, finished_callback=self._finished
+        )
         try:
             return factory(samplerate=self.samplerate, blocksize=self.blocksize, **kwargs), self.samplerate, name
         except Exception as exc:
@@ -311,8 +321,7 @@ class MicrophoneCapture:
             rate = int(dev["default_samplerate"])
             if rate == self.samplerate:
                 raise
-            log.info("%s does not take %d Hz (%s); capturing at %d Hz and resampling", name,
-                     self.samplerate, exc, rate)
+            log.info("%s does not take %d Hz (%s); capturing at %d Hz and resampling", name, self.samplerate, exc, rate)
             block = int(rate * BLOCK_SECONDS)
             return factory(samplerate=rate, blocksize=block, **kwargs), rate, name
 
@@ -421,9 +430,14 @@ class MicrophoneCapture:
     def _set_state(self, state: str, message: str) -> None:
         self.state, self.message = state, message
         try:
-            write_capture_state(self.run_dir, state=state,
-                                paused=(state == "paused") or capture_paused(self.run_dir, self.now()),
-                                message=message, device=self.device_name, clips=self.clips)
+            write_capture_state(
+                self.run_dir,
+                state=state,
+                paused=(state == "paused") or capture_paused(self.run_dir, self.now()),
+                message=message,
+                device=self.device_name,
+                clips=self.clips,
+            )
         except OSError as exc:
             log.warning("cannot write the capture state: %s", exc)
 

@@ -55,9 +55,12 @@ def capture_window(run_dir: Path, quiet: QuietHours | None = None, now: float | 
     """Whether the microphone may listen at `now`, after the pause written down and `quiet`."""
     st = read_capture_state(run_dir)
     until = st.get("paused_until")
-    return window(time.time() if now is None else now, paused=bool(st.get("paused")),
-                  paused_until=float(until) if isinstance(until, (int, float)) else None,
-                  quiet=quiet or QuietHours())
+    return window(
+        time.time() if now is None else now,
+        paused=bool(st.get("paused")),
+        paused_until=float(until) if isinstance(until, (int, float)) else None,
+        quiet=quiet or QuietHours(),
+    )
 
 
 def capture_info(run_dir: Path, quiet: QuietHours | None = None, now: float | None = None) -> CaptureInfo:
@@ -65,8 +68,13 @@ def capture_info(run_dir: Path, quiet: QuietHours | None = None, now: float | No
     and quiet hours as they stand at `now` (a timed pause that ran out no longer counts)."""
     st = read_capture_state(run_dir)
     w = capture_window(run_dir, quiet, now)
-    return CaptureInfo(state=str(st.get("state") or "off"), paused=w.reason == "paused",
-                       paused_until=w.until if w.reason == "paused" else None,
-                       quiet_hours=str(quiet or ""), quiet_until=w.until if w.reason == "quiet" else None,
-                       message=str(st.get("message") or ""), device=str(st.get("device") or ""),
-                       clips=int(st.get("clips") or 0))
+    return CaptureInfo(
+        state=str(st.get("state") or "off"),
+        paused=w.reason == "paused",
+        paused_until=w.until if w.reason == "paused" else None,
+        quiet_hours=str(quiet or ""),
+        quiet_until=w.until if w.reason == "quiet" else None,
+        message=str(st.get("message") or ""),
+        device=str(st.get("device") or ""),
+        clips=int(st.get("clips") or 0),
+    )

@@ -40,8 +40,10 @@ HINT = "install it with `pip install silero-vad onnxruntime` (or set mic_vad = f
 def weight_candidates() -> list[Path]:
     """Where packaged Silero VAD ONNX weights may be, best first (existing files only)."""
     out = []
-    for dist, rel in (("silero-vad", "silero_vad/data/silero_vad.onnx"),
-                      ("faster-whisper", "faster_whisper/assets/silero_vad_v6.onnx")):
+    for dist, rel in (
+        ("silero-vad", "silero_vad/data/silero_vad.onnx"),
+        ("faster-whisper", "faster_whisper/assets/silero_vad_v6.onnx"),
+    ):
         try:
             path = Path(str(importlib.metadata.distribution(dist).locate_file(rel)))
         except importlib.metadata.PackageNotFoundError:
@@ -72,8 +74,9 @@ class SileroVAD:
         opts.enable_cpu_mem_arena = False
         opts.log_severity_level = 3
         try:
-            self.session = onnxruntime.InferenceSession(str(self.path), sess_options=opts,
-                                                        providers=["CPUExecutionProvider"])
+            self.session = onnxruntime.InferenceSession(
+                str(self.path), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/NoSuchFile
             raise CaptureError(f"cannot load the speech detector {self.path}: {_one_line(exc)}", hint=HINT) from exc
         inputs = {i.name for i in self.session.get_inputs()}
@@ -125,8 +128,11 @@ def load_vad(path: str | Path | None = None) -> SileroVAD:
         return SileroVAD(path)
     found = weight_candidates()
     if not found:
-        raise CaptureError("speech detection is off: no Silero VAD weights installed "
-                           "(neither the silero-vad nor the faster-whisper package is present)", hint=HINT)
+        raise CaptureError(
+            "speech detection is off: no Silero VAD weights installed "
+            "(neither the silero-vad nor the faster-whisper package is present)",
+            hint=HINT,
+        )
     errors = []
     for candidate in found:
         try:
@@ -180,8 +186,9 @@ class StreamResampler:
             first = int(ks[0]) * self._step - self._in if ks.size else 0  # window start in buf
             # a strided view: row i is buf[first + i*step : first + i*step + TAPS] (no copy;
             # np.lib.stride_tricks.sliding_window_view costs 60 us of Python per call)
-            windows = np.ndarray((ks.size, self.TAPS), np.float32, buffer=buf, offset=first * 4,
-                                 strides=(self._step * 4, 4))
+            windows = np.ndarray(
+                (ks.size, self.TAPS), np.float32, buffer=buf, offset=first * 4, strides=(self._step * 4, 4)
+            )
             out = windows @ self._taps
             self._hist = buf[-(self.TAPS - 1) :].copy()
         else:

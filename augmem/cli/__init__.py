@@ -17,15 +17,26 @@ import click
 from augmem import __version__
 from augmem.errors import AugmemError
 
-_DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-                errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied"}
+_DISK_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the disk is read-only",
+    errno.EACCES: "permission denied",
+}
 
 LAZY = {
-    "ingest": "augmem.cli.memory:ingest", "recall": "augmem.cli.memory:recall", "status": "augmem.cli.memory:status",
-    "forget": "augmem.cli.memory:forget", "config": "augmem.cli.memory:config", "demo": "augmem.cli.memory:demo",
-    "models": "augmem.cli.models_cmd:models", "daemon": "augmem.cli.daemon_cmd:daemon",
-    "watch": "augmem.cli.daemon_cmd:watch", "tui": "augmem.cli.tui_cmd:tui",
-    "plugins": "augmem.cli.plugins_cmd:plugins", "mcp": "augmem.cli.mcp_cmd:mcp",
+    "ingest": "augmem.cli.memory:ingest",
+    "recall": "augmem.cli.memory:recall",
+    "status": "augmem.cli.memory:status",
+    "forget": "augmem.cli.memory:forget",
+    "config": "augmem.cli.memory:config",
+    "demo": "augmem.cli.memory:demo",
+    "models": "augmem.cli.models_cmd:models",
+    "daemon": "augmem.cli.daemon_cmd:daemon",
+    "watch": "augmem.cli.daemon_cmd:watch",
+    "tui": "augmem.cli.tui_cmd:tui",
+    "plugins": "augmem.cli.plugins_cmd:plugins",
+    "mcp": "augmem.cli.mcp_cmd:mcp",
 }
 """augmem's own commands: name -> "module:attribute", imported on first use."""
 

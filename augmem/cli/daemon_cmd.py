@@ -24,8 +24,12 @@ def daemon():
 
 
 @daemon.command()
-@click.option("--stderr-log/--no-stderr-log", default=True, show_default=True,
-              help="Also write the log to stderr (the log file is always written).")
+@click.option(
+    "--stderr-log/--no-stderr-log",
+    default=True,
+    show_default=True,
+    help="Also write the log to stderr (the log file is always written).",
+)
 @click.option("--debug", is_flag=True, help="Log debug messages too.")
 def run(stderr_log, debug):
     """Run the daemon in the foreground until SIGTERM or Ctrl-C."""
@@ -130,8 +134,10 @@ def _print_status(st: Status) -> None:
     click.echo(f"queue      {d.queue} waiting" + (f", working on {d.working_on}" if d.working_on else ""))
     rec = d.last_reconcile
     if rec:
-        click.echo(f"reconcile  {relative_time(rec.at)}: {rec.added} added, {rec.updated} updated,"
-                   f" {rec.removed} removed, {rec.rejected} rejected ({rec.seconds} s)")
+        click.echo(
+            f"reconcile  {relative_time(rec.at)}: {rec.added} added, {rec.updated} updated,"
+            f" {rec.removed} removed, {rec.rejected} rejected ({rec.seconds} s)"
+        )
     for name, job in sorted(d.jobs.items()):
         if job.last_error:
             click.secho(f"job        {name}: last run failed: {job.last_error}", fg="yellow")
@@ -158,8 +164,7 @@ def _pause_until(text: str) -> float:
     now = time.time()
     m = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*", text)
     if m:
-        at = datetime.fromtimestamp(now).replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0,
-                                                 microsecond=0)
+        at = datetime.fromtimestamp(now).replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
         if at.timestamp() <= now:
             at += timedelta(days=1)
         return at.timestamp()
@@ -201,15 +206,16 @@ def reembed():
     with client:
         mig = client.reembed()
     if mig.left:
-        click.echo(f"re-embedding: {mig.done}/{mig.total} done, {mig.left} to go "
-                   "(progress: `augmem daemon status`)")
+        click.echo(f"re-embedding: {mig.done}/{mig.total} done, {mig.left} to go (progress: `augmem daemon status`)")
     else:
         click.echo(f"nothing to re-embed: all {mig.total} memories are in the active space")
 
 
 @daemon.command()
 @click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
-@click.option("--system", type=click.Choice(["linux", "darwin"]), help="Write the file for this OS (default: this one).")
+@click.option(
+    "--system", type=click.Choice(["linux", "darwin"]), help="Write the file for this OS (default: this one)."
+)
 def install(print_only, system):
     """Write a systemd user unit (Linux) or launchd agent (macOS) that runs the daemon at login."""
     from augmem.daemon import service
@@ -251,8 +257,13 @@ def watch():
 
 @watch.command("add")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(["notes", "photos", "audio", "auto"]), default="auto", show_default=True,
-              help="What the folder holds (auto: by file type).")
+@click.option(
+    "--kind",
+    type=click.Choice(["notes", "photos", "audio", "auto"]),
+    default="auto",
+    show_default=True,
+    help="What the folder holds (auto: by file type).",
+)
 def watch_add(path, kind):
     """Watch a folder."""
     from augmem.config import Watch, save_settings
@@ -294,8 +305,11 @@ def watch_list(as_json):
     """List watched folders."""
     settings = _settings()
     if as_json:
-        click.echo(json.dumps([{"path": w.path, "kind": w.kind, "exists": Path(w.path).is_dir()}
-                               for w in settings.watch], indent=2))
+        click.echo(
+            json.dumps(
+                [{"path": w.path, "kind": w.kind, "exists": Path(w.path).is_dir()} for w in settings.watch], indent=2
+            )
+        )
         return
     if not settings.watch:
         click.echo("no watched folders (add one with `augmem watch add PATH`)")

@@ -12,8 +12,17 @@ from augmem.cli.output import table
 from augmem.humanize import KIND_NAMES, capture_words, duration, human_size, relative_time, short_path, snippet
 from augmem.records import Filters, IngestReport, RecallResult, Status
 
-MODALITY_NAMES = {"text": "text", "note": "text", "notes": "text", "image": "image", "photo": "image",
-                  "photos": "image", "audio": "audio", "clip": "audio", "sound": "audio"}
+MODALITY_NAMES = {
+    "text": "text",
+    "note": "text",
+    "notes": "text",
+    "image": "image",
+    "photo": "image",
+    "photos": "image",
+    "audio": "audio",
+    "clip": "audio",
+    "sound": "audio",
+}
 
 
 def _settings():
@@ -30,8 +39,9 @@ def _progress_bar(label: str):
 
     def update(done: int, total: int, item: str) -> None:
         if bar["t"] is None:
-            bar["t"] = tqdm(total=total, desc=label, unit="file", file=sys.stderr, leave=False,
-                            disable=not sys.stderr.isatty())
+            bar["t"] = tqdm(
+                total=total, desc=label, unit="file", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
+            )
         bar["t"].n = done
         bar["t"].set_postfix_str(Path(item).name[:30], refresh=True)
 
@@ -50,8 +60,11 @@ def print_report(report: IngestReport, as_json: bool = False) -> None:
         f"added {report.added}, updated {report.updated}, skipped {report.skipped} (unchanged), "
         f"pending {report.pending}, removed {report.removed}, rejected {len(report.rejected)}"
         f" — {report.memories} memories embedded"
-        + (f"; {report.transcribed} recordings transcribed, {report.read} photos read for text"
-           if report.transcribed or report.read else "")
+        + (
+            f"; {report.transcribed} recordings transcribed, {report.read} photos read for text"
+            if report.transcribed or report.read
+            else ""
+        )
     )
     for path, reason in report.rejected:
         click.echo(f"  rejected {short_path(path, 60)}: {reason}")
@@ -90,8 +103,9 @@ def parse_filters(modality, source, since, until) -> Filters:
         try:
             mods = sorted({MODALITY_NAMES[m.lower()] for m in modality})
         except KeyError as exc:
-            raise click.BadParameter(f"unknown modality {exc.args[0]!r} (text, image, audio)",
-                                     param_hint="--modality") from None
+            raise click.BadParameter(
+                f"unknown modality {exc.args[0]!r} (text, image, audio)", param_hint="--modality"
+            ) from None
     try:
         t0, t1 = parse_span(since, until)
     except ValueError as exc:
@@ -106,8 +120,12 @@ def print_hits(result: RecallResult, as_json: bool) -> None:
     if result.notice:
         click.secho(result.notice, fg="yellow", err=True)
     if result.not_migrated:
-        click.secho(f"{result.not_migrated} memories are still being re-embedded for the active model "
-                    "and are not searched yet.", fg="yellow", err=True)
+        click.secho(
+            f"{result.not_migrated} memories are still being re-embedded for the active model "
+            "and are not searched yet.",
+            fg="yellow",
+            err=True,
+        )
     if not result.hits:
         click.echo("no memories found")
         return
@@ -119,15 +137,27 @@ def print_hits(result: RecallResult, as_json: bool) -> None:
         derived = h.transcript or h.ocr_text  # what the clip says, what the photo shows in writing
         if derived:
             what += ": " + snippet(f"“{derived}”", 48)
-        rows.append([str(i), KIND_NAMES.get(h.modality, h.modality), relative_time(h.captured_at),
-                     short_path(h.path, 36), f"{h.score:.3f}", what])
+        rows.append(
+            [
+                str(i),
+                KIND_NAMES.get(h.modality, h.modality),
+                relative_time(h.captured_at),
+                short_path(h.path, 36),
+                f"{h.score:.3f}",
+                what,
+            ]
+        )
     click.echo(table(rows, ["#", "kind", "when", "where", "score", "snippet"]))
 
 
 @click.command()
 @click.argument("query", nargs=-1)
-@click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Query by example: find memories like this file.")
+@click.option(
+    "--like",
+    "like",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Query by example: find memories like this file.",
+)
 @click.option("--modality", "-m", multiple=True, help="text, image or audio (repeatable).")
 @click.option("--source", "-s", multiple=True, help="Only memories from this source (repeatable).")
 @click.option("--since", help="Only memories captured after this: 2d, 1w, 3h, today, 2026-05-01.")
@@ -145,8 +175,7 @@ def recall(query, like, modality, source, since, until, limit, instruct, as_json
         raise click.UsageError('give a query, e.g. augmem recall "dog barking at park", or --like FILE')
     filters = parse_filters(modality, source, since, until)
     backend = open_backend(_settings(), use_daemon=not no_daemon)
-    result = backend.recall(text, like=str(like) if like else None, filters=filters, limit=limit,
-                            instruction=instruct)
+    result = backend.recall(text, like=str(like) if like else None, filters=filters, limit=limit, instruction=instruct)
     print_hits(result, as_json)
 
 
@@ -177,8 +206,10 @@ def print_status(st: Status) -> None:
         click.echo(f"store      {st.store_uri}  ({human_size(st.store_bytes)})")
         click.echo("memories   " + (", ".join(f"{n} {m}" for m, n in sorted(st.counts.items())) or "none yet"))
         click.echo(f"pending    {st.pending} (the active model cannot embed them)   rejected {st.rejected}")
-        for label, d, what, found in (("transcripts", st.transcripts, "recordings", "with speech"),
-                                      ("photo text", st.ocr, "photos", "with text")):
+        for label, d, what, found in (
+            ("transcripts", st.transcripts, "recordings", "with speech"),
+            ("photo text", st.ocr, "photos", "with text"),
+        ):
             if d is not None and not (d.done or d.waiting) and d.error:
                 click.echo(f"{label:<12} {d.error}")  # off, or no engine and nothing to do
             elif d is not None and (d.done or d.waiting):
@@ -198,8 +229,10 @@ def print_status(st: Status) -> None:
         click.echo(f"daemon     up (pid {d.pid})")
         if d.resident is not None:
             r = d.resident
-            click.echo(f"recall     {r.state}: {r.rows:,} rows in memory ({human_size(r.bytes)})"
-                       + (f", loaded in {r.load_seconds:.1f} s" if r.load_seconds is not None else ""))
+            click.echo(
+                f"recall     {r.state}: {r.rows:,} rows in memory ({human_size(r.bytes)})"
+                + (f", loaded in {r.load_seconds:.1f} s" if r.load_seconds is not None else "")
+            )
         if cap:
             click.echo(f"capture    {capture_words(cap)}")
         mig = st.migration
@@ -221,8 +254,12 @@ def print_status(st: Status) -> None:
 @click.option("--limit", "-n", default=5, show_default=True, help="How many query results to consider.")
 @click.option("--since", help="Forget what was captured since then: 10m, 2h, today, 14:30, 2026-05-01 14:30.")
 @click.option("--until", help="… and before then (same forms; with --since, or alone).")
-@click.option("--between", nargs=2, metavar="START END", help="Forget what was captured between two times "
-              "(--between 09:00 10:30).")
+@click.option(
+    "--between",
+    nargs=2,
+    metavar="START END",
+    help="Forget what was captured between two times (--between 09:00 10:30).",
+)
 @click.option("--modality", "-m", multiple=True, help="Only text, image or audio memories (repeatable).")
 @click.option("--source", "-s", multiple=True, help="Only memories from this source, e.g. mic (repeatable).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -235,8 +272,10 @@ def forget(targets, ids, paths, query, limit, since, until, between, modality, s
 
     by_filters = bool(since or until or between or modality or source)
     if by_filters and (targets or ids or paths or query):
-        raise click.UsageError("forget either by id / --path / --query, or by --since / --until / --between / "
-                               "-m / --source, not both at once")
+        raise click.UsageError(
+            "forget either by id / --path / --query, or by --since / --until / --between / "
+            "-m / --source, not both at once"
+        )
     if between and (since or until):
         raise click.UsageError("give --between START END, or --since / --until, not both")
     if between:
@@ -255,8 +294,15 @@ def forget(targets, ids, paths, query, limit, since, until, between, modality, s
         if not hits:
             click.echo("nothing matches")
             return
-        click.echo(table([[str(i), KIND_NAMES.get(h.modality, h.modality), short_path(h.path, 50), f"{h.score:.3f}"]
-                          for i, h in enumerate(hits, 1)], ["#", "kind", "where", "score"]))
+        click.echo(
+            table(
+                [
+                    [str(i), KIND_NAMES.get(h.modality, h.modality), short_path(h.path, 50), f"{h.score:.3f}"]
+                    for i, h in enumerate(hits, 1)
+                ],
+                ["#", "kind", "where", "score"],
+            )
+        )
         ids.extend(h.id for h in hits)
     if not ids and not paths:
         raise click.UsageError("say what to forget: an id, --path FILE, --query TEXT, or --since 10m")
@@ -283,16 +329,24 @@ def _forget_by_filters(backend, filters: Filters, yes: bool) -> None:
         return
     kinds = ", ".join(f"{n} {_PLURALS.get(m, (m, m))[n != 1]}" for m, n in sorted(plan.by_modality.items()))
     click.echo(f"{plan.count} memor{'y' if plan.count == 1 else 'ies'} captured {where}: {kinds}")
-    rows = [[KIND_NAMES.get(e.modality, e.modality or "?"), relative_time(e.captured_at) if e.captured_at else "?",
-             short_path(e.path, 56), "deleted from disk" if e.deletes_file else "forgotten; the file stays"]
-            for e in plan.examples]
+    rows = [
+        [
+            KIND_NAMES.get(e.modality, e.modality or "?"),
+            relative_time(e.captured_at) if e.captured_at else "?",
+            short_path(e.path, 56),
+            "deleted from disk" if e.deletes_file else "forgotten; the file stays",
+        ]
+        for e in plan.examples
+    ]
     click.echo(table(rows, ["kind", "when", "where", "what happens"]))
     if plan.count > len(plan.examples):
         click.echo(f"… and {plan.count - len(plan.examples)} more")
     if plan.deletes:
         kept = plan.count - plan.deletes
-        click.echo(f"{plan.deletes} recorded by augmem (microphone clips) are deleted from disk"
-                   + (f"; {kept} of your own files stay on disk, forgotten" if kept else ""))
+        click.echo(
+            f"{plan.deletes} recorded by augmem (microphone clips) are deleted from disk"
+            + (f"; {kept} of your own files stay on disk, forgotten" if kept else "")
+        )
     if not yes and not click.confirm(f"Forget {'it' if plan.count == 1 else 'them'} for good?", default=False):
         click.echo("nothing forgotten")
         return
@@ -311,8 +365,12 @@ def config(as_json):
         return
     click.echo(f"config file: {s.paths.config_file}{'' if s.paths.config_file.exists() else ' (not created yet)'}")
     click.echo(f"data dir:    {s.paths.data_dir}")
-    click.echo(table([[k, json.dumps(v, default=str) if not isinstance(v, str) else v, o] for k, v, o in items],
-                     ["setting", "value", "from"]))
+    click.echo(
+        table(
+            [[k, json.dumps(v, default=str) if not isinstance(v, str) else v, o] for k, v, o in items],
+            ["setting", "value", "from"],
+        )
+    )
     _print_object_storage(s)
 
 
@@ -330,8 +388,14 @@ def _print_object_storage(s) -> None:
     click.echo(table(rows, ["option", "value", "from"]))
 
 
-DEMO_QUERIES = ("dog barking at park", "what do I pack for the beach", "soup recipe", "sunset over the sea",
-                "doorbell ringing", "meeting moved to thursday")
+DEMO_QUERIES = (
+    "dog barking at park",
+    "what do I pack for the beach",
+    "soup recipe",
+    "sunset over the sea",
+    "doorbell ringing",
+    "meeting moved to thursday",
+)
 
 
 def samples_dir() -> Path:

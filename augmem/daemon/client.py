@@ -67,15 +67,23 @@ def _remote(method: F) -> F:
         try:
             return codec.from_json(hints["return"], reply, op)
         except codec.CodecError as exc:
-            raise DaemonError(f"the daemon answered {op!r} in a shape this augmem does not read ({exc})",
-                              hint="the daemon runs another version of augmem: restart it with "
-                                   "`augmem daemon stop && augmem daemon start`") from exc
+            raise DaemonError(
+                f"the daemon answered {op!r} in a shape this augmem does not read ({exc})",
+                hint="the daemon runs another version of augmem: restart it with "
+                "`augmem daemon stop && augmem daemon start`",
+            ) from exc
 
     return call  # type: ignore[return-value]
 
 
 OP_TIMEOUTS: dict[str, float] = {
-    "status": 60.0, "forget_plan": 60.0, "pause": 30.0, "capture": 10.0, "resume": 30.0, "reembed": 30.0, "timeline": 60.0,
+    "status": 60.0,
+    "forget_plan": 60.0,
+    "pause": 30.0,
+    "capture": 10.0,
+    "resume": 30.0,
+    "reembed": 30.0,
+    "timeline": 60.0,
     "ingest": math.inf,  # as long as the files take
 }
 """Seconds a call may take before the client gives up (default: DaemonClient.call_timeout)."""
@@ -112,14 +120,16 @@ class DaemonClient:
                     pass  # the daemon may have answered (a refusal) and closed: read it below
                 line = self._file.readline(protocol.MAX_LINE + 1)
             except TimeoutError as exc:
-                raise DaemonError(f"the daemon did not answer {op!r} in time",
-                                  hint="see `augmem daemon status` and the daemon log") from exc
+                raise DaemonError(
+                    f"the daemon did not answer {op!r} in time", hint="see `augmem daemon status` and the daemon log"
+                ) from exc
             except OSError as exc:
-                raise DaemonError(f"lost the connection to the daemon: {exc}",
-                                  hint="`augmem daemon status`; restart it with `augmem daemon start`") from exc
+                raise DaemonError(
+                    f"lost the connection to the daemon: {exc}",
+                    hint="`augmem daemon status`; restart it with `augmem daemon start`",
+                ) from exc
         if not line:
-            raise DaemonError("the daemon closed the connection",
-                              hint="it may be shutting down; see the daemon log")
+            raise DaemonError("the daemon closed the connection", hint="it may be shutting down; see the daemon log")
         reply = protocol.decode(line)
         if not reply.get("ok"):
             raise AugmemError(reply.get("error") or "the daemon refused the request", reply.get("hint"))
@@ -162,6 +172,7 @@ class DaemonClient:
 
 
 if TYPE_CHECKING:
+
     def _is_a_backend(client: DaemonClient) -> Backend:
         return client  # mypy: the client implements the whole contract
 

@@ -62,8 +62,14 @@ class JobRecord:
         self.last_result: object = None
 
     def info(self, next_run: float | None) -> JobInfo:
-        return JobInfo(runs=self.runs, failures=self.failures, last_run=self.last_run,
-                       last_seconds=self.last_seconds, last_error=self.last_error, next_run=next_run)
+        return JobInfo(
+            runs=self.runs,
+            failures=self.failures,
+            last_run=self.last_run,
+            last_seconds=self.last_seconds,
+            last_error=self.last_error,
+            next_run=next_run,
+        )
 
 
 class MigrationProgress:
@@ -95,9 +101,15 @@ class MigrationProgress:
     def info(self) -> MigrationInfo:
         left = max(0, self.total - self.done)
         eta_s = left / self.rate if self.rate > 0 and left else (0.0 if not left else None)
-        return MigrationInfo(done=self.done, total=self.total, left=left, active=self.active,
-                             rate=round(self.rate, 2), eta_s=None if eta_s is None else round(eta_s, 1),
-                             space=self.space)
+        return MigrationInfo(
+            done=self.done,
+            total=self.total,
+            left=left,
+            active=self.active,
+            rate=round(self.rate, 2),
+            eta_s=None if eta_s is None else round(eta_s, 1),
+            space=self.space,
+        )
 
 
 class Jobs:
@@ -124,8 +136,7 @@ class Jobs:
         )
         now = datetime.now()
         self._add("reconcile", self.reconcile, minutes=max(s.reconcile_minutes, 0.05), next_run_time=now)
-        self._add("migrate", self.migrate, seconds=MIGRATE_CHECK_SECONDS,
-                  next_run_time=now + timedelta(seconds=1))
+        self._add("migrate", self.migrate, seconds=MIGRATE_CHECK_SECONDS, next_run_time=now + timedelta(seconds=1))
         self._add("derive", self.derive, seconds=DERIVE_CHECK_SECONDS, next_run_time=now + timedelta(seconds=2))
         self._add("compact", self.compact, minutes=max(s.compact_minutes, 0.05))
         self._add("config", self.d.check_config, seconds=CONFIG_POLL_SECONDS)
@@ -214,8 +225,14 @@ class Jobs:
                 self.migration.update(done, total)
                 if n == 0:
                     break
-                log.info("re-embedded %d; %d of %d done (%.1f/s, ETA %s)", n, done, total,
-                         self.migration.rate, duration(self.migration.info().eta_s))
+                log.info(
+                    "re-embedded %d; %d of %d done (%.1f/s, ETA %s)",
+                    n,
+                    done,
+                    total,
+                    self.migration.rate,
+                    duration(self.migration.info().eta_s),
+                )
         finally:
             self.migration.end()
         return self.migration.info()
@@ -255,8 +272,12 @@ class Jobs:
         """What derivation depends on: the ledger, the space, the cache and the engines' settings."""
         core = self.d.core
         s = core.settings
-        return (core.store.versions(core.active_space()), core.store.derived_version(), s.transcriber,
-                tuple(s.ocr_languages))
+        return (
+            core.store.versions(core.active_space()),
+            core.store.derived_version(),
+            s.transcriber,
+            tuple(s.ocr_languages),
+        )
 
     def compact(self) -> dict:
         return self.d.submit("compact", priority=BACKGROUND).result()

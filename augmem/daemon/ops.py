@@ -62,15 +62,26 @@ class DaemonBackend:
     def __init__(self, daemon: DaemonHost):
         self.daemon = daemon
 
-    def recall(self, query: str | None = None, *, like: str | None = None, like_id: str | None = None,
-               filters: Filters | None = None, limit: int = 10, instruction: str | None = None) -> RecallResult:
-        return self.daemon.core.recall(query, like=like, like_id=like_id, filters=filters, limit=limit,
-                                       instruction=instruction)
+    def recall(
+        self,
+        query: str | None = None,
+        *,
+        like: str | None = None,
+        like_id: str | None = None,
+        filters: Filters | None = None,
+        limit: int = 10,
+        instruction: str | None = None,
+    ) -> RecallResult:
+        return self.daemon.core.recall(
+            query, like=like, like_id=like_id, filters=filters, limit=limit, instruction=instruction
+        )
 
-    def ingest(self, paths: Sequence[str], *, source: str | None = None, forget_missing: bool = True,
-               force: bool = False) -> IngestReport:
+    def ingest(
+        self, paths: Sequence[str], *, source: str | None = None, forget_missing: bool = True, force: bool = False
+    ) -> IngestReport:
         report: IngestReport = self.daemon.submit(
-            "ingest", (list(paths), source, forget_missing, force), INTERACTIVE).result()
+            "ingest", (list(paths), source, forget_missing, force), INTERACTIVE
+        ).result()
         return report
 
     def forget(self, *, ids: Sequence[str] = (), paths: Sequence[str] = (), filters: Filters | None = None) -> int:
@@ -108,6 +119,7 @@ class DaemonBackend:
 
 
 if TYPE_CHECKING:
+
     def _is_a_backend(backend: DaemonBackend) -> Backend:
         return backend  # mypy: the daemon implements the whole contract
 
@@ -120,11 +132,16 @@ def dispatch(target: Backend, request: dict[str, Any]) -> Any:
     hints = contract.op_hints(op)
     unknown = sorted(set(request) - {"op"} - set(sig.parameters))
     if unknown:
-        raise AugmemError(f"{op}: unknown argument {unknown[0]!r}",
-                          hint="the client and the daemon are different versions: restart the daemon")
+        raise AugmemError(
+            f"{op}: unknown argument {unknown[0]!r}",
+            hint="the client and the daemon are different versions: restart the daemon",
+        )
     try:
-        kwargs = {name: codec.from_json(hints[name], request[name], f"{op}.{name}")
-                  for name in sig.parameters if name in request}
+        kwargs = {
+            name: codec.from_json(hints[name], request[name], f"{op}.{name}")
+            for name in sig.parameters
+            if name in request
+        }
     except codec.CodecError as exc:
         raise AugmemError(f"bad request: {exc}") from exc
     return codec.to_json(getattr(target, op)(**kwargs))

@@ -36,12 +36,29 @@ LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 3
 WATCH_SOURCES = {"notes": "notes", "photos": "photos", "audio": "audio", "auto": None}
 """A watched folder's kind -> the memories' source (auto: decided by file type)."""
-RELOAD_KEYS_CORE = ("model", "artifacts", "artifact_sha256", "model_options", "tiers", "store_uri", "store_options",
-                    "device")
+RELOAD_KEYS_CORE = (
+    "model",
+    "artifacts",
+    "artifact_sha256",
+    "model_options",
+    "tiers",
+    "store_uri",
+    "store_options",
+    "device",
+)
 RELOAD_KEYS_DERIVE = ("transcriber", "ocr_languages")
 """The core swaps its engines by itself when these change: the warm model stays."""
-RELOAD_KEYS_MIC = ("mic_enabled", "mic_device", "mic_min_clip_seconds", "mic_max_clip_seconds", "mic_vad",
-                   "mic_vad_threshold", "mic_vad_hangover_seconds", "mic_sound_margin_db", "mic_quiet_hours")
+RELOAD_KEYS_MIC = (
+    "mic_enabled",
+    "mic_device",
+    "mic_min_clip_seconds",
+    "mic_max_clip_seconds",
+    "mic_vad",
+    "mic_vad_threshold",
+    "mic_vad_hangover_seconds",
+    "mic_sound_margin_db",
+    "mic_quiet_hours",
+)
 
 
 def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = logging.INFO) -> Path:
@@ -80,14 +97,22 @@ class Daemon:
         self._stop = threading.Event()
         self._core = None
         self._core_lock = threading.Lock()
-        self.worker = Worker({
-            "changes": self._do_changes, "clip": self._do_clips, "ingest": self._do_ingest,
-            "forget": self._do_forget, "finish-forgetting": self._do_finish_forgetting,
-            "reconcile": self._do_reconcile, "migrate": self._do_migrate,
-            "derive": self._do_derive,
-            "compact": self._do_compact, "retention": self._do_retention, "reload": self._do_reload,
-            "warmup": self._do_warmup,
-        })
+        self.worker = Worker(
+            {
+                "changes": self._do_changes,
+                "clip": self._do_clips,
+                "ingest": self._do_ingest,
+                "forget": self._do_forget,
+                "finish-forgetting": self._do_finish_forgetting,
+                "reconcile": self._do_reconcile,
+                "migrate": self._do_migrate,
+                "derive": self._do_derive,
+                "compact": self._do_compact,
+                "retention": self._do_retention,
+                "reload": self._do_reload,
+                "warmup": self._do_warmup,
+            }
+        )
         self.watcher = None
         self.mic = None
         self.jobs = None
@@ -126,8 +151,9 @@ class Daemon:
         try:
             if setup_logging is not None:
                 setup_logging()
-            said = secure_home(self.paths, [w.path for w in self.settings.watch], deep=True,
-                               store_uri=self.settings.store_uri)
+            said = secure_home(
+                self.paths, [w.path for w in self.settings.watch], deep=True, store_uri=self.settings.store_uri
+            )
             if said:
                 log.warning("%s", said)
             self._start()
@@ -183,8 +209,14 @@ class Daemon:
         own submodules can see a partially initialised module (seen with augmem.models)."""
         import importlib
 
-        for name in ("augmem.models", "augmem.models.registry", "augmem.plugins", "augmem.store",
-                     "augmem.ingest.pipeline", "augmem.ingest.files"):
+        for name in (
+            "augmem.models",
+            "augmem.models.registry",
+            "augmem.plugins",
+            "augmem.store",
+            "augmem.ingest.pipeline",
+            "augmem.ingest.files",
+        ):
             try:
                 importlib.import_module(name)
             except ImportError as exc:
@@ -317,8 +349,13 @@ class Daemon:
             out.setdefault("reports", []).append(rep.to_json())
         for root, kind in roots:
             if self.settings.forget_deleted:
-                rep = core.ingest([root], source=self._source_for(root, kind), forget_missing=True,
-                                  progress=self.worker.check, derive=False)
+                rep = core.ingest(
+                    [root],
+                    source=self._source_for(root, kind),
+                    forget_missing=True,
+                    progress=self.worker.check,
+                    derive=False,
+                )
                 self._log_report("reconciled", rep)
         return out
 
@@ -328,14 +365,15 @@ class Daemon:
         return rep
 
     def _do_ingest(self, payloads) -> IngestReport:
-        (paths, source, forget_missing, force), = payloads
-        rep = self.core.ingest(paths, source=source, forget_missing=forget_missing, force=force,
-                               progress=self.worker.check, derive=False)
+        ((paths, source, forget_missing, force),) = payloads
+        rep = self.core.ingest(
+            paths, source=source, forget_missing=forget_missing, force=force, progress=self.worker.check, derive=False
+        )
         self._log_report("ingest", rep)
         return rep
 
     def _do_forget(self, payloads) -> int:
-        (ids, paths, filters), = payloads
+        ((ids, paths, filters),) = payloads
         return self.core.forget(ids=ids, paths=paths, filters=filters)
 
     def _do_finish_forgetting(self, _payloads) -> int:
@@ -363,8 +401,15 @@ class Daemon:
             self._log_report("reconcile", rep)
             total.add(rep)
         self.last_reconcile = ReconcileInfo(
-            at=time.time(), seconds=round(time.monotonic() - t0, 2), added=total.added, updated=total.updated,
-            skipped=total.skipped, pending=total.pending, removed=total.removed, rejected=len(total.rejected))
+            at=time.time(),
+            seconds=round(time.monotonic() - t0, 2),
+            added=total.added,
+            updated=total.updated,
+            skipped=total.skipped,
+            pending=total.pending,
+            removed=total.removed,
+            rejected=len(total.rejected),
+        )
         return self.last_reconcile
 
     def _do_migrate(self, _payloads) -> int:
@@ -410,9 +455,21 @@ class Daemon:
     def _do_reload(self, _payloads) -> dict:
         new = load_settings(self.paths)
         old = self.settings
-        changed = [k for k in ("watch", "exclude", *RELOAD_KEYS_CORE, *RELOAD_KEYS_DERIVE, *RELOAD_KEYS_MIC,
-                               "reconcile_minutes", "compact_minutes", "forget_deleted", "mic_retention_days")
-                   if getattr(old, k) != getattr(new, k)]
+        changed = [
+            k
+            for k in (
+                "watch",
+                "exclude",
+                *RELOAD_KEYS_CORE,
+                *RELOAD_KEYS_DERIVE,
+                *RELOAD_KEYS_MIC,
+                "reconcile_minutes",
+                "compact_minutes",
+                "forget_deleted",
+                "mic_retention_days",
+            )
+            if getattr(old, k) != getattr(new, k)
+        ]
         self.settings = new
         if not changed:
             return {"changed": []}
@@ -449,8 +506,16 @@ class Daemon:
         if self.jobs and (rep.added or rep.updated or rep.pending):
             self.jobs.run_now("derive")  # what came in may have words to find: start on them now
         if rep.added or rep.updated or rep.removed or rep.rejected:
-            log.info("%s: %d added, %d updated, %d removed, %d skipped, %d pending, %d rejected", what,
-                     rep.added, rep.updated, rep.removed, rep.skipped, rep.pending, len(rep.rejected))
+            log.info(
+                "%s: %d added, %d updated, %d removed, %d skipped, %d pending, %d rejected",
+                what,
+                rep.added,
+                rep.updated,
+                rep.removed,
+                rep.skipped,
+                rep.pending,
+                len(rep.rejected),
+            )
         for path, reason in rep.rejected[:20]:
             log.warning("skipped %s: %s", path, reason)
 
@@ -471,8 +536,12 @@ class Daemon:
     def _start_capture(self) -> None:
         s = self.settings
         if not s.mic_enabled:
-            write_capture_state(self.run_dir, state="off", device="",
-                                message="microphone capture is off (set mic_enabled = true to turn it on)")
+            write_capture_state(
+                self.run_dir,
+                state="off",
+                device="",
+                message="microphone capture is off (set mic_enabled = true to turn it on)",
+            )
             return
         from augmem.capture.gate import GateConfig
         from augmem.capture.microphone import MicrophoneCapture
@@ -485,9 +554,15 @@ class Daemon:
             log.error("microphone capture: %s", exc.message)
             return
         self.mic = MicrophoneCapture(
-            self.paths.clips_dir, self.run_dir, self._on_clip, device=s.mic_device,
-            min_clip_seconds=s.mic_min_clip_seconds, max_clip_seconds=s.mic_max_clip_seconds,
-            stream_factory=self._stream_factory, gate_config=gate, quiet_hours=QuietHours.parse(s.mic_quiet_hours),
+            self.paths.clips_dir,
+            self.run_dir,
+            self._on_clip,
+            device=s.mic_device,
+            min_clip_seconds=s.mic_min_clip_seconds,
+            max_clip_seconds=s.mic_max_clip_seconds,
+            stream_factory=self._stream_factory,
+            gate_config=gate,
+            quiet_hours=QuietHours.parse(s.mic_quiet_hours),
         )
         self.mic.start()
 

@@ -35,8 +35,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.rfile.readline(protocol.MAX_LINE + 1)
             except OSError:
                 pass
-            self._send(protocol.error(f"connection refused: {why}",
-                                      "only the user who runs the daemon may use its socket"))
+            self._send(
+                protocol.error(f"connection refused: {why}", "only the user who runs the daemon may use its socket")
+            )
             return
         while not self.server.closing:
             line = self.rfile.readline(protocol.MAX_LINE + 1)
@@ -103,8 +104,9 @@ class SocketServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             return protocol.error(f"{op} failed: {type(exc).__name__}: {exc}", "see the daemon log")
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="augmem-socket", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="augmem-socket", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -38,8 +38,10 @@ def start(settings: Settings, *, timeout: float = 120.0, extra_env: dict[str, st
     """Spawn a detached daemon and wait until it answers; returns its pid."""
     pid = running_pid(lock_path(settings))
     if pid:
-        raise DaemonError(f"the augmem daemon is already running (pid {pid}) for {settings.paths.data_dir}",
-                          hint="`augmem daemon status`, or `augmem daemon stop` first")
+        raise DaemonError(
+            f"the augmem daemon is already running (pid {pid}) for {settings.paths.data_dir}",
+            hint="`augmem daemon status`, or `augmem daemon stop` first",
+        )
     run_dir = settings.paths.run_dir
     private_dir(run_dir)
     os.chmod(run_dir, 0o700)
@@ -48,23 +50,32 @@ def start(settings: Settings, *, timeout: float = 120.0, extra_env: dict[str, st
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
         [sys.executable, "-m", "augmem", "daemon", "run", "--no-stderr-log"],
-        stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, cwd="/",
-        start_new_session=True, close_fds=True,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
+        env=env,
+        cwd="/",
+        start_new_session=True,
+        close_fds=True,
     )
     out.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         code = proc.poll()
         if code is not None:
-            raise DaemonError(f"the daemon exited during startup (code {code}): {_last_lines(run_dir)}",
-                              hint=f"see {log_path(settings)}")
+            raise DaemonError(
+                f"the daemon exited during startup (code {code}): {_last_lines(run_dir)}",
+                hint=f"see {log_path(settings)}",
+            )
         client = connect(settings, timeout=1.0)
         if client is not None:
             client.close()
             return proc.pid
         time.sleep(0.1)
-    raise DaemonError(f"the daemon (pid {proc.pid}) did not answer within {timeout:.0f} s",
-                      hint=f"it may still be starting; see {log_path(settings)}")
+    raise DaemonError(
+        f"the daemon (pid {proc.pid}) did not answer within {timeout:.0f} s",
+        hint=f"it may still be starting; see {log_path(settings)}",
+    )
 
 
 def stop(settings: Settings, *, timeout: float = 60.0, force: bool = False) -> int | None:
@@ -85,8 +96,10 @@ def stop(settings: Settings, *, timeout: float = 60.0, force: bool = False) -> i
             if not is_locked(lock):
                 return pid
             time.sleep(0.1)
-    raise DaemonError(f"the daemon (pid {pid}) did not stop within {timeout:.0f} s",
-                      hint="it finishes the write in progress first; try again, or `augmem daemon stop --force`")
+    raise DaemonError(
+        f"the daemon (pid {pid}) did not stop within {timeout:.0f} s",
+        hint="it finishes the write in progress first; try again, or `augmem daemon stop --force`",
+    )
 
 
 def _package_root() -> str:
@@ -149,13 +162,15 @@ def service_file(settings: Settings, system: str | None = None, python: str | No
             "WantedBy=default.target\n"
         )
         path = home / ".config" / "systemd" / "user" / SYSTEMD_UNIT
-        return ServiceFile(path, text, ["systemctl --user daemon-reload",
-                                        f"systemctl --user enable --now {SYSTEMD_UNIT}"])
+        return ServiceFile(
+            path, text, ["systemctl --user daemon-reload", f"systemctl --user enable --now {SYSTEMD_UNIT}"]
+        )
     if system == "darwin":
         from xml.sax.saxutils import escape
 
-        args = "".join(f"    <string>{escape(a)}</string>\n"
-                       for a in (python, "-m", "augmem", "daemon", "run", "--no-stderr-log"))
+        args = "".join(
+            f"    <string>{escape(a)}</string>\n" for a in (python, "-m", "augmem", "daemon", "run", "--no-stderr-log")
+        )
         envs = "".join(f"    <key>{escape(k)}</key>\n    <string>{escape(v)}</string>\n" for k, v in env.items())
         log = escape(str(settings.paths.run_dir / "daemon.out"))
         text = (
@@ -174,10 +189,13 @@ def service_file(settings: Settings, system: str | None = None, python: str | No
             "</dict>\n</plist>\n"
         )
         path = home / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
-        return ServiceFile(path, text, [f"launchctl bootstrap gui/$(id -u) {path}",
-                                        f"(older macOS: launchctl load -w {path})"])
-    raise DaemonError(f"no service manager support for {system!r}",
-                      hint="run `augmem daemon start` from your session's startup instead")
+        return ServiceFile(
+            path, text, [f"launchctl bootstrap gui/$(id -u) {path}", f"(older macOS: launchctl load -w {path})"]
+        )
+    raise DaemonError(
+        f"no service manager support for {system!r}",
+        hint="run `augmem daemon start` from your session's startup instead",
+    )
 
 
 def install(settings: Settings, system: str | None = None) -> ServiceFile:

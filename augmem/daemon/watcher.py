@@ -63,8 +63,9 @@ class _Handler:
 class FolderWatcher:
     """Watch folders recursively; call `emit(batch)` with settled paths, ~debounce s after their last event."""
 
-    def __init__(self, emit: Callable[[list[Settled]], None], *, exclude: Sequence[str] = (),
-                 debounce: float = DEBOUNCE_SECONDS):
+    def __init__(
+        self, emit: Callable[[list[Settled]], None], *, exclude: Sequence[str] = (), debounce: float = DEBOUNCE_SECONDS
+    ):
         self.emit = emit
         self.exclude = list(exclude)
         self.debounce = debounce
@@ -154,8 +155,11 @@ class FolderWatcher:
         for p in due:
             _deadline, root, kind, is_dir = self._pending.pop(p)
             exists = os.path.lexists(p)
-            batch.append(Settled(p, root, self._kinds.get(root, kind), gone=not exists,
-                                 is_dir=os.path.isdir(p) if exists else is_dir))
+            batch.append(
+                Settled(
+                    p, root, self._kinds.get(root, kind), gone=not exists, is_dir=os.path.isdir(p) if exists else is_dir
+                )
+            )
         try:
             self.emit(batch)
         except Exception:

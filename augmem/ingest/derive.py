@@ -46,22 +46,31 @@ class Engine:
 def candidates(store: Any, kind: str, paths: Sequence[str] | None = None) -> list[SourceRow]:
     """Valid photos (ocr) or recordings (transcript) in the ledger, under `paths` when given."""
     modality = MODALITY_OF[kind]
-    return [r for r in store.get_sources().values()
-            if r.modality == modality and r.status in ("ok", "pending") and r.content_sha256
-            and (paths is None or _under(r.path, paths))]
+    return [
+        r
+        for r in store.get_sources().values()
+        if r.modality == modality
+        and r.status in ("ok", "pending")
+        and r.content_sha256
+        and (paths is None or _under(r.path, paths))
+    ]
 
 
 def todo(store: Any, kind: str, engine_id: str, paths: Sequence[str] | None = None) -> list[SourceRow]:
     """The ledger rows still to derive with this engine, one per content, newest memories
     first (what a person most likely looks for); limited to `paths` (and below) when given."""
     done = store.derived_shas(kind, engine_id)
-    rows = {r.content_sha256: r for r in sorted(candidates(store, kind, paths), key=lambda r: (r.captured_at, r.path),
-                                                 reverse=True) if r.content_sha256 not in done}
+    rows = {
+        r.content_sha256: r
+        for r in sorted(candidates(store, kind, paths), key=lambda r: (r.captured_at, r.path), reverse=True)
+        if r.content_sha256 not in done
+    }
     return sorted(rows.values(), key=lambda r: (-r.captured_at, r.path))
 
 
-def cached_without_facets(store: Any, space: str, kind: str, engine_id: str,
-                          paths: Sequence[str] | None = None) -> list[SourceRow]:
+def cached_without_facets(
+    store: Any, space: str, kind: str, engine_id: str, paths: Sequence[str] | None = None
+) -> list[SourceRow]:
     """Files whose text this engine found (cached) but whose memories have no facets in `space`."""
     found = store.derived_shas(kind, engine_id)
     with_facets = store.facet_paths(space)
@@ -111,8 +120,16 @@ def derive_rows(rows: Sequence[SourceRow], engine: Engine) -> list[DerivedText]:
             log.exception("%s of %s failed", engine.kind, row.path)
             text, detail = "", DerivedDetail(error=f"{type(exc).__name__}: {exc}")
         detail.seconds = round(time.monotonic() - t0, 3)
-        out.append(DerivedText(content_sha256=row.content_sha256, kind=engine.kind, engine=engine.engine_id,
-                               text=text, detail=codec.dumps(detail), created_at=time.time()))
+        out.append(
+            DerivedText(
+                content_sha256=row.content_sha256,
+                kind=engine.kind,
+                engine=engine.engine_id,
+                text=text,
+                detail=codec.dumps(detail),
+                created_at=time.time(),
+            )
+        )
     return out
 
 

@@ -33,7 +33,7 @@ IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", "*.tmp", "*.part", "*.crdownlo
 
 
 def modality_for(path: Path) -> str | None:
-    """"text" | "image" | "audio" from the file extension, or None for other files."""
+    """ "text" | "image" | "audio" from the file extension, or None for other files."""
     ext = path.suffix.lower()
     if ext in NOTE_EXT:
         return "text"
@@ -62,9 +62,7 @@ class Found:
     modality: str
 
 
-def walk(
-    roots: Sequence[str | Path], exclude: Sequence[str] = ()
-) -> Iterator[Found | tuple[str, str]]:
+def walk(roots: Sequence[str | Path], exclude: Sequence[str] = ()) -> Iterator[Found | tuple[str, str]]:
     """Yield every candidate file under `roots` (recursively), or (path, reason) for what
     cannot be read: unreadable folders, symlink loops, broken links. Symlinked folders are
     followed once each (tracked by device + inode), so a loop cannot recurse forever."""
@@ -156,8 +154,11 @@ def _check_size(size: int, limit: int, what: str) -> None:
 
 # -- notes --------------------------------------------------------------------------------
 _BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
-    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
 )
 PREFERRED_LEGACY = "cp1252"
 """The legacy encoding chosen when several decode a note equally cleanly (see _decode_legacy)."""
@@ -213,8 +214,10 @@ def _decode_legacy(data: bytes, first_bad: int) -> str:
     matches = from_bytes(data)
     best = matches.best()
     if best is None:
-        raise RejectedItem(f"not text: not valid UTF-8 (byte {first_bad}: {data[first_bad:first_bad + 1]!r}) "
-                           "and no other plausible encoding (binary content?)")
+        raise RejectedItem(
+            f"not text: not valid UTF-8 (byte {first_bad}: {data[first_bad : first_bad + 1]!r}) "
+            "and no other plausible encoding (binary content?)"
+        )
     for m in matches:
         if m.chaos <= best.chaos and PREFERRED_LEGACY in m.could_be_from_charset:
             try:
@@ -262,7 +265,9 @@ def _open_image(path: Path, size: int):
     except Image.DecompressionBombError as exc:
         m = re.search(r"\((\d+) pixels\)", str(exc))
         px = f"{int(m.group(1)) / 1e6:,.0f} MP" if m else "too many pixels"
-        raise RejectedItem(f"image too large ({px} in its header; the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)") from exc
+        raise RejectedItem(
+            f"image too large ({px} in its header; the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise RejectedItem("not a readable image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -270,8 +275,9 @@ def _open_image(path: Path, size: int):
     w, h = im.size
     if w <= 0 or h <= 0 or w * h > MAX_PHOTO_PIXELS:
         im.close()
-        raise RejectedItem(f"image too large ({w:,} x {h:,} pixels in its header; "
-                           f"the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)")
+        raise RejectedItem(
+            f"image too large ({w:,} x {h:,} pixels in its header; the limit is {MAX_PHOTO_PIXELS / 1e6:,.0f} MP)"
+        )
     return im
 
 

@@ -80,9 +80,17 @@ class Ingestor:
     `engines(kind)` gives, for a derived kind ("transcript", "ocr"), the id of the engine whose
     cached text the facets are built from (None: no facets of that kind)."""
 
-    def __init__(self, store: Any, space: str, tiers: Sequence[int], get_embedder: Callable[[], Any],
-                 modalities: Sequence[str], settings: Any, plugins: Any = None,
-                 engines: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        store: Any,
+        space: str,
+        tiers: Sequence[int],
+        get_embedder: Callable[[], Any],
+        modalities: Sequence[str],
+        settings: Any,
+        plugins: Any = None,
+        engines: Callable[[str], str | None] | None = None,
+    ):
         self.store = store
         self.space = space
         self.tiers = list(tiers)
@@ -92,8 +100,16 @@ class Ingestor:
         self.plugins = plugins
         self.engines = engines or (lambda kind: None)
 
-    def run(self, roots: Sequence[str | Path], *, source: str | None = None, progress: ProgressFn | None = None,
-            forget_missing: bool = False, report: IngestReport | None = None, force: bool = False) -> IngestReport:
+    def run(
+        self,
+        roots: Sequence[str | Path],
+        *,
+        source: str | None = None,
+        progress: ProgressFn | None = None,
+        forget_missing: bool = False,
+        report: IngestReport | None = None,
+        force: bool = False,
+    ) -> IngestReport:
         report = report or IngestReport()
         self.store.ensure_space(self.space, self.tiers)
         ledger = self.store.get_sources()
@@ -123,7 +139,9 @@ class Ingestor:
                 if status == "ok" and path in in_space:
                     report.skipped += 1
                     continue
-                if status in ("forgotten", "duplicate") or (status == "pending" and item.modality not in self.modalities):
+                if status in ("forgotten", "duplicate") or (
+                    status == "pending" and item.modality not in self.modalities
+                ):
                     report.skipped += 1
                     report.pending += status == "pending"
                     continue
@@ -138,8 +156,16 @@ class Ingestor:
             except OSError as exc:
                 self._reject(report, path, files.os_reason(exc), ledger_updates, now, item)
                 continue
-            base = SourceRow(path=path, source=src, modality=item.modality, size=item.size, mtime=item.mtime,
-                             content_sha256=sha, updated_at=now, captured_at=(led.captured_at if led else 0.0) or item.mtime)
+            base = SourceRow(
+                path=path,
+                source=src,
+                modality=item.modality,
+                size=item.size,
+                mtime=item.mtime,
+                content_sha256=sha,
+                updated_at=now,
+                captured_at=(led.captured_at if led else 0.0) or item.mtime,
+            )
             if led and led.content_sha256 == sha and not force:
                 if led.status == "ok" and in_space.get(path) == sha:
                     ledger_updates.append(replace(base, status="ok"))  # touched only
@@ -161,8 +187,14 @@ class Ingestor:
                 except RejectedItem as exc:
                     self._reject(report, path, exc.message, ledger_updates, now, item)
                     continue
-                ledger_updates.append(replace(base, status="pending", captured_at=captured or base.captured_at,
-                                              reason=f"the active model does not embed {item.modality}"))
+                ledger_updates.append(
+                    replace(
+                        base,
+                        status="pending",
+                        captured_at=captured or base.captured_at,
+                        reason=f"the active model does not embed {item.modality}",
+                    )
+                )
                 report.pending += 1
                 sha_owner.setdefault(sha, path)
                 if self._has_facets(item.modality):  # its derived text can be recalled meanwhile
@@ -203,8 +235,17 @@ class Ingestor:
         for row in rows:
             d = derived.get(row.content_sha256)
             if d is not None and d.text:
-                memories += self._facets(row.path, row.modality, row.source, row.content_sha256, row.size, row.mtime,
-                                         row.captured_at, d, embedder)
+                memories += self._facets(
+                    row.path,
+                    row.modality,
+                    row.source,
+                    row.content_sha256,
+                    row.size,
+                    row.mtime,
+                    row.captured_at,
+                    d,
+                    embedder,
+                )
         if memories:
             vecs = embedder.embed_texts([m.text for m in memories])
             for m, vec in zip(memories, vecs, strict=True):
@@ -226,24 +267,49 @@ class Ingestor:
             return f.mtime - info.duration_s
         return None
 
-    def _reject(self, report: IngestReport, path: str, reason: str, updates: list[SourceRow], now: float,
-                found: files.Found | None = None) -> None:
+    def _reject(
+        self,
+        report: IngestReport,
+        path: str,
+        reason: str,
+        updates: list[SourceRow],
+        now: float,
+        found: files.Found | None = None,
+    ) -> None:
         """Record a file that cannot be used; with its size and mtime, an unchanged one is not
         read again on the next reconcile (a 1 GB file is not hashed every half hour)."""
         log.warning("rejected %s: %s", path, reason)
         report.rejected.append(Rejection(path, reason))
-        updates.append(SourceRow(path=path, status="rejected", reason=reason, updated_at=now,
-                                 size=found.size if found else 0, mtime=found.mtime if found else 0.0,
-                                 modality=found.modality if found else ""))
+        updates.append(
+            SourceRow(
+                path=path,
+                status="rejected",
+                reason=reason,
+                updated_at=now,
+                size=found.size if found else 0,
+                mtime=found.mtime if found else 0.0,
+                modality=found.modality if found else "",
+            )
+        )
 
     def _decode(self, job: _Job, embedder: Any, cached: Mapping[str, DerivedText]) -> None:
         f = job.found
         path = str(f.path)
 
         def mem(i: int, text: str = "", span: tuple[int, int] = (0, 0), captured: float = f.mtime) -> Memory:
-            return Memory(id=memory_id(path, i), modality=f.modality, source=job.source, path=path,
-                          content_sha256=job.sha, size=f.size, mtime=f.mtime, captured_at=captured,
-                          text=text, chunk_start=span[0], chunk_end=span[1])
+            return Memory(
+                id=memory_id(path, i),
+                modality=f.modality,
+                source=job.source,
+                path=path,
+                content_sha256=job.sha,
+                size=f.size,
+                mtime=f.mtime,
+                captured_at=captured,
+                text=text,
+                chunk_start=span[0],
+                chunk_end=span[1],
+            )
 
         captured_at = f.mtime
         if not job.media:
@@ -274,15 +340,26 @@ class Ingestor:
         if kind:
             derived = cached.get(f"{kind}:{job.sha}")
             if derived is not None and derived.text:
-                for m in self._facets(path, f.modality, job.source, job.sha, f.size, f.mtime, captured_at, derived,
-                                      embedder):
+                for m in self._facets(
+                    path, f.modality, job.source, job.sha, f.size, f.mtime, captured_at, derived, embedder
+                ):
                     job.memories.append(m)
                     job.payloads.append(("text", m.text))
         if not job.memories and job.media:
             raise RejectedItem("nothing to embed")
 
-    def _facets(self, path: str, modality: str, source: str, sha: str, size: int, mtime: float, captured_at: float,
-                derived: DerivedText, embedder: Any) -> list[Memory]:
+    def _facets(
+        self,
+        path: str,
+        modality: str,
+        source: str,
+        sha: str,
+        size: int,
+        mtime: float,
+        captured_at: float,
+        derived: DerivedText,
+        embedder: Any,
+    ) -> list[Memory]:
         """Derived-text rows of a photo (its OCR text) or a recording (per clip, the transcript
         segments that fall in it), chunked to the text tower's context."""
         detail = codec.loads(DerivedDetail, derived.detail, f"the derived text of {path}")
@@ -293,26 +370,50 @@ class Ingestor:
             duration_ms = int(round(detail.duration * 1000))
             parts = []
             for i, (a, b) in enumerate(files.split_clips_ms(duration_ms)):
-                mine = [s for s in detail.segments if a <= 500 * (s.start + s.end) < b or (
-                    b == duration_ms and 500 * (s.start + s.end) >= b)]
+                mine = [
+                    s
+                    for s in detail.segments
+                    if a <= 500 * (s.start + s.end) < b or (b == duration_ms and 500 * (s.start + s.end) >= b)
+                ]
                 text = " ".join(s.text.strip() for s in mine).strip()
                 if text:
-                    parts.append((i, (a, b), text, DerivedDetail(language=detail.language, segments=mine),
-                                  captured_at + a / 1000))
+                    parts.append(
+                        (
+                            i,
+                            (a, b),
+                            text,
+                            DerivedDetail(language=detail.language, segments=mine),
+                            captured_at + a / 1000,
+                        )
+                    )
         facet = derived.kind
         out = []
         for index, span, text, info, when in parts:
             for k, (a, b) in enumerate(embedder.text_chunks(text) or [(0, len(text))]):
                 # segments go with the clip's first part only: a hit joins the parts' details
                 part_info = info if k == 0 else DerivedDetail(language=info.language, words=info.words)
-                out.append(Memory(id=facet_id(path, index, facet, k), memory_id=memory_id(path, index), facet=facet,
-                                  modality=modality, source=source, path=path, content_sha256=sha, size=size,
-                                  mtime=mtime, captured_at=when, text=text[a:b], chunk_start=span[0],
-                                  chunk_end=span[1], detail=codec.dumps(part_info)))
+                out.append(
+                    Memory(
+                        id=facet_id(path, index, facet, k),
+                        memory_id=memory_id(path, index),
+                        facet=facet,
+                        modality=modality,
+                        source=source,
+                        path=path,
+                        content_sha256=sha,
+                        size=size,
+                        mtime=mtime,
+                        captured_at=when,
+                        text=text[a:b],
+                        chunk_start=span[0],
+                        chunk_end=span[1],
+                        detail=codec.dumps(part_info),
+                    )
+                )
         return out
 
     def _cached_derivations(self, batch: list[_Job], embedder: Any) -> dict[str, DerivedText]:
-        """"kind:sha256" -> the cached derivation of the batch's photos and clips (one query per kind)."""
+        """ "kind:sha256" -> the cached derivation of the batch's photos and clips (one query per kind)."""
         out: dict[str, DerivedText] = {}
         if "text" not in embedder.modalities:
             return out
@@ -331,11 +432,20 @@ class Ingestor:
         for job in batch:
             if job.media and job.found.modality not in embedder.modalities:
                 # the model as loaded handles less than its spec (e.g. no tokenizer next to it)
-                ledger.append(SourceRow(
-                    path=str(job.found.path), source=job.source, modality=job.found.modality, size=job.found.size,
-                    mtime=job.found.mtime, content_sha256=job.sha, status="pending",
-                    reason=f"the loaded model does not embed {job.found.modality}",
-                    captured_at=job.found.mtime, updated_at=time.time()))
+                ledger.append(
+                    SourceRow(
+                        path=str(job.found.path),
+                        source=job.source,
+                        modality=job.found.modality,
+                        size=job.found.size,
+                        mtime=job.found.mtime,
+                        content_sha256=job.sha,
+                        status="pending",
+                        reason=f"the loaded model does not embed {job.found.modality}",
+                        captured_at=job.found.mtime,
+                        updated_at=time.time(),
+                    )
+                )
                 report.pending += 1
                 continue
             try:
@@ -369,13 +479,26 @@ class Ingestor:
         if media:
             self.store.replace_paths(self.space, [m for j in media for m in j.memories])
         if facets_only:
-            self.store.replace_facets(self.space, [str(j.found.path) for j in facets_only],
-                                      [m for j in facets_only for m in j.memories])
+            self.store.replace_facets(
+                self.space, [str(j.found.path) for j in facets_only], [m for j in facets_only for m in j.memories]
+            )
         now = time.time()
-        self.store.upsert_sources([SourceRow(
-            path=str(j.found.path), source=j.source, modality=j.found.modality, size=j.found.size,
-            mtime=j.found.mtime, content_sha256=j.sha, status="ok", captured_at=j.memories[0].captured_at,
-            updated_at=now) for j in media])
+        self.store.upsert_sources(
+            [
+                SourceRow(
+                    path=str(j.found.path),
+                    source=j.source,
+                    modality=j.found.modality,
+                    size=j.found.size,
+                    mtime=j.found.mtime,
+                    content_sha256=j.sha,
+                    status="ok",
+                    captured_at=j.memories[0].captured_at,
+                    updated_at=now,
+                )
+                for j in media
+            ]
+        )
         checkpoints.reached("ingest.committed")  # tests kill -9 here: this batch is in, the next ones not
         for job in media:
             report.memories += sum(1 for m in job.memories if m.facet not in DERIVED_FACETS)
@@ -386,8 +509,9 @@ class Ingestor:
         for job in done:
             job.payloads.clear()
 
-    def _embed_one_by_one(self, group: list[tuple[_Job, int]], fn: Callable[[list[Any]], Any],
-                          report: IngestReport) -> list[Any]:
+    def _embed_one_by_one(
+        self, group: list[tuple[_Job, int]], fn: Callable[[list[Any]], Any], report: IngestReport
+    ) -> list[Any]:
         out: list[Any] = []
         failed: set[int] = set()
         for j, k in group:

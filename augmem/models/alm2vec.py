@@ -56,8 +56,10 @@ DEFAULT_QUERY_INSTRUCTION = "Given a description, retrieve the audio recording o
 question asked in the text query and context in the audio query, retrieve the relevant text
 document associated with that question.") is for audio question answering, not for finding
 a memory from a description. The document instruction is the card's."""
-HOW_TO_GET = (f"on a machine with internet: `hf download {HF_REPO} --local-dir ALM2Vec-FT`, copy the "
-              "folder into augmem's models folder (or `augmem models use alm2vec-ft --artifact FOLDER`)")
+HOW_TO_GET = (
+    f"on a machine with internet: `hf download {HF_REPO} --local-dir ALM2Vec-FT`, copy the "
+    "folder into augmem's models folder (or `augmem models use alm2vec-ft --artifact FOLDER`)"
+)
 
 
 def check_folder(folder: Path) -> Path:
@@ -75,7 +77,8 @@ def check_folder(folder: Path) -> Path:
 
 def weights_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.safetensors")) or sum(
-        p.stat().st_size for p in folder.glob("*.bin"))
+        p.stat().st_size for p in folder.glob("*.bin")
+    )
 
 
 def check_gpu(device: str, needed_bytes: int) -> None:
@@ -87,7 +90,7 @@ def check_gpu(device: str, needed_bytes: int) -> None:
             "ALM2Vec-FT runs on an NVIDIA GPU only (~31 GB of weights), and torch sees no CUDA GPU here "
             "(torch.cuda.is_available() is False)",
             hint="use it on a machine with a CUDA GPU, driver and a CUDA build of torch, or choose another model: "
-                 "`augmem models use aist-87m`",
+            "`augmem models use aist-87m`",
         )
     if not str(device).startswith("cuda"):
         raise AugmemError(
@@ -122,8 +125,16 @@ class ALM2VecEmbedder(Embedder):
     audio_sample_rate = AUDIO_SR
     instruction_aware = True
 
-    def __init__(self, folder: Path, sha256: str, device: str = "cuda", *, require_cuda: bool = True,
-                 dtype: str = "float32", batch_size: int = 8):
+    def __init__(
+        self,
+        folder: Path,
+        sha256: str,
+        device: str = "cuda",
+        *,
+        require_cuda: bool = True,
+        dtype: str = "float32",
+        batch_size: int = 8,
+    ):
         super().__init__(sha256)
         folder = check_folder(folder)
         if require_cuda:
@@ -133,14 +144,19 @@ class ALM2VecEmbedder(Embedder):
         from transformers import AutoModel
 
         try:
-            model = AutoModel.from_pretrained(str(folder), trust_remote_code=True, local_files_only=True,
-                                              dtype=getattr(torch, dtype))
+            model = AutoModel.from_pretrained(
+                str(folder), trust_remote_code=True, local_files_only=True, dtype=getattr(torch, dtype)
+            )
         except Exception as exc:
-            raise ArtifactError(f"{folder}: the model does not load ({type(exc).__name__}: {exc})",
-                                hint=HOW_TO_GET) from exc
+            raise ArtifactError(
+                f"{folder}: the model does not load ({type(exc).__name__}: {exc})", hint=HOW_TO_GET
+            ) from exc
         if not callable(getattr(model, "encode", None)):
-            raise ArtifactError(f"{folder}: the loaded model ({type(model).__name__}) has no encode(...) method; "
-                                "is this the ALM2Vec-FT folder?", hint=HOW_TO_GET)
+            raise ArtifactError(
+                f"{folder}: the loaded model ({type(model).__name__}) has no encode(...) method; "
+                "is this the ALM2Vec-FT folder?",
+                hint=HOW_TO_GET,
+            )
         self.model = model.to(device).eval()
         self.device = device
         self.batch_size = batch_size
@@ -152,8 +168,9 @@ class ALM2VecEmbedder(Embedder):
         except ArtifactError:
             raise
         except Exception as exc:
-            raise ArtifactError(f"{folder}: encode() fails on a one-word probe ({type(exc).__name__}: {exc})",
-                                hint=HOW_TO_GET) from exc
+            raise ArtifactError(
+                f"{folder}: encode() fails on a one-word probe ({type(exc).__name__}: {exc})", hint=HOW_TO_GET
+            ) from exc
         self.dim = int(dim)
         self.tiers = (self.dim,)
         self.storage_tiers = (self.dim,)
@@ -175,12 +192,15 @@ class ALM2VecEmbedder(Embedder):
             return np.zeros((0, self.dim), np.float32)
         task = "query" if query else "document"
         instr = instruction or (DEFAULT_QUERY_INSTRUCTION if query else DOC_INSTRUCTION)
-        out = [self._encode(text=texts[i : i + self.batch_size], task=task, instruction=instr)
-               for i in range(0, len(texts), self.batch_size)]
+        out = [
+            self._encode(text=texts[i : i + self.batch_size], task=task, instruction=instr)
+            for i in range(0, len(texts), self.batch_size)
+        ]
         return np.concatenate(out)
 
-    def embed_audio(self, clips: Sequence[np.ndarray], *, query: bool = False,
-                    instruction: str | None = None) -> np.ndarray:
+    def embed_audio(
+        self, clips: Sequence[np.ndarray], *, query: bool = False, instruction: str | None = None
+    ) -> np.ndarray:
         """16 kHz mono clips, passed to encode(audio=...) as temporary WAV files."""
         import soundfile as sf
 

@@ -66,8 +66,11 @@ class HashCache:
 
 
 def _tree_files(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
 
 
 def _tree_signature(folder: Path) -> tuple[int, int]:
@@ -176,8 +179,11 @@ def pull(name: str, hf_repo: str, filename: str, models_dir: Path, folder: bool 
     """Download an artifact into the models folder with a progress bar (huggingface_hub):
     one file, or for a `folder` artifact the whole repository into models_dir/filename."""
     target = models_dir / filename if folder else models_dir
-    by_hand = (f"hf download {hf_repo} --local-dir {target}" if folder
-               else f"hf download {hf_repo} {filename} --local-dir {models_dir}")
+    by_hand = (
+        f"hf download {hf_repo} --local-dir {target}"
+        if folder
+        else f"hf download {hf_repo} {filename} --local-dir {models_dir}"
+    )
     if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
         raise ArtifactError(
             f"cannot download {name!r}: HF_HUB_OFFLINE is set",

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from PIL import Image
 
 
-
 def l2norm(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     x = np.asarray(x, dtype=np.float32)

@@ -39,9 +39,7 @@ def _split(text: str, a: int, b: int, limit: int, count: Callable[[str], int]) -
     return [(i, min(i + step, b)) for i in range(a, b, step)]
 
 
-def chunk_spans(
-    text: str, max_tokens: int, count: Callable[[str], int], overlap: int = 0
-) -> list[tuple[int, int]]:
+def chunk_spans(text: str, max_tokens: int, count: Callable[[str], int], overlap: int = 0) -> list[tuple[int, int]]:
     """Character spans covering `text`, each at most `max_tokens` by `count`.
 
     Paragraphs are packed greedily; an oversized paragraph is split at sentence, then

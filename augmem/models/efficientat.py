@@ -214,12 +214,8 @@ class LogMel(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.register_buffer(
-            "window", torch.hann_window(WIN_LENGTH, periodic=False), persistent=False
-        )
-        self.register_buffer(
-            "preemphasis_kernel", torch.tensor([[[-PREEMPHASIS, 1.0]]]), persistent=False
-        )
+        self.register_buffer("window", torch.hann_window(WIN_LENGTH, periodic=False), persistent=False)
+        self.register_buffer("preemphasis_kernel", torch.tensor([[[-PREEMPHASIS, 1.0]]]), persistent=False)
         banks = kaldi_mel_banks()
         banks = torch.cat([banks, banks.new_zeros(N_MELS, 1)], dim=1)  # Nyquist bin -> 513
         self.register_buffer("mel_basis", banks, persistent=False)
@@ -371,9 +367,7 @@ class MN(nn.Module):
         def width(c: int) -> int:
             return make_divisible(c * width_mult, 8)
 
-        layers: list[nn.Module] = [
-            ConvBNAct(1, width(_MNV3_LARGE[0][0]), 3, stride=2, activation=nn.Hardswish)
-        ]
+        layers: list[nn.Module] = [ConvBNAct(1, width(_MNV3_LARGE[0][0]), 3, stride=2, activation=nn.Hardswish)]
         for in_c, k, exp_c, out_c, se, hs, stride in _MNV3_LARGE:
             layers.append(InvertedResidual(width(in_c), k, width(exp_c), width(out_c), se, hs, stride))
         last_in = width(_MNV3_LARGE[-1][3])

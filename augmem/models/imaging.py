@@ -26,8 +26,12 @@ from PIL import Image, ImageOps
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-_INTERPOLATION = {"bicubic": Image.Resampling.BICUBIC, "bilinear": Image.Resampling.BILINEAR,
-                  "nearest": Image.Resampling.NEAREST, "lanczos": Image.Resampling.LANCZOS}
+_INTERPOLATION = {
+    "bicubic": Image.Resampling.BICUBIC,
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+    "lanczos": Image.Resampling.LANCZOS,
+}
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,14 @@ def image_config(encoder_name: str) -> ImageConfig:
     channels, height, width = data["input_size"]
     if height != width or data.get("crop_mode", "center") != "center":
         raise ValueError(f"{encoder_name}: only square centre-crop transforms are supported ({data})")
-    return ImageConfig(size=int(height), crop_pct=float(data["crop_pct"]), interpolation=data["interpolation"],
-                       mean=tuple(data["mean"]), std=tuple(data["std"]), source=name)
+    return ImageConfig(
+        size=int(height),
+        crop_pct=float(data["crop_pct"]),
+        interpolation=data["interpolation"],
+        mean=tuple(data["mean"]),
+        std=tuple(data["std"]),
+        source=name,
+    )
 
 
 def resized_size(width: int, height: int, short: int) -> tuple[int, int]:

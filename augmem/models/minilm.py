@@ -86,8 +86,9 @@ class MiniLM(Embedder):
             from augmem.models.tokens import encode
 
             for i in range(0, len(texts), self.batch_size):
-                ids, mask = encode(self.tokenizer, list(texts[i : i + self.batch_size]), self.max_text_tokens,
-                                   self.device)
+                ids, mask = encode(
+                    self.tokenizer, list(texts[i : i + self.batch_size]), self.max_text_tokens, self.device
+                )
                 hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
                 pooled = mean_pool(hidden, mask)
                 out.append(torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy())

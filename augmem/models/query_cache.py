@@ -31,8 +31,9 @@ class QueryCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, space: str, options: Hashable, text: str, instruction: str | None,
-            compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def get(
+        self, space: str, options: Hashable, text: str, instruction: str | None, compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
         """The cached vector, or `compute()`'s (then kept)."""
         key = (options, text, instruction)
         with self._lock:

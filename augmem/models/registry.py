@@ -36,11 +36,13 @@ class ModelOption:
 
 def choice(*allowed: str) -> Callable[[object], str]:
     """An option parser accepting one of `allowed` (any case)."""
+
     def parse(value: object) -> str:
         v = str(value).strip().lower()
         if v not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return v
+
     return parse
 
 
@@ -57,11 +59,13 @@ def whole_number(value: object) -> int:
 
 def one_of_tiers(*tiers: int) -> Callable[[object], int]:
     """An option parser for one of a model's Matryoshka tiers."""
+
     def parse(value: object) -> int:
         n = whole_number(value)
         if n not in tiers:
             raise ValueError(f"is not one of the tiers {', '.join(map(str, tiers))}")
         return n
+
     return parse
 
 
@@ -153,8 +157,9 @@ class NamedSpecs(Generic[S]):
         for spec_name, spec in self._specs.items():
             if spec_name.lower() == key:
                 return spec
-        raise UnknownModelError(f"unknown {self.kind} {name!r}",
-                                hint=f"known {self.kind}s: " + (", ".join(self._specs) or "(none)"))
+        raise UnknownModelError(
+            f"unknown {self.kind} {name!r}", hint=f"known {self.kind}s: " + (", ".join(self._specs) or "(none)")
+        )
 
 
 class ModelRegistry(NamedSpecs[ModelSpec]):
@@ -211,9 +216,10 @@ class ModelRegistry(NamedSpecs[ModelSpec]):
         unknown = sorted(set(configured) - set(spec.options))
         if unknown:
             known = ", ".join(spec.options) or "none"
-            raise ArtifactError(f"{spec.name} has no option {unknown[0]!r} (config: [model_options.{spec.name}])",
-                                hint=f"its options: {known}; remove it with `augmem models use {spec.name} "
-                                     f"--opt {unknown[0]}=`")
+            raise ArtifactError(
+                f"{spec.name} has no option {unknown[0]!r} (config: [model_options.{spec.name}])",
+                hint=f"its options: {known}; remove it with `augmem models use {spec.name} --opt {unknown[0]}=`",
+            )
         out = {}
         for key, opt in spec.options.items():
             value, origin = configured.get(key), f"[model_options.{spec.name}] in the config"
@@ -225,8 +231,9 @@ class ModelRegistry(NamedSpecs[ModelSpec]):
             try:
                 out[key] = opt.parse(value)
             except ValueError as exc:
-                raise ArtifactError(f"{spec.name}: option {key} = {value!r} ({origin}) {exc}",
-                                    hint=f"{key}: {opt.help}; {fix}") from exc
+                raise ArtifactError(
+                    f"{spec.name}: option {key} = {value!r} ({origin}) {exc}", hint=f"{key}: {opt.help}; {fix}"
+                ) from exc
         return out
 
     def candidate_tier(self, spec: ModelSpec, settings: Settings, stored_tiers) -> int | None:

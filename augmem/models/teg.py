@@ -100,8 +100,13 @@ COUNTS = {  # prefix: (tensors, elements), as the card lists them
     "audio_projection": (14, 44_602_112),
 }
 TOTAL = 420_625_106
-CARD_MIB = {"gemma": 586.7, "image_encoder": 32.4, "audio_encoder": 68.5, "image_projection": 160.1,
-            "audio_projection": 170.1}
+CARD_MIB = {
+    "gemma": 586.7,
+    "image_encoder": 32.4,
+    "audio_encoder": 68.5,
+    "image_projection": 160.1,
+    "audio_projection": 170.1,
+}
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,17 @@ class TEGConfig:
 
     @classmethod
     def small(cls) -> TEGConfig:
-        return cls(vocab_size=1024, hidden_size=64, num_layers=6, num_heads=2, num_kv_heads=1, head_dim=32,
-                   intermediate_size=128, dense_size=128, head_width=128)
+        return cls(
+            vocab_size=1024,
+            hidden_size=64,
+            num_layers=6,
+            num_heads=2,
+            num_kv_heads=1,
+            head_dim=32,
+            intermediate_size=128,
+            dense_size=128,
+            head_width=128,
+        )
 
     @property
     def is_published(self) -> bool:
@@ -290,7 +304,7 @@ def export_state(model: TEG421M) -> dict[str, torch.Tensor]:
 def normalise_keys(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Accept sentence-transformers >= 6's `gemma.0.model.` for `gemma.0.auto_model.`."""
     old, new = "gemma.0.model.", "gemma.0.auto_model."
-    return {(new + k[len(old):] if k.startswith(old) else k): v for k, v in tensors.items()}
+    return {(new + k[len(old) :] if k.startswith(old) else k): v for k, v in tensors.items()}
 
 
 def read_artifact(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
@@ -339,8 +353,14 @@ def write_toy_tokenizer(folder: Path, vocab_size: int = 1024) -> Path:
     tok.post_processor = processors.TemplateProcessing(
         single="<bos> $A <eos>", special_tokens=[("<bos>", 2), ("<eos>", 1)]
     )
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-                                   unk_token="<unk>", model_max_length=MAX_TOKENS)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<bos>",
+        eos_token="<eos>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        model_max_length=MAX_TOKENS,
+    )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(str(folder))
@@ -394,9 +414,11 @@ def image_config_from_metadata(metadata: Mapping[str, str], source: str) -> Imag
     try:
         return image_config(name)
     except ValueError as exc:
-        raise ArtifactError(f"{source}: image_encoder_name {name!r}: {exc}",
-                            hint="the image preprocessing comes from timm's pretrained cfg of that name; "
-                                 "a newer timm may know it (pip install -U timm)") from exc
+        raise ArtifactError(
+            f"{source}: image_encoder_name {name!r}: {exc}",
+            hint="the image preprocessing comes from timm's pretrained cfg of that name; "
+            "a newer timm may know it (pip install -U timm)",
+        ) from exc
 
 
 def preprocess_image(image: Image.Image, cfg: ImageConfig = FALLBACK_IMAGE_CONFIG) -> np.ndarray:
@@ -415,8 +437,15 @@ class TEG421MEmbedder(Embedder):
     max_text_tokens = MAX_TOKENS - 16  # room for the prompt and the special tokens
     audio_sample_rate = AUDIO_SR
 
-    def __init__(self, artifact: Path, sha256: str, device: str = "cpu", *, tokenizer: str | Path | None = None,
-                 batch_size: int = 8):
+    def __init__(
+        self,
+        artifact: Path,
+        sha256: str,
+        device: str = "cpu",
+        *,
+        tokenizer: str | Path | None = None,
+        batch_size: int = 8,
+    ):
         super().__init__(sha256)
         artifact = Path(artifact)
         tensors, self.metadata, self.format = read_artifact(artifact)
@@ -444,9 +473,11 @@ class TEG421MEmbedder(Embedder):
             try:
                 self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
             except Exception as exc:
-                raise ArtifactError(f"{folder}: not a loadable tokenizer folder ({type(exc).__name__}: {exc})",
-                                    hint="point it at embeddinggemma-300m's tokenizer files: "
-                                         "`augmem models use teg-421m --opt tokenizer=FOLDER`") from exc
+                raise ArtifactError(
+                    f"{folder}: not a loadable tokenizer folder ({type(exc).__name__}: {exc})",
+                    hint="point it at embeddinggemma-300m's tokenizer files: "
+                    "`augmem models use teg-421m --opt tokenizer=FOLDER`",
+                ) from exc
             self.tokenizer_path = folder
         else:
             # photos and clips still work; notes stay pending under this model until a tokenizer exists
@@ -457,9 +488,11 @@ class TEG421MEmbedder(Embedder):
             raise ArtifactError(
                 "TEG-421M needs embeddinggemma-300m's tokenizer for text, and none was found "
                 f"(looked in: {'; '.join(self.tokenizer_looked)})",
-                hint=(f"on a machine with internet: `hf download {HF_TOKENIZER_REPO} tokenizer.json "
-                      "tokenizer_config.json special_tokens_map.json tokenizer.model --local-dir FOLDER` (a gated "
-                      "repository: `hf auth login` first), then name FOLDER `tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"),
+                hint=(
+                    f"on a machine with internet: `hf download {HF_TOKENIZER_REPO} tokenizer.json "
+                    "tokenizer_config.json special_tokens_map.json tokenizer.model --local-dir FOLDER` (a gated "
+                    "repository: `hf auth login` first), then name FOLDER `tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"
+                ),
             )
         return self.tokenizer
 
@@ -480,8 +513,9 @@ class TEG421MEmbedder(Embedder):
         prompt = QUERY_PROMPT if query else DOCUMENT_PROMPT
 
         def run(batch):
-            enc = tok([prompt + t for t in batch], padding=True, truncation=True, max_length=MAX_TOKENS,
-                      return_tensors="pt").to(self.device)
+            enc = tok(
+                [prompt + t for t in batch], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+            ).to(self.device)
             return self.model.embed_text(enc["input_ids"], enc["attention_mask"])
 
         return self._batches(list(texts), run)
@@ -495,6 +529,7 @@ class TEG421MEmbedder(Embedder):
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
         """Each group of equal-length clips is batched on its own (see embed_by_length)."""
+
         def encode(batch):
             return self.model.embed_audio(torch.from_numpy(np.stack(batch)).to(self.device))
 
@@ -505,8 +540,9 @@ def load(artifact: Path, sha256: str, device: str = "cpu", *, tokenizer: str | N
     return TEG421MEmbedder(artifact, sha256, device, tokenizer=tokenizer)
 
 
-def synth(out: Path, *, small: bool = False, seed: int = 0, gguf_type: str | None = None,
-          tokenizer: bool = True) -> dict:
+def synth(
+    out: Path, *, small: bool = False, seed: int = 0, gguf_type: str | None = None, tokenizer: bool = True
+) -> dict:
     """Write a random-initialised TEG-421M with the card's layout and metadata keys.
 
     `out` ending in `.gguf` (or `gguf_type` given: f32, f16, bf16, q8_0) writes the GGUF

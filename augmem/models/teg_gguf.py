@@ -78,19 +78,23 @@ def read_gguf(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     try:
         reader = gguf.GGUFReader(str(path))
     except Exception as exc:
-        raise ArtifactError(f"{path}: not a readable GGUF file ({type(exc).__name__}: {exc})",
-                            hint="the file is truncated or damaged: download or synthesize it again") from exc
+        raise ArtifactError(
+            f"{path}: not a readable GGUF file ({type(exc).__name__}: {exc})",
+            hint="the file is truncated or damaged: download or synthesize it again",
+        ) from exc
     arch_field = reader.get_field("general.architecture")
     arch = arch_field.contents() if arch_field is not None else None
     if arch != GGUF_ARCH:
-        raise ArtifactError(f"{path}: a GGUF file for {arch!r}, not TEG-421M ({GGUF_ARCH!r})",
-                            hint="is this the right model's file? `augmem models list` shows what each model expects")
+        raise ArtifactError(
+            f"{path}: a GGUF file for {arch!r}, not TEG-421M ({GGUF_ARCH!r})",
+            hint="is this the right model's file? `augmem models list` shows what each model expects",
+        )
     prefix = GGUF_ARCH + "."
     meta = {}
     for key, field in reader.fields.items():
         if key.startswith(prefix):
             try:
-                meta[key[len(prefix):]] = str(field.contents())
+                meta[key[len(prefix) :]] = str(field.contents())
             except Exception:  # a non-string value we did not write: keep going
                 continue
     plain = {Q.F32, Q.F16, Q.F64, Q.I8, Q.I16, Q.I32, Q.I64}
@@ -107,10 +111,14 @@ def read_gguf(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
             try:
                 arr = dequantize(t.data, t.tensor_type)
             except NotImplementedError as exc:
-                raise ArtifactError(f"{path}: tensor {t.name} has GGML type {t.tensor_type.name}, which the "
-                                    "installed gguf package cannot dequantise", hint="pip install -U gguf") from exc
+                raise ArtifactError(
+                    f"{path}: tensor {t.name} has GGML type {t.tensor_type.name}, which the "
+                    "installed gguf package cannot dequantise",
+                    hint="pip install -U gguf",
+                ) from exc
         tensors[t.name] = torch.from_numpy(np.ascontiguousarray(arr))
     return tensors, meta
+
 
 def _fit_scalars(tensors: dict[str, torch.Tensor], expected: Mapping[str, torch.Tensor]) -> None:
     """GGUF has no 0-d tensors: a [1] tensor where the model holds a scalar becomes one."""

@@ -11,15 +11,24 @@ FULL = "full"
 READ_ONLY = "read-only"
 
 _LANCE_OS_ERROR = re.compile(r"\(os error (\d+)\)")
-_KINDS = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY,
-          errno.EPERM: READ_ONLY}
+_KINDS = {
+    errno.ENOSPC: FULL,
+    errno.EDQUOT: FULL,
+    errno.EROFS: READ_ONLY,
+    errno.EACCES: READ_ONLY,
+    errno.EPERM: READ_ONLY,
+}
 _WORDS = {
-    FULL: ("the disk the store is on is full",
-           "free some space there and run it again: what was stored before is complete, nothing half-written "
-           "shows, and the rest goes in then"),
-    READ_ONLY: ("the store is read-only here (a read-only disk or folder, or another user's files)",
-                "recall still answers from it; to add or forget memories, make the store folder writable for "
-                "you (or set store_uri to a folder you can write)"),
+    FULL: (
+        "the disk the store is on is full",
+        "free some space there and run it again: what was stored before is complete, nothing half-written "
+        "shows, and the rest goes in then",
+    ),
+    READ_ONLY: (
+        "the store is read-only here (a read-only disk or folder, or another user's files)",
+        "recall still answers from it; to add or forget memories, make the store folder writable for "
+        "you (or set store_uri to a folder you can write)",
+    ),
 }
 
 

@@ -38,9 +38,15 @@ _COUNTABLE = {"modality", "source", "path", "content_sha256"}
 class MemoryStore:
     """Memories in LanceDB: one table per embedding space, a sources ledger, tiered vector search."""
 
-    def __init__(self, uri: str, *, read_consistency: timedelta | None = timedelta(0),
-                 cleanup_older_than: timedelta = timedelta(minutes=10),
-                 storage_options: dict[str, Any] | None = None, resident: bool = False):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        read_consistency: timedelta | None = timedelta(0),
+        cleanup_older_than: timedelta = timedelta(minutes=10),
+        storage_options: dict[str, Any] | None = None,
+        resident: bool = False,
+    ):
         self.uri = str(uri)
         # object storage: the config's [store_options] + AWS_* fallbacks (augmem.store.objectstore)
         self.storage_options = dict(storage_options or {})
@@ -141,8 +147,11 @@ class MemoryStore:
         with guard(f"upgrade table {t.name} to layout 2", "open the store once with write access"):
             if "facet" not in t.schema.names:
                 t.add_columns({"memory_id": "id", "facet": "modality", "detail": "CAST('' AS STRING)"})
-            nullable = [{"path": c, "nullable": True} for c in ("memory_id", "facet", "detail")
-                        if not t.schema.field(c).nullable]
+            nullable = [
+                {"path": c, "nullable": True}
+                for c in ("memory_id", "facet", "detail")
+                if not t.schema.field(c).nullable
+            ]
             if nullable:
                 t.alter_columns(*nullable)
 
@@ -172,8 +181,10 @@ class MemoryStore:
             self.space_table(space)
         missing = set(want) - set(self.tiers(space))
         if missing:
-            raise StoreError(f"store: space {space} was created with tiers {self.tiers(space)}, not {want}",
-                             "drop the space (it will be re-embedded) to change its tiers")
+            raise StoreError(
+                f"store: space {space} was created with tiers {self.tiers(space)}, not {want}",
+                "drop the space (it will be re-embedded) to change its tiers",
+            )
 
     def tiers(self, space: str) -> list[int]:
         """The tiers of `space`, largest (the full vector) first."""
@@ -207,9 +218,25 @@ class MemoryStore:
         pa = arrow()
         mems = list({m.id: m for m in memories}.values())
         full = tiers[0]
-        cols: dict[str, Any] = {c: [getattr(m, c) for m in mems] for c in
-                                ("id", "modality", "source", "path", "content_sha256", "size", "mtime",
-                                 "captured_at", "text", "chunk_start", "chunk_end", "memory_id", "facet", "detail")}
+        cols: dict[str, Any] = {
+            c: [getattr(m, c) for m in mems]
+            for c in (
+                "id",
+                "modality",
+                "source",
+                "path",
+                "content_sha256",
+                "size",
+                "mtime",
+                "captured_at",
+                "text",
+                "chunk_start",
+                "chunk_end",
+                "memory_id",
+                "facet",
+                "detail",
+            )
+        }
         cols["space"] = [space] * len(mems)
         for k in tiers:
             rows = []
@@ -221,8 +248,10 @@ class MemoryStore:
                     raise StoreError(f"store: memory {m.id} ({m.path}) has no {full}-dim vector")
                 rows.append(np.asarray(v, dtype=np.float32).ravel())
                 if rows[-1].shape != (k,) or not np.isfinite(rows[-1]).all():
-                    raise StoreError(f"store: memory {m.id} ({m.path}) has a bad tier-{k} vector "
-                                     f"({rows[-1].shape[0]} values, or NaN/inf)")
+                    raise StoreError(
+                        f"store: memory {m.id} ({m.path}) has a bad tier-{k} vector "
+                        f"({rows[-1].shape[0]} values, or NaN/inf)"
+                    )
             mat = np.stack(rows)
             cols[f"vec_{k}"] = pa.FixedSizeListArray.from_arrays(pa.array(mat.ravel()), k)
         with guard("encode memories", "a path or text that is not valid UTF-8 cannot be stored"):
@@ -257,12 +286,18 @@ class MemoryStore:
     def _replace(self, space: str, memories: list[Memory], stale: str, what: str, paths: Collection[str]) -> int:
         t, data = self._prepare(space, memories)
         with guard(f"replace {what}"), self._writing(t.name, {*paths, *(m.path for m in memories)}):
-            (t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-             .when_not_matched_by_source_delete(stale).execute(data))
+            (
+                t.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .when_not_matched_by_source_delete(stale)
+                .execute(data)
+            )
         return int(data.num_rows)
 
-    def _writing(self, name: str, paths: Collection[str] | None, *, moves_rows: bool = False
-                 ) -> AbstractContextManager[None]:
+    def _writing(
+        self, name: str, paths: Collection[str] | None, *, moves_rows: bool = False
+    ) -> AbstractContextManager[None]:
         """Around one commit to table `name` that touches only the rows of `paths` (None: cannot
         say; `moves_rows`: changes no content, may move rows): keeps the resident tier in step
         (augmem.store.resident)."""
@@ -282,12 +317,20 @@ class MemoryStore:
             with self._writing(name, paths):
                 t.delete(where)
             # lance only soft-deletes; remember the fragments so purge() can rewrite them
-            q = self._table_or_create(PURGE_QUEUE, arrow().schema([("tbl", arrow().string()), ("fragment", arrow().int64())]))
+            q = self._table_or_create(
+                PURGE_QUEUE, arrow().schema([("tbl", arrow().string()), ("fragment", arrow().int64())])
+            )
             q.add(arrow().table({"tbl": [name] * len(frags), "fragment": frags}))
         return int(rows.num_rows)
 
-    def delete(self, space: str | None = None, ids: Iterable[str] | None = None,
-               paths: Iterable[str] | None = None, *, ledger: bool = True) -> int:
+    def delete(
+        self,
+        space: str | None = None,
+        ids: Iterable[str] | None = None,
+        paths: Iterable[str] | None = None,
+        *,
+        ledger: bool = True,
+    ) -> int:
         """Delete memories by id and/or path from one space (or all); paths leave the sources
         ledger too (unless `ledger` is False), and derived text no live file has goes."""
         ids, paths = list(ids or ()), list(paths or ())
@@ -370,8 +413,13 @@ class MemoryStore:
         latest = {(r.content_sha256, r.kind, r.engine): r for r in rows}
         with guard("store derived text"):
             data = arrow().Table.from_pylist([asdict(r) for r in latest.values()], schema=derived_schema())
-            (self._derived().merge_insert(["content_sha256", "kind", "engine"]).when_matched_update_all()
-             .when_not_matched_insert_all().execute(data))
+            (
+                self._derived()
+                .merge_insert(["content_sha256", "kind", "engine"])
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(data)
+            )
 
     def get_derived(self, kind: str, engine: str, shas: Sequence[str]) -> dict[str, DerivedText]:
         """content sha256 -> the derivation `engine` made of it (missing: not derived yet)."""
@@ -379,8 +427,11 @@ class MemoryStore:
         if t is None or not shas:
             return {}
         base = f"kind = {lit(kind)} AND engine = {lit(engine)}"
-        return {r["content_sha256"]: DerivedText(**r) for c in chunks(sorted(set(shas)))
-                for r in self.scan(t, list(DERIVED_COLS), f"{base} AND {in_list('content_sha256', c)}").to_pylist()}
+        return {
+            r["content_sha256"]: DerivedText(**r)
+            for c in chunks(sorted(set(shas)))
+            for r in self.scan(t, list(DERIVED_COLS), f"{base} AND {in_list('content_sha256', c)}").to_pylist()
+        }
 
     def derived_shas(self, kind: str, engine: str) -> dict[str, bool]:
         """content sha256 -> whether text was found, for everything `engine` derived."""
@@ -388,8 +439,10 @@ class MemoryStore:
         if t is None:
             return {}
         tab = self.scan(t, ["content_sha256", "text"], f"kind = {lit(kind)} AND engine = {lit(engine)}")
-        return {sha: bool(text) for sha, text in zip(tab.column("content_sha256").to_pylist(),
-                                                      tab.column("text").to_pylist())}
+        return {
+            sha: bool(text)
+            for sha, text in zip(tab.column("content_sha256").to_pylist(), tab.column("text").to_pylist())
+        }
 
     def derived_version(self) -> int:
         """The derived-text cache's table version (-1 before the first derivation)."""
@@ -421,9 +474,16 @@ class MemoryStore:
         for chunk in chunks(ids):
             tab = self.scan(t, ["id", "memory_id", "facet", f"vec_{full}"], in_list("memory_id", chunk))
             vecs = matrix(tab.column(f"vec_{full}"), full)
-            rows = sorted(zip(tab.column("memory_id").to_pylist(), tab.column("facet").to_pylist(),
-                              tab.column("id").to_pylist(), range(len(vecs))),
-                          key=lambda r: (r[1] in DERIVED_FACETS, r[2]), reverse=True)
+            rows = sorted(
+                zip(
+                    tab.column("memory_id").to_pylist(),
+                    tab.column("facet").to_pylist(),
+                    tab.column("id").to_pylist(),
+                    range(len(vecs)),
+                ),
+                key=lambda r: (r[1] in DERIVED_FACETS, r[2]),
+                reverse=True,
+            )
             out.update((mid, vecs[i]) for mid, _facet, _id, i in rows)  # the last write (own facet) wins
         return out
 
@@ -432,8 +492,9 @@ class MemoryStore:
         hits = self.memories(space, [id])
         return hits[0] if hits else None
 
-    def memories(self, space: str, ids: Sequence[str], scores: dict[str, float] | None = None,
-                 best: dict[str, str] | None = None) -> list[Hit]:
+    def memories(
+        self, space: str, ids: Sequence[str], scores: dict[str, float] | None = None, best: dict[str, str] | None = None
+    ) -> list[Hit]:
         """Hits for memory ids, in that order: each from its best-matching row (`best`: memory id ->
         row id; else its own facet) with the transcript / OCR text of its derived facets."""
         t = self.space_table(space, required=False)
@@ -450,9 +511,11 @@ class MemoryStore:
                 continue  # forgotten or re-ingested meanwhile
             want = (best or {}).get(mid)
             top = next((r for r in mine if r["id"] == want), None) or min(
-                mine, key=lambda r: (r["facet"] in DERIVED_FACETS, r["id"]))
-            out.append(hit_from_rows(top, (scores or {}).get(mid, 1.0),
-                                     [r for r in mine if r["facet"] in DERIVED_FACETS]))
+                mine, key=lambda r: (r["facet"] in DERIVED_FACETS, r["id"])
+            )
+            out.append(
+                hit_from_rows(top, (scores or {}).get(mid, 1.0), [r for r in mine if r["facet"] in DERIVED_FACETS])
+            )
         return out
 
     def count(self, space: str | None = None, by: str = "modality") -> dict[str, int]:
@@ -506,7 +569,9 @@ class MemoryStore:
         for d, m in zip(days.tolist(), tab.column("modality").to_pylist()):
             counts[d][m] += 1
         epoch = datetime(1970, 1, 1)
-        return [((epoch + timedelta(days=d)).strftime("%Y-%m-%d"), dict(c)) for d, c in sorted(counts.items(), reverse=True)]
+        return [
+            ((epoch + timedelta(days=d)).strftime("%Y-%m-%d"), dict(c)) for d, c in sorted(counts.items(), reverse=True)
+        ]
 
     def browse(self, space: str, filters: Filters | None = None, limit: int = 50) -> list[Hit]:
         """Memories matching `filters`, newest first, without a query (score 0)."""
@@ -537,9 +602,19 @@ class MemoryStore:
         with guard("list indices"):
             return {i.columns[0]: str(i.index_type) for i in t.list_indices() if i.columns}
 
-    def search(self, space: str, query_vec: np.ndarray, *, limit: int = 10, filters: Filters | None = None,
-               text_query: str | None = None, candidate_tier: int | None = None, candidates: int = 200,
-               exclude_ids: Iterable[str] = (), scan_tier: int | None = None) -> list[Hit]:
+    def search(
+        self,
+        space: str,
+        query_vec: np.ndarray,
+        *,
+        limit: int = 10,
+        filters: Filters | None = None,
+        text_query: str | None = None,
+        candidate_tier: int | None = None,
+        candidates: int = 200,
+        exclude_ids: Iterable[str] = (),
+        scan_tier: int | None = None,
+    ) -> list[Hit]:
         """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine.
         A store opened with `resident=True` answers from the resident tier once it is loaded and
         current (augmem.store.resident; `scan_tier`: the model's smallest trained tier, which it
@@ -547,17 +622,40 @@ class MemoryStore:
         from augmem.store import search
 
         if self.resident is not None:
-            hits = self.resident.search(space, query_vec, limit=limit, filters=filters, text_query=text_query,
-                                        candidate_tier=candidate_tier, scan_tier=scan_tier, candidates=candidates,
-                                        exclude_ids=exclude_ids)
+            hits = self.resident.search(
+                space,
+                query_vec,
+                limit=limit,
+                filters=filters,
+                text_query=text_query,
+                candidate_tier=candidate_tier,
+                scan_tier=scan_tier,
+                candidates=candidates,
+                exclude_ids=exclude_ids,
+            )
             if hits is not None:
                 return hits
-        return search.search(self, space, query_vec, limit=limit, filters=filters, text_query=text_query,
-                             candidate_tier=candidate_tier, candidates=candidates, exclude_ids=exclude_ids)
+        return search.search(
+            self,
+            space,
+            query_vec,
+            limit=limit,
+            filters=filters,
+            text_query=text_query,
+            candidate_tier=candidate_tier,
+            candidates=candidates,
+            exclude_ids=exclude_ids,
+        )
 
     # ---- upkeep ----------------------------------------------------------------------------
-    def optimize(self, space: str | None = None, ann_threshold: int = 50_000, *, ann_tier: int | None = None,
-                 ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
+    def optimize(
+        self,
+        space: str | None = None,
+        ann_threshold: int = 50_000,
+        *,
+        ann_tier: int | None = None,
+        ann_type: str = "IVF_HNSW_SQ",
+    ) -> dict[str, list[str]]:
         """Build missing indices (ANN past ann_threshold rows), fold new rows into them, compact; returns actions."""
         from augmem.store import upkeep
 

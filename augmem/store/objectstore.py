@@ -188,8 +188,13 @@ def one_line(error: object, limit: int = 300) -> str:
 # unless that name is already there, and applies the options in no fixed order: `endpoint` from
 # the config and `aws_endpoint` from a stale AWS_ENDPOINT_URL would each win some of the time.
 # So the options go to lance under these names, and the environment never gets a say in them.
-CANONICAL = {ENDPOINT: "aws_endpoint", REGION: "aws_region", ACCESS_KEY: "aws_access_key_id",
-             SECRET_KEY: "aws_secret_access_key", SESSION_TOKEN: "aws_session_token"}
+CANONICAL = {
+    ENDPOINT: "aws_endpoint",
+    REGION: "aws_region",
+    ACCESS_KEY: "aws_access_key_id",
+    SECRET_KEY: "aws_secret_access_key",
+    SESSION_TOKEN: "aws_session_token",
+}
 
 
 def for_lance(options: Mapping[str, str]) -> dict[str, str]:

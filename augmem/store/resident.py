@@ -144,17 +144,36 @@ class _Rows:
         return int(self.addr.shape[0])
 
     def arrays(self) -> list[np.ndarray]:
-        out = [self.addr, self.scan, self.captured, self.modality, self.source, self.path_hash, self.mem_hash,
-               self.derived, self.facet, self.chunk]
+        out = [
+            self.addr,
+            self.scan,
+            self.captured,
+            self.modality,
+            self.source,
+            self.path_hash,
+            self.mem_hash,
+            self.derived,
+            self.facet,
+            self.chunk,
+        ]
         return out + [a for a in (self.mid, self.mid_scale) if a is not None]
 
     def map(self, fn: Any) -> _Rows:
         """The same columns, each passed through fn (a slice, a gather)."""
-        return _Rows(addr=fn(self.addr), scan=fn(self.scan), mid=None if self.mid is None else fn(self.mid),
-                     mid_scale=None if self.mid_scale is None else fn(self.mid_scale), captured=fn(self.captured),
-                     modality=fn(self.modality), source=fn(self.source), path_hash=fn(self.path_hash),
-                     mem_hash=fn(self.mem_hash), derived=fn(self.derived), facet=fn(self.facet),
-                     chunk=fn(self.chunk))
+        return _Rows(
+            addr=fn(self.addr),
+            scan=fn(self.scan),
+            mid=None if self.mid is None else fn(self.mid),
+            mid_scale=None if self.mid_scale is None else fn(self.mid_scale),
+            captured=fn(self.captured),
+            modality=fn(self.modality),
+            source=fn(self.source),
+            path_hash=fn(self.path_hash),
+            mem_hash=fn(self.mem_hash),
+            derived=fn(self.derived),
+            facet=fn(self.facet),
+            chunk=fn(self.chunk),
+        )
 
 
 @dataclass
@@ -192,8 +211,7 @@ class _Snap:
 class ResidentTier:
     """The resident tiers of one space (see the module docstring)."""
 
-    def __init__(self, store: MemoryStore, space: str, *, stored: int, scan_dims: int, mid_tier: int | None,
-                 full: int):
+    def __init__(self, store: MemoryStore, space: str, *, stored: int, scan_dims: int, mid_tier: int | None, full: int):
         self.store, self.space, self.name = store, space, table_name(space)
         self.stored, self.scan_dims, self.mid_tier, self.full = stored, scan_dims, mid_tier, full
         self._snap: _Snap | None = None
@@ -233,8 +251,19 @@ class ResidentTier:
         return 0 if snap is None else int(sum(a.nbytes for a in snap.buf.arrays()) + snap.alive.nbytes)
 
     def columns(self) -> list[str]:
-        cols = ["_rowaddr", "modality", "source", "captured_at", "path", "memory_id", "facet", "chunk_start",
-                "chunk_end", "size", f"vec_{self.stored}"]
+        cols = [
+            "_rowaddr",
+            "modality",
+            "source",
+            "captured_at",
+            "path",
+            "memory_id",
+            "facet",
+            "chunk_start",
+            "chunk_end",
+            "size",
+            f"vec_{self.stored}",
+        ]
         return cols + ([f"vec_{self.mid_tier}"] if self.mid_tier and self.mid_tier != self.stored else [])
 
     def start(self) -> None:
@@ -263,8 +292,9 @@ class ResidentTier:
                 if self._load_once():
                     return
                 log.info("resident tier of %s: the table moved on while loading; loading again", self.space)
-            log.warning("resident tier of %s: the table keeps changing under the load; recall uses the store",
-                        self.space)
+            log.warning(
+                "resident tier of %s: the table keeps changing under the load; recall uses the store", self.space
+            )
         except Exception as exc:  # the store search keeps answering; a later recall tries again
             log.warning("resident tier of %s could not load: %s", self.space, exc)
 
@@ -287,8 +317,17 @@ class ResidentTier:
                 parts.append(self._rows(batch, codes))
         rows = self._concat(parts)
         del parts
-        snap = _Snap(version=version, n=rows.n, buf=rows, alive=np.ones(rows.n, bool), dead=0,
-                     modality_codes=codes[0], source_codes=codes[1], facet_codes=codes[2], pinned=pinned)
+        snap = _Snap(
+            version=version,
+            n=rows.n,
+            buf=rows,
+            alive=np.ones(rows.n, bool),
+            dead=0,
+            modality_codes=codes[0],
+            source_codes=codes[1],
+            facet_codes=codes[2],
+            pinned=pinned,
+        )
         with self._write:
             latest = int(t.version)
             since, commits = self._since_load, self._commits_since_load
@@ -300,8 +339,9 @@ class ResidentTier:
             self._snap = snap
             self._stale_ok = None
             self.load_seconds = time.monotonic() - t0
-        log.info("resident tier of %s: %d rows in %.1f s (%.0f MB)", self.space, snap.n, self.load_seconds,
-                 self.nbytes / 1e6)
+        log.info(
+            "resident tier of %s: %d rows in %.1f s (%.0f MB)", self.space, snap.n, self.load_seconds, self.nbytes / 1e6
+        )
         return True
 
     def _pin(self, version: int) -> Table:
@@ -317,44 +357,67 @@ class ResidentTier:
         stored = matrix(batch.column(f"vec_{self.stored}"), self.stored)
         mid = scale = None
         if self.mid_tier:
-            mid, scale = _quantize(stored if self.mid_tier == self.stored
-                                   else matrix(batch.column(f"vec_{self.mid_tier}"), self.mid_tier))
+            mid, scale = _quantize(
+                stored if self.mid_tier == self.stored else matrix(batch.column(f"vec_{self.mid_tier}"), self.mid_tier)
+            )
         facets = batch.column("facet").to_pylist()
-        return _Rows(addr=np.asarray(batch.column("_rowaddr").to_numpy(), np.uint64),
-                     scan=np.ascontiguousarray(unit(stored[:, : self.scan_dims]), np.float32), mid=mid,
-                     mid_scale=scale, captured=np.asarray(batch.column("captured_at").to_numpy(), np.float64),
-                     modality=_codes(batch.column("modality").to_pylist(), mods).astype(np.uint8),
-                     source=_codes(batch.column("source").to_pylist(), srcs),
-                     path_hash=_hashes(batch.column("path").to_pylist()),
-                     mem_hash=_hashes(batch.column("memory_id").to_pylist()),
-                     derived=np.fromiter((f in DERIVED_FACETS for f in facets), bool, len(facets)),
-                     facet=_codes([f or "" for f in facets], facet_codes).astype(np.uint8),
-                     chunk=np.stack([np.asarray(batch.column(c).to_numpy(), np.int64)
-                                     for c in ("chunk_start", "chunk_end", "size")], axis=1))
+        return _Rows(
+            addr=np.asarray(batch.column("_rowaddr").to_numpy(), np.uint64),
+            scan=np.ascontiguousarray(unit(stored[:, : self.scan_dims]), np.float32),
+            mid=mid,
+            mid_scale=scale,
+            captured=np.asarray(batch.column("captured_at").to_numpy(), np.float64),
+            modality=_codes(batch.column("modality").to_pylist(), mods).astype(np.uint8),
+            source=_codes(batch.column("source").to_pylist(), srcs),
+            path_hash=_hashes(batch.column("path").to_pylist()),
+            mem_hash=_hashes(batch.column("memory_id").to_pylist()),
+            derived=np.fromiter((f in DERIVED_FACETS for f in facets), bool, len(facets)),
+            facet=_codes([f or "" for f in facets], facet_codes).astype(np.uint8),
+            chunk=np.stack(
+                [np.asarray(batch.column(c).to_numpy(), np.int64) for c in ("chunk_start", "chunk_end", "size")], axis=1
+            ),
+        )
 
     def _concat(self, parts: list[_Rows]) -> _Rows:
         if not parts:
             z = np.zeros
-            return _Rows(addr=z(0, np.uint64), scan=z((0, self.scan_dims), np.float32),
-                         mid=z((0, self.mid_tier), np.int8) if self.mid_tier else None,
-                         mid_scale=z(0, np.float32) if self.mid_tier else None, captured=z(0, np.float64),
-                         modality=z(0, np.uint8), source=z(0, np.int32), path_hash=z(0, np.int64),
-                         mem_hash=z(0, np.int64), derived=z(0, bool), facet=z(0, np.uint8), chunk=z((0, 3), np.int64))
+            return _Rows(
+                addr=z(0, np.uint64),
+                scan=z((0, self.scan_dims), np.float32),
+                mid=z((0, self.mid_tier), np.int8) if self.mid_tier else None,
+                mid_scale=z(0, np.float32) if self.mid_tier else None,
+                captured=z(0, np.float64),
+                modality=z(0, np.uint8),
+                source=z(0, np.int32),
+                path_hash=z(0, np.int64),
+                mem_hash=z(0, np.int64),
+                derived=z(0, bool),
+                facet=z(0, np.uint8),
+                chunk=z((0, 3), np.int64),
+            )
         if len(parts) == 1:
             return parts[0]
         cat = np.concatenate
         mid = cat([p.mid for p in parts if p.mid is not None]) if self.mid_tier else None
         scale = cat([p.mid_scale for p in parts if p.mid_scale is not None]) if self.mid_tier else None
-        return _Rows(addr=cat([p.addr for p in parts]), scan=cat([p.scan for p in parts]), mid=mid, mid_scale=scale,
-                     captured=cat([p.captured for p in parts]), modality=cat([p.modality for p in parts]),
-                     source=cat([p.source for p in parts]), path_hash=cat([p.path_hash for p in parts]),
-                     mem_hash=cat([p.mem_hash for p in parts]), derived=cat([p.derived for p in parts]),
-                     facet=cat([p.facet for p in parts]), chunk=cat([p.chunk for p in parts]))
+        return _Rows(
+            addr=cat([p.addr for p in parts]),
+            scan=cat([p.scan for p in parts]),
+            mid=mid,
+            mid_scale=scale,
+            captured=cat([p.captured for p in parts]),
+            modality=cat([p.modality for p in parts]),
+            source=cat([p.source for p in parts]),
+            path_hash=cat([p.path_hash for p in parts]),
+            mem_hash=cat([p.mem_hash for p in parts]),
+            derived=cat([p.derived for p in parts]),
+            facet=cat([p.facet for p in parts]),
+            chunk=cat([p.chunk for p in parts]),
+        )
 
     # -- keeping in step --------------------------------------------------------------------------
     @contextmanager
-    def writing(self, paths: Collection[str] | None, commits: int = 1, *,
-                moves_rows: bool = False) -> Iterator[None]:
+    def writing(self, paths: Collection[str] | None, commits: int = 1, *, moves_rows: bool = False) -> Iterator[None]:
         """Around a store write of `commits` versions to this table that touches only the rows of
         `paths` (None: it cannot say which): recalls wait for it (up to WAIT_FOR_WRITER_S) rather
         than see a version the tier has not caught up with; afterwards those paths' rows are
@@ -428,8 +491,14 @@ class ResidentTier:
         parts = []
         with guard("read written rows"):
             for chunk in chunks(sorted(set(paths))):
-                tab = (pinned.search().where(in_list("path", chunk)).select(self.columns())
-                       .with_row_address(True).limit(None).to_arrow())
+                tab = (
+                    pinned.search()
+                    .where(in_list("path", chunk))
+                    .select(self.columns())
+                    .with_row_address(True)
+                    .limit(None)
+                    .to_arrow()
+                )
                 if tab.num_rows:
                     parts.append(self._rows(tab, codes))
         buf, n = snap.buf, snap.n
@@ -438,8 +507,17 @@ class ResidentTier:
             buf = _append(buf, n, new)
             alive = np.concatenate([alive, np.ones(new.n, bool)])
             n += new.n
-        out = _Snap(version=version, n=n, buf=buf, alive=alive, dead=snap.dead + int(gone.sum()),
-                    modality_codes=codes[0], source_codes=codes[1], facet_codes=codes[2], pinned=pinned)
+        out = _Snap(
+            version=version,
+            n=n,
+            buf=buf,
+            alive=alive,
+            dead=snap.dead + int(gone.sum()),
+            modality_codes=codes[0],
+            source_codes=codes[1],
+            facet_codes=codes[2],
+            pinned=pinned,
+        )
         return _squeezed(out) if out.dead > COMPACT_DEAD * max(out.n, 1) else out
 
     def current(self) -> _Snap | None:
@@ -470,8 +548,16 @@ class ResidentTier:
         return None
 
     # -- search ---------------------------------------------------------------------------------
-    def search(self, query_vec: np.ndarray, *, limit: int, filters: Filters | None, text_query: str | None,
-               candidates: int, exclude_ids: Iterable[str]) -> list[Hit] | None:
+    def search(
+        self,
+        query_vec: np.ndarray,
+        *,
+        limit: int,
+        filters: Filters | None,
+        text_query: str | None,
+        candidates: int,
+        exclude_ids: Iterable[str],
+    ) -> list[Hit] | None:
         """Hits as `augmem.store.search.search` gives them, or None when this tier cannot answer
         (not loaded, behind the table, or a filter it does not hold: the path prefix)."""
         f = filters or Filters()
@@ -486,8 +572,7 @@ class ResidentTier:
         fts: Future[ArrowTable | None] | None = None
         if text_query and text_query.strip():
             # full text runs beside the scan (LanceDB and BLAS both release the GIL)
-            fts = self._pool.submit(self._fts, text_query, filters_where(filters, exclude), cols,
-                                    max(2 * limit, 20))
+            fts = self._pool.submit(self._fts, text_query, filters_where(filters, exclude), cols, max(2 * limit, 20))
         n = max(candidates, limit)
         fetch = min(n, max(FETCH_PER_HIT * limit, FETCH_MIN)) + (16 if exclude else 0)
         pos = self._candidates(snap, q, f, fetch, shortlist=SCAN_SHORTLIST * n, cover=n)
@@ -501,8 +586,16 @@ class ResidentTier:
                 self.start()
             return None
 
-    def _answer(self, snap: _Snap, q: np.ndarray, f: Filters, pos: np.ndarray,
-                fts: Future[ArrowTable | None] | None, limit: int, exclude: frozenset[str]) -> list[Hit]:
+    def _answer(
+        self,
+        snap: _Snap,
+        q: np.ndarray,
+        f: Filters,
+        pos: np.ndarray,
+        fts: Future[ArrowTable | None] | None,
+        limit: int,
+        exclude: frozenset[str],
+    ) -> list[Hit]:
         # candidates: row positions, keyed by their memory-id hash; full-text rows by their ids
         scored: list[tuple[int | str, int, float]] = []
         fts_rows: dict[str, dict[str, Any]] = {}
@@ -511,8 +604,12 @@ class ResidentTier:
             if len(pos):
                 addr = snap.buf.addr[pos]
                 order = np.argsort(addr)
-                tab = snap.pinned.take_row_ids(addr[order].tolist()).select(["_rowaddr", f"vec_{self.full}"]) \
-                    .with_row_address(True).to_arrow()
+                tab = (
+                    snap.pinned.take_row_ids(addr[order].tolist())
+                    .select(["_rowaddr", f"vec_{self.full}"])
+                    .with_row_address(True)
+                    .to_arrow()
+                )
                 at = {a: p for a, p in zip(addr[order].tolist(), pos[order].tolist())}
                 rows_pos = [at[a] for a in tab.column("_rowaddr").to_pylist()]
                 sims = (matrix(tab.column(f"vec_{self.full}"), self.full) @ q).tolist()
@@ -531,27 +628,44 @@ class ResidentTier:
             top, score, best = rank_scored(scored, fts_memories, limit, set(_hashes(exclude).tolist()))
             return self._hits(snap, top, score, best, fts_rows)
 
-    def _hits(self, snap: _Snap, top: list[int], score: dict[int, float], best: dict[int, int | str],
-              fts_rows: dict[str, dict[str, Any]]) -> list[Hit]:
+    def _hits(
+        self,
+        snap: _Snap,
+        top: list[int],
+        score: dict[int, float],
+        best: dict[int, int | str],
+        fts_rows: dict[str, dict[str, Any]],
+    ) -> list[Hit]:
         """Hits for the ranked memories (by memory-id hash): each from its best row, with its
         derived-text rows, as `MemoryStore.memories` builds them. Rows in hand (full-text hits)
         are used as they are; the others come in one take of the five columns not held here."""
-        positions = sorted({*(b for b in (best[m] for m in top) if isinstance(b, int)),
-                            *snap.facet_rows(top).tolist()})
+        positions = sorted({*(b for b in (best[m] for m in top) if isinstance(b, int)), *snap.facet_rows(top).tolist()})
         by_pos: dict[int, dict[str, Any]] = {}
         if positions:
             addrs = snap.buf.addr[positions].tolist()
             at = dict(zip(addrs, positions))
             tab = snap.pinned.take_row_ids(addrs).select(["_rowaddr", *_TAKEN]).with_row_address(True).to_arrow()
-            names = {c: {v: k for k, v in codes.items()} for c, codes in (
-                ("modality", snap.modality_codes), ("source", snap.source_codes), ("facet", snap.facet_codes))}
+            names = {
+                c: {v: k for k, v in codes.items()}
+                for c, codes in (
+                    ("modality", snap.modality_codes),
+                    ("source", snap.source_codes),
+                    ("facet", snap.facet_codes),
+                )
+            }
             b = snap.buf
             for r in tab.to_pylist():
                 p = at[r.pop("_rowaddr")]
                 start, end, size = b.chunk[p].tolist()
-                r.update(modality=names["modality"][int(b.modality[p])], source=names["source"][int(b.source[p])],
-                         facet=names["facet"][int(b.facet[p])], captured_at=float(b.captured[p]), chunk_start=start,
-                         chunk_end=end, size=size)
+                r.update(
+                    modality=names["modality"][int(b.modality[p])],
+                    source=names["source"][int(b.source[p])],
+                    facet=names["facet"][int(b.facet[p])],
+                    captured_at=float(b.captured[p]),
+                    chunk_start=start,
+                    chunk_end=end,
+                    size=size,
+                )
                 by_pos[p] = r
         facets: dict[str, list[dict[str, Any]]] = {}
         for p in snap.facet_rows(top).tolist():
@@ -571,8 +685,7 @@ class ResidentTier:
         t = self._table()
         return None if t is None else _fts(t, self.store.index_columns(t), text, where, cols, n)
 
-    def _candidates(self, snap: _Snap, q: np.ndarray, f: Filters, n: int, shortlist: int,
-                    cover: int = 0) -> np.ndarray:
+    def _candidates(self, snap: _Snap, q: np.ndarray, f: Filters, n: int, shortlist: int, cover: int = 0) -> np.ndarray:
         """Row positions of the best `n` rows under the filter: the scan tier over every kept row,
         its shortlist re-scored on the candidate tier when there is one; every kept row when
         there are at most `cover`."""
@@ -656,15 +769,17 @@ def _append(buf: _Rows, n: int, new: _Rows) -> _Rows:
         out[n:need] = src
         return out
 
-    return _Rows(**cast(dict[str, Any], {f.name: grown(getattr(buf, f.name), getattr(new, f.name))
-                                        for f in fields(_Rows)}))
+    return _Rows(
+        **cast(dict[str, Any], {f.name: grown(getattr(buf, f.name), getattr(new, f.name)) for f in fields(_Rows)})
+    )
 
 
 def _squeezed(snap: _Snap) -> _Snap:
     """The snapshot without its dead rows (new buffers)."""
     keep = np.flatnonzero(snap.alive)
-    return replace(snap, n=len(keep), buf=snap.buf.map(lambda a: a[keep]), alive=np.ones(len(keep), bool), dead=0,
-                   _facets=None)
+    return replace(
+        snap, n=len(keep), buf=snap.buf.map(lambda a: a[keep]), alive=np.ones(len(keep), bool), dead=0, _facets=None
+    )
 
 
 class Residents:
@@ -706,17 +821,34 @@ class Residents:
         tier.start()
         return tier
 
-    def search(self, space: str, query_vec: np.ndarray, *, limit: int, filters: Filters | None,
-               text_query: str | None, candidate_tier: int | None, scan_tier: int | None, candidates: int,
-               exclude_ids: Iterable[str]) -> list[Hit] | None:
+    def search(
+        self,
+        space: str,
+        query_vec: np.ndarray,
+        *,
+        limit: int,
+        filters: Filters | None,
+        text_query: str | None,
+        candidate_tier: int | None,
+        scan_tier: int | None,
+        candidates: int,
+        exclude_ids: Iterable[str],
+    ) -> list[Hit] | None:
         tier = self.tier(space, candidate_tier, scan_tier)
         if tier is None:
             return None
-        return tier.search(query_vec, limit=limit, filters=filters, text_query=text_query, candidates=candidates,
-                           exclude_ids=exclude_ids)
+        return tier.search(
+            query_vec,
+            limit=limit,
+            filters=filters,
+            text_query=text_query,
+            candidates=candidates,
+            exclude_ids=exclude_ids,
+        )
 
-    def writing(self, name: str, paths: Collection[str] | None, commits: int = 1, *,
-                moves_rows: bool = False) -> AbstractContextManager[None]:
+    def writing(
+        self, name: str, paths: Collection[str] | None, commits: int = 1, *, moves_rows: bool = False
+    ) -> AbstractContextManager[None]:
         """Around a store write to table `name` (see ResidentTier.writing)."""
         tier = self._tiers.get(name)
         return nullcontext() if tier is None else tier.writing(paths, commits, moves_rows=moves_rows)
@@ -742,6 +874,11 @@ class Residents:
         t = tier._table()
         current = t is not None and tier.version == int(t.version)
         state = "ready" if current else "loading" if loading and tier.reloads == 0 else "behind"
-        return ResidentInfo(space=tier.space, state=state, rows=tier.rows, bytes=tier.nbytes,
-                            load_seconds=None if tier.load_seconds is None else round(tier.load_seconds, 2),
-                            reloads=tier.reloads)
+        return ResidentInfo(
+            space=tier.space,
+            state=state,
+            rows=tier.rows,
+            bytes=tier.nbytes,
+            load_seconds=None if tier.load_seconds is None else round(tier.load_seconds, 2),
+            reloads=tier.reloads,
+        )

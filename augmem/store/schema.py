@@ -17,8 +17,20 @@ Table = Any
 ArrowTable = Any
 """A pyarrow.Table (pyarrow ships no type information)."""
 
-HIT_COLS = ["id", "memory_id", "facet", "modality", "source", "path", "captured_at", "text", "chunk_start",
-            "chunk_end", "size", "detail"]
+HIT_COLS = [
+    "id",
+    "memory_id",
+    "facet",
+    "modality",
+    "source",
+    "path",
+    "captured_at",
+    "text",
+    "chunk_start",
+    "chunk_end",
+    "size",
+    "detail",
+]
 """The columns a Hit is made of."""
 LAYOUT = b"2"
 """Space-table layout: 2 added memory_id, facet and detail (derived-text facets of a memory)."""
@@ -37,9 +49,23 @@ def mem_schema(space: str, tiers: list[int]) -> Any:
     """Arrow schema of a space table; the space id and tiers live in the schema metadata."""
     pa = arrow()
     s, i, f = pa.string(), pa.int64(), pa.float64()
-    cols = [("id", s), ("modality", s), ("source", s), ("path", s), ("content_sha256", s), ("size", i),
-            ("mtime", f), ("captured_at", f), ("text", s), ("chunk_start", i), ("chunk_end", i), ("space", s),
-            ("memory_id", s), ("facet", s), ("detail", s)]
+    cols = [
+        ("id", s),
+        ("modality", s),
+        ("source", s),
+        ("path", s),
+        ("content_sha256", s),
+        ("size", i),
+        ("mtime", f),
+        ("captured_at", f),
+        ("text", s),
+        ("chunk_start", i),
+        ("chunk_end", i),
+        ("space", s),
+        ("memory_id", s),
+        ("facet", s),
+        ("detail", s),
+    ]
     cols += [(f"vec_{k}", pa.list_(pa.float32(), k)) for k in tiers]
     meta = {b"augmem.space": space.encode(), b"augmem.tiers": json.dumps(tiers).encode(), b"augmem.layout": LAYOUT}
     return pa.schema(cols, metadata=meta)
@@ -67,10 +93,19 @@ def unit(v: np.ndarray) -> np.ndarray:
 def hit_from_rows(best: dict[str, Any], score: float, facets: Sequence[dict[str, Any]] = ()) -> Hit:
     """One Hit per memory: `best` is the row (facet) that matched, `facets` every derived-text row
     of the same memory (its transcript or OCR text, shown with the hit whichever facet matched)."""
-    hit = Hit(id=best["memory_id"] or best["id"], modality=best["modality"], source=best["source"], path=best["path"],
-              score=float(score), captured_at=best["captured_at"], text=best["text"] or "",
-              chunk_start=best["chunk_start"], chunk_end=best["chunk_end"], size=best["size"],
-              facet=best["facet"] or best["modality"])
+    hit = Hit(
+        id=best["memory_id"] or best["id"],
+        modality=best["modality"],
+        source=best["source"],
+        path=best["path"],
+        score=float(score),
+        captured_at=best["captured_at"],
+        text=best["text"] or "",
+        chunk_start=best["chunk_start"],
+        chunk_end=best["chunk_end"],
+        size=best["size"],
+        facet=best["facet"] or best["modality"],
+    )
     for row in sorted(facets, key=lambda r: r["id"]):
         detail = codec.loads(DerivedDetail, row["detail"], "a facet's detail")
         if row["facet"] == "transcript":

@@ -21,9 +21,18 @@ RRF_K = 60
 """Reciprocal-rank-fusion constant (the usual 60 of Cormack et al.)."""
 
 
-def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int = 10, filters: Filters | None = None,
-           text_query: str | None = None, candidate_tier: int | None = None, candidates: int = 200,
-           exclude_ids: Iterable[str] = ()) -> list[Hit]:
+def search(
+    store: MemoryStore,
+    space: str,
+    query_vec: np.ndarray,
+    *,
+    limit: int = 10,
+    filters: Filters | None = None,
+    text_query: str | None = None,
+    candidate_tier: int | None = None,
+    candidates: int = 200,
+    exclude_ids: Iterable[str] = (),
+) -> list[Hit]:
     """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine."""
     t = store.space_table(space, required=False)
     if t is None or limit <= 0:
@@ -67,8 +76,14 @@ def search(store: MemoryStore, space: str, query_vec: np.ndarray, *, limit: int 
     return store.memories(space, top, scores=score, best=best)
 
 
-def rank(pools: list[ArrowTable], full: int, q: np.ndarray, fts_memories: list[str], limit: int,
-         exclude: frozenset[str] = frozenset()) -> tuple[list[str], dict[str, float], dict[str, str]]:
+def rank(
+    pools: list[ArrowTable],
+    full: int,
+    q: np.ndarray,
+    fts_memories: list[str],
+    limit: int,
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[list[str], dict[str, float], dict[str, str]]:
     """The `limit` best memories of candidate rows (`pools`: tables of id, memory_id, vec_<full>): one
     per memory at its best facet by exact full-vector cosine, fused with the full-text ranking
     (`fts_memories`, best first) by RRF. Returns (memory ids in order, memory id -> cosine, memory id
@@ -85,8 +100,9 @@ K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
 
 
-def rank_scored(rows: Iterable[tuple[R, K, float]], fts_memories: list[K], limit: int,
-                exclude: Collection[K] = ()) -> tuple[list[K], dict[K, float], dict[K, R]]:
+def rank_scored(
+    rows: Iterable[tuple[R, K, float]], fts_memories: list[K], limit: int, exclude: Collection[K] = ()
+) -> tuple[list[K], dict[K, float], dict[K, R]]:
     """`rank` over (row key, memory key, cosine) triples: the one ranking rule, shared by the table
     search and the resident tier (augmem.store.resident, which keys memories by a hash)."""
     score: dict[K, float] = {}
@@ -98,8 +114,9 @@ def rank_scored(rows: Iterable[tuple[R, K, float]], fts_memories: list[K], limit
     if fts_memories:
         # RRF decides the order only; the displayed score stays the exact cosine
         text_rank = {i: r for r, i in enumerate(dict.fromkeys(fts_memories), 1)}
-        fused = {i: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[i]) if i in text_rank else 0)
-                 for r, i in enumerate(order, 1)}
+        fused = {
+            i: 1 / (RRF_K + r) + (1 / (RRF_K + text_rank[i]) if i in text_rank else 0) for r, i in enumerate(order, 1)
+        }
         order = sorted(order, key=lambda i: (-fused[i], -score[i]))
     return order[:limit], score, best
 
@@ -118,4 +135,3 @@ def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: 
         return (q.where(where, prefilter=True) if where else q).to_arrow()
     except Exception:  # a read-only store or a racing index build: fall back to vector ranking only
         return None
-

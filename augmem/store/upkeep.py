@@ -48,8 +48,14 @@ def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> N
                 t.drop_index(idx.name)
 
 
-def optimize(store: MemoryStore, space: str | None = None, ann_threshold: int = 50_000, *,
-             ann_tier: int | None = None, ann_type: str = "IVF_HNSW_SQ") -> dict[str, list[str]]:
+def optimize(
+    store: MemoryStore,
+    space: str | None = None,
+    ann_threshold: int = 50_000,
+    *,
+    ann_tier: int | None = None,
+    ann_type: str = "IVF_HNSW_SQ",
+) -> dict[str, list[str]]:
     """Build missing indices (ANN past ann_threshold rows, unless a resident tier serves the table:
     augmem.store.resident), fold new rows into them, compact; returns actions."""
     from lancedb.index import FTS, BTree

@@ -59,8 +59,13 @@ class AugmemApp(App):
         Binding("f2", "switch_mode('recall')", "Recall", show=False),
         Binding("f3", "switch_mode('timeline')", "Timeline", show=False),
         Binding("f4", "switch_mode('status')", "Status", show=False),
-        Binding("f6", "forget_stretch", "Forget time", show=False,
-                tooltip="Forget a stretch of time: the last 10 minutes, the last hour, today… (asks first)"),
+        Binding(
+            "f6",
+            "forget_stretch",
+            "Forget time",
+            show=False,
+            tooltip="Forget a stretch of time: the last 10 minutes, the last hour, today… (asks first)",
+        ),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
@@ -171,8 +176,12 @@ class AugmemApp(App):
             pass
         where = "the restarted daemon" if self.is_daemon else "this app (the model loads on this search)"
         # a change of where recall runs is worth more than the default few seconds on screen
-        self.notify(f"The daemon stopped answering; recall now runs in {where}.", title="Daemon gone",
-                    severity="warning", timeout=20)
+        self.notify(
+            f"The daemon stopped answering; recall now runs in {where}.",
+            title="Daemon gone",
+            severity="warning",
+            timeout=20,
+        )
         self._read_badge()
         return True
 
@@ -236,5 +245,11 @@ def make_app(
 
         settings = settings or load_settings()
         backend = open_backend(settings)
-    return AugmemApp(backend, settings=settings, now=now, cursor_blink=cursor_blink,
-                     show_timings=show_timings, exit_on_first_frame=exit_on_first_frame)
+    return AugmemApp(
+        backend,
+        settings=settings,
+        now=now,
+        cursor_blink=cursor_blink,
+        show_timings=show_timings,
+        exit_on_first_frame=exit_on_first_frame,
+    )

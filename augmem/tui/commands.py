@@ -29,15 +29,24 @@ def all_commands() -> list[tuple[str, str, str, str]]:
         ("Go to Status", "Daemon, capture, counts, model, re-embedding", "app", "switch_mode('status')"),
         ("Help", "Every key, by screen", "app", "help"),
         ("Pause / resume capture", "Toggle the daemon's capture (watchers and microphone)", "app", "toggle_capture"),
-        ("Forget a stretch of time…", "Forget the last 10 minutes, the last hour, today… (asks first)", "app",
-         "forget_stretch"),
+        (
+            "Forget a stretch of time…",
+            "Forget the last 10 minutes, the last hour, today… (asks first)",
+            "app",
+            "forget_stretch",
+        ),
         ("Quit", "Leave augmem", "app", "quit"),
     ]
     cmds += [(t, h, "recall", a) for t, h, a in RECALL_COMMANDS]
-    cmds += [(f"Filter: toggle {m}", f"Include or exclude {m} memories", "recall", f"toggle_modality('{m}')")
-             for m in MODALITIES]
-    cmds += [(f"Filter: {label}", f"Only memories from {label}", "recall", f"set_range('{key}')")
-             for key, label in RANGES.items() if key not in ("custom",)]
+    cmds += [
+        (f"Filter: toggle {m}", f"Include or exclude {m} memories", "recall", f"toggle_modality('{m}')")
+        for m in MODALITIES
+    ]
+    cmds += [
+        (f"Filter: {label}", f"Only memories from {label}", "recall", f"set_range('{key}')")
+        for key, label in RANGES.items()
+        if key not in ("custom",)
+    ]
     for source in ("", "notes", "photos", "audio", "mic"):
         title = f"Filter: source {source}" if source else "Filter: any source"
         cmds.append((title, "Only memories captured by this source", "recall", f"set_source('{source}')"))

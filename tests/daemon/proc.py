@@ -47,8 +47,15 @@ def write_config(home: Path, **values) -> None:
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUGMEM_")}
-    env.update(AUGMEM_HOME=str(home), AUGMEM_LOAD_PLUGINS="", PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+    env.update(
+        AUGMEM_HOME=str(home),
+        AUGMEM_LOAD_PLUGINS="",
+        PYTHONPATH=str(ROOT),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 
@@ -76,8 +83,13 @@ class DaemonProcess:
 
     def start(self, wait: float = 120.0) -> DaemonProcess:
         with open(self.out, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "augmem", "daemon", "run"], env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "augmem", "daemon", "run"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=str(ROOT),
+            )
         self.wait_socket(wait)
         return self
 

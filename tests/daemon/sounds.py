@@ -48,6 +48,7 @@ def fan(seconds: float, seed: int = 0, mains: float = 50.0) -> np.ndarray:
     hum = sum(a * np.sin(2 * np.pi * mains * h * t) for h, a in ((1, 0.02), (2, 0.01), (3, 0.005)))
     white = np.random.default_rng(seed).standard_normal(t.size)
     # Paul Kellet's pink-noise filter
-    pink = lfilter([0.049922035, -0.095993537, 0.050612699, -0.004408786],
-                   [1, -2.494956002, 2.017265875, -0.522189400], white)
+    pink = lfilter(
+        [0.049922035, -0.095993537, 0.050612699, -0.004408786], [1, -2.494956002, 2.017265875, -0.522189400], white
+    )
     return (hum + 0.01 * pink / np.std(pink)).astype(np.float32)

@@ -18,19 +18,30 @@ def test_no_input_device_is_reported_and_the_daemon_keeps_running():
     home = short_home()
     notes = home / "notes"
     notes.mkdir()
-    write_config(home, model="minilm", watch=[{"path": str(notes), "kind": "notes"}],
-                 mic_enabled=True, mic_device="no-such-microphone")
+    write_config(
+        home,
+        model="minilm",
+        watch=[{"path": str(notes), "kind": "notes"}],
+        mic_enabled=True,
+        mic_device="no-such-microphone",
+    )
     d = DaemonProcess(home)
     try:
         d.start()
         with d.client() as c:
-            cap = wait_for(lambda: (c.status().capture), 30, what="capture state")
+            cap = wait_for(lambda: c.status().capture, 30, what="capture state")
             assert cap.state == "unavailable"
             assert "no microphone" in cap.message and "no-such-microphone" in cap.message
             assert c.status().daemon.watching == {str(notes): "notes"}  # the rest runs
             assert c.pause().state == "paused" and c.resume().state == "unavailable"
-        r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "status"], env=d.env, capture_output=True,
-                           text=True, timeout=60, cwd=str(ROOT))
+        r = subprocess.run(
+            [sys.executable, "-m", "augmem", "daemon", "status"],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(ROOT),
+        )
         assert "capture    unavailable — no microphone" in r.stdout
         assert d.terminate() == 0
         log = (d.run_dir / "daemon.log").read_text()

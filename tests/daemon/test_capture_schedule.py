@@ -61,8 +61,15 @@ class Stream:
 
 def mic(tmp_path, clock, quiet="") -> MicrophoneCapture:
     Stream.opened = []
-    return MicrophoneCapture(tmp_path / "clips", tmp_path / "run", lambda p: None, stream_factory=Stream,
-                             gate_config=GateConfig(vad=False), quiet_hours=QuietHours.parse(quiet), now=clock)
+    return MicrophoneCapture(
+        tmp_path / "clips",
+        tmp_path / "run",
+        lambda p: None,
+        stream_factory=Stream,
+        gate_config=GateConfig(vad=False),
+        quiet_hours=QuietHours.parse(quiet),
+        now=clock,
+    )
 
 
 def listening(m: MicrophoneCapture) -> bool:
@@ -79,8 +86,12 @@ def test_quiet_hours_are_parsed_and_checked():
     assert both.until(at("13:00")) == at("13:30")
     assert QuietHours.parse("22:00-23:00,23:00-01:00").until(at("22:10")) == at("01:00", day=11)  # spans join
     assert not QuietHours.parse("")
-    for bad, why in (("25:00-07:00", "not a span of hours"), ("22:00", "not a span of hours"),
-                     ("07:00-07:00", "starts when it ends"), ("22-7", "not a span of hours")):
+    for bad, why in (
+        ("25:00-07:00", "not a span of hours"),
+        ("22:00", "not a span of hours"),
+        ("07:00-07:00", "starts when it ends"),
+        ("22-7", "not a span of hours"),
+    ):
         with pytest.raises(ValueError, match=why):
             QuietHours.parse(bad)
 
@@ -195,16 +206,23 @@ def test_the_daemon_keeps_quiet_hours_and_a_timed_pause_with_a_real_device():
     now = datetime.now()
     start, end = (now.hour * 60 + now.minute - 60) % 1440, (now.hour * 60 + now.minute + 120) % 1440
     quiet = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
-    write_config(home, model="minilm", mic_enabled=True, mic_device=DEVICE, mic_min_clip_seconds=1.0,
-                 mic_quiet_hours=quiet)
+    write_config(
+        home, model="minilm", mic_enabled=True, mic_device=DEVICE, mic_min_clip_seconds=1.0, mic_quiet_hours=quiet
+    )
     d = DaemonProcess(home, **mic_dev.env)
     try:
         d.start()
         with d.client() as c:
             cap = wait_for(lambda: c.capture().state == "quiet" and c.capture(), 60, what="quiet hours")
             assert cap.quiet_until and cap.quiet_hours == quiet
-        r = subprocess.run([sys.executable, "-m", "augmem", "status"], env=d.env, capture_output=True,
-                           text=True, timeout=120, cwd=str(ROOT))
+        r = subprocess.run(
+            [sys.executable, "-m", "augmem", "status"],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=str(ROOT),
+        )
         assert "capture    quiet hours until " in r.stdout, r.stdout + r.stderr
         assert not list((home / "data" / "clips").rglob("*.flac"))
         # no quiet hours: it listens; a pause of 3 s then ends by itself
@@ -212,8 +230,14 @@ def test_the_daemon_keeps_quiet_hours_and_a_timed_pause_with_a_real_device():
         with d.client() as c:
             c.reload()
             wait_for(lambda: c.capture().state == "listening", 60, what="listening")
-        r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "pause", "3s"], env=d.env,
-                           capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+        r = subprocess.run(
+            [sys.executable, "-m", "augmem", "daemon", "pause", "3s"],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(ROOT),
+        )
         assert r.returncode == 0 and "capture    paused until " in r.stdout, r.stdout + r.stderr
         with d.client() as c:
             wait_for(lambda: c.capture().state == "listening", 60, what="the pause to end by itself")
@@ -231,7 +255,7 @@ def _feed(m: MicrophoneCapture, samples) -> None:
     stream = next(s for s in Stream.opened if s.active)
     block = m.blocksize
     for i in range(0, len(samples) - block + 1, block):
-        chunk = np.asarray(samples[i:i + block], dtype=np.float32)[:, None]
+        chunk = np.asarray(samples[i : i + block], dtype=np.float32)[:, None]
         m._callback(chunk, block, None, None)
     assert stream.active
 

@@ -30,8 +30,15 @@ def world():
     notes.mkdir()
     (notes / "seed.md").write_text("A note that was there before the daemon started: buy oat milk.\n")
     mic = WavMic(home / "mic", speech_wav(home / "speech.wav"), lead=1.5, gap=3.0).start()
-    write_config(home, model="minilm", watch=[{"path": str(notes), "kind": "notes"}],
-                 mic_enabled=True, mic_device=DEVICE, mic_min_clip_seconds=1.0, mic_max_clip_seconds=20.0)
+    write_config(
+        home,
+        model="minilm",
+        watch=[{"path": str(notes), "kind": "notes"}],
+        mic_enabled=True,
+        mic_device=DEVICE,
+        mic_min_clip_seconds=1.0,
+        mic_max_clip_seconds=20.0,
+    )
     d = DaemonProcess(home, **mic.env)
     try:
         d.start()
@@ -86,8 +93,9 @@ def test_recall_through_the_daemon_does_not_import_torch(world):
         " if m in sys.modules]\n"
         "    print('HEAVY=' + json.dumps(heavy))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], env=d.env, capture_output=True, text=True, timeout=120,
-                       cwd=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=d.env, capture_output=True, text=True, timeout=120, cwd=str(ROOT)
+    )
     assert r.returncode == 0, r.stderr
     assert "kayak.md" in r.stdout
     heavy = json.loads(r.stdout.rsplit("HEAVY=", 1)[1])
@@ -103,15 +111,27 @@ def test_socket_is_owner_only(world):
 
 def test_second_daemon_on_the_same_folder_refuses(world):
     d, _, _ = world
-    r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "run"], env=d.env, capture_output=True,
-                       text=True, timeout=120, cwd=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "augmem", "daemon", "run"],
+        env=d.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(ROOT),
+    )
     assert r.returncode != 0
     assert f"pid {d.proc.pid}" in r.stderr
     assert str(d.home / "data") in r.stderr
     assert "already running" in r.stderr
     # and `start` says the same without spawning anything
-    r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "start"], env=d.env, capture_output=True,
-                       text=True, timeout=60, cwd=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "augmem", "daemon", "start"],
+        env=d.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(ROOT),
+    )
     assert r.returncode != 0 and f"pid {d.proc.pid}" in r.stderr
 
 
@@ -160,8 +180,14 @@ def test_pause_stops_capture_and_resume_restarts_it(world):
         persisted = json.loads((d.run_dir / "capture.json").read_text())
         assert persisted["paused"] is True
         # `augmem daemon status` shows it too
-        r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "status"], env=d.env, capture_output=True,
-                           text=True, timeout=60, cwd=str(ROOT))
+        r = subprocess.run(
+            [sys.executable, "-m", "augmem", "daemon", "status"],
+            env=d.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(ROOT),
+        )
         assert "capture    paused" in r.stdout, r.stdout + r.stderr
         assert c.resume().state == "listening"
         wait_for(lambda: len(_clips(d)) > before, 3 * mic.program_seconds, what="a clip after resume")
@@ -169,8 +195,14 @@ def test_pause_stops_capture_and_resume_restarts_it(world):
 
 def test_daemon_status_command(world):
     d, notes, _ = world
-    r = subprocess.run([sys.executable, "-m", "augmem", "daemon", "status", "--json"], env=d.env,
-                       capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "augmem", "daemon", "status", "--json"],
+        env=d.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(ROOT),
+    )
     assert r.returncode == 0, r.stderr
     st = codec.from_json(Status, json.loads(r.stdout))  # the JSON is the typed record, field by field
     assert st.daemon.up and st.daemon.pid == d.proc.pid
@@ -186,8 +218,14 @@ def test_watch_add_while_running_takes_effect_at_once(world):
     trips.mkdir()
     note = trips / "lisbon.md"
     note.write_text("Tram 28 through Alfama, then custard tarts in Belem.\n")
-    r = subprocess.run([sys.executable, "-m", "augmem", "watch", "add", str(trips)], env=d.env,
-                       capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "augmem", "watch", "add", str(trips)],
+        env=d.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(ROOT),
+    )
     assert r.returncode == 0 and "the daemon picked it up" in r.stdout, r.stdout + r.stderr
     with d.client() as c:
         assert str(trips) in c.status().daemon.watching

@@ -80,11 +80,20 @@ def test_kill9_in_the_middle_of_a_purge_then_restart_purges_exactly_as_asked():
         store_dir = Path(settings.effective_store_uri)
         store = MemoryStore(str(store_dir))
         d.start()
-        wait_for(lambda: sum(r.status == "ok" for r in store.get_sources().values()) == 30, 300,
-                 what="all 30 notes in the store")
+        wait_for(
+            lambda: sum(r.status == "ok" for r in store.get_sources().values()) == 30,
+            300,
+            what="all 30 notes in the store",
+        )
         assert files_containing(store_dir, SECRET)  # the probe works: the text is stored verbatim
-        forget = subprocess.Popen([sys.executable, "-m", "augmem", "forget", "--path", str(secret), "--yes"],
-                                  env=d.env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        forget = subprocess.Popen(
+            [sys.executable, "-m", "augmem", "forget", "--path", str(secret), "--yes"],
+            env=d.env,
+            cwd=str(ROOT),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         wait_for(lambda: (holds / "purge.rewritten.reached").exists(), 300, what="the purge to begin")
         # inside the purge: the rows are deleted, but old versions still hold the forgotten text
         assert files_containing(store_dir, SECRET)
@@ -143,6 +152,7 @@ def test_kill9_in_the_middle_of_a_reembedding_batch_then_restart_has_every_memor
         d = DaemonProcess(home)
         d.start()
         with d.client() as c:
+
             def migrated():
                 st = c.status()
                 return st.space == space and st.not_migrated == 0 and [s.id for s in st.spaces] == [space] and st
@@ -188,6 +198,7 @@ def test_kill9_in_the_middle_of_compaction_then_restart_has_every_memory_once():
         d = DaemonProcess(home)
         d.start()
         with d.client() as c:
+
             def compacted():
                 job = c.status().daemon.jobs["compact"]
                 return job.runs and job.last_seconds is not None and job

@@ -36,8 +36,9 @@ def run(gate: ActivityGate, audio: np.ndarray, block: int = BLOCK):
 
 def test_one_utterance_gives_one_clip_around_the_speech(speech):
     lead = 2.0
-    audio = np.concatenate([noise(lead, -65), speech + noise(len(speech) / RATE, -65, 1)[: len(speech)],
-                            noise(3.0, -65, 2)])
+    audio = np.concatenate(
+        [noise(lead, -65), speech + noise(len(speech) / RATE, -65, 1)[: len(speech)], noise(3.0, -65, 2)]
+    )
     clips = run(ActivityGate(RATE, GateConfig(min_s=1.0)), audio)
     assert len(clips) == 1
     clip = clips[0]

@@ -13,14 +13,19 @@ from augmem.daemon.lock import DaemonLock, holder_pid, is_locked, running_pid
 from augmem.errors import DaemonError
 from tests.daemon.proc import ROOT
 
-HOLD = ("import sys, time; sys.path.insert(0, {root!r});"
-        "from augmem.daemon.lock import DaemonLock; from pathlib import Path;"
-        "l = DaemonLock(Path({path!r}), Path({data!r})); l.acquire(); print('held', flush=True); time.sleep(60)")
+HOLD = (
+    "import sys, time; sys.path.insert(0, {root!r});"
+    "from augmem.daemon.lock import DaemonLock; from pathlib import Path;"
+    "l = DaemonLock(Path({path!r}), Path({data!r})); l.acquire(); print('held', flush=True); time.sleep(60)"
+)
 
 
 def hold(path, data):
-    p = subprocess.Popen([sys.executable, "-c", HOLD.format(root=str(ROOT), path=str(path), data=str(data))],
-                         stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(root=str(ROOT), path=str(path), data=str(data))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout.readline().strip() == "held"
     return p
 

@@ -66,8 +66,12 @@ def resident_ready(c, space: str | None = None):
 
 def migrated(c):
     st = c.status()
-    return (st.space or "").startswith("aist-87m:") and st.migration.left == 0 and \
-        [s.id for s in st.spaces] == [st.space] and st.space
+    return (
+        (st.space or "").startswith("aist-87m:")
+        and st.migration.left == 0
+        and [s.id for s in st.spaces] == [st.space]
+        and st.space
+    )
 
 
 def top_text(c, query: str) -> str:
@@ -77,7 +81,8 @@ def top_text(c, query: str) -> str:
 
 @pytest.mark.slow
 def test_daemon_recall_stays_equal_to_the_store_through_ingest_forget_restart_and_migration(
-        minilm_embedder, aist_artifact, aist_embedder):
+    minilm_embedder, aist_artifact, aist_embedder
+):
     home = short_home("augres-")
     notes = home / "notes"
     notes.mkdir()
@@ -95,11 +100,16 @@ def test_daemon_recall_stays_equal_to_the_store_through_ingest_forget_restart_an
 
             # a new note through the watcher, then an edit of an old one
             (notes / "violin.md").write_text("Practised scales on the violin for an hour.\n")
-            wait_for(lambda: any(h.path.endswith("violin.md") for h in c.recall("violin practice").hits), 120,
-                     interval=0.25, what="the new note")
+            wait_for(
+                lambda: any(h.path.endswith("violin.md") for h in c.recall("violin practice").hits),
+                120,
+                interval=0.25,
+                what="the new note",
+            )
             (notes / "soup.md").write_text("Pea soup with mint; no lentils this time.\n")
-            wait_for(lambda: "Pea soup" in top_text(c, "pea soup with mint"), 120, interval=0.25,
-                     what="the edited note")
+            wait_for(
+                lambda: "Pea soup" in top_text(c, "pea soup with mint"), 120, interval=0.25, what="the edited note"
+            )
             same_answers(c, home, minilm_embedder)
 
             # forget: gone from recall at once, and the tier follows (a reload after the purge)
@@ -119,9 +129,13 @@ def test_daemon_recall_stays_equal_to_the_store_through_ingest_forget_restart_an
 
             # a model switch: recall answers from the new space only once it is active, and the
             # tier moves there
-            write_config(home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                         model_options={"aist-87m": {"precision": "fp32"}},
-                         watch=[{"path": str(notes), "kind": "notes"}])
+            write_config(
+                home,
+                model="aist-87m",
+                artifacts={"aist-87m": str(aist_artifact)},
+                model_options={"aist-87m": {"precision": "fp32"}},
+                watch=[{"path": str(notes), "kind": "notes"}],
+            )
             space_b = wait_for(lambda: migrated(c), 300, interval=0.5, what="the migration")
             wait_for(lambda: resident_ready(c, space_b), 120, interval=0.25, what="the tier in the new space")
             same_answers(c, home, aist_embedder)

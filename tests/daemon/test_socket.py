@@ -63,8 +63,14 @@ def test_socket_file_is_0600_in_a_0700_folder(server):
 
 def test_requests_and_errors_are_one_json_line_each(server):
     ok, bad_json, unknown, refused, crashed, not_object = raw(
-        server.path, b'{"op": "ping"}\n', b"{nope\n", b'{"op": "format-disk"}\n', b'{"op": "forget"}\n',
-        b'{"op": "timeline"}\n', b"[1, 2]\n")
+        server.path,
+        b'{"op": "ping"}\n',
+        b"{nope\n",
+        b'{"op": "format-disk"}\n',
+        b'{"op": "forget"}\n',
+        b'{"op": "timeline"}\n',
+        b"[1, 2]\n",
+    )
     assert ok == {"ok": True, "result": {"pid": os.getpid()}}
     assert bad_json["ok"] is False and bad_json["error"].startswith("bad request")
     assert unknown["ok"] is False and "recall" in unknown["hint"]
@@ -145,9 +151,11 @@ def test_peer_uid_of_a_real_socket_pair():
 
 
 def test_importing_the_client_stays_light():
-    code = ("import sys, json; import augmem.daemon.client, augmem.backend;"
-            "print(json.dumps(sorted(m for m in ('torch', 'numpy', 'lancedb', 'pyarrow', 'transformers',"
-            " 'augmem.core', 'augmem.store', 'augmem.models') if m in sys.modules)))")
+    code = (
+        "import sys, json; import augmem.daemon.client, augmem.backend;"
+        "print(json.dumps(sorted(m for m in ('torch', 'numpy', 'lancedb', 'pyarrow', 'transformers',"
+        " 'augmem.core', 'augmem.store', 'augmem.models') if m in sys.modules)))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == []

@@ -21,8 +21,9 @@ def _use(home, artifact, folder) -> str:
     from augmem.core import Augmem
     from augmem.paths import Paths
 
-    write_config(home, model="aist-87m", artifacts={"aist-87m": str(artifact)},
-                 watch=[{"path": str(folder), "kind": "auto"}])
+    write_config(
+        home, model="aist-87m", artifacts={"aist-87m": str(artifact)}, watch=[{"path": str(folder), "kind": "auto"}]
+    )
     s = load_settings(Paths(config_dir=home, data_dir=home / "data", cache_dir=home / "cache"))
     return Augmem(s).active_space()
 
@@ -42,10 +43,16 @@ def test_artifact_switch_migrates_everything_and_recall_never_mixes_spaces(aist_
     try:
         d.start()
         with d.client() as c:
+
             def settled_in(space):
                 st = c.status()
-                return (st.space == space and st.migration.left == 0
-                        and sum(st.counts.values()) >= N_NOTES + 1 and [s.id for s in st.spaces] == [space] and st)
+                return (
+                    st.space == space
+                    and st.migration.left == 0
+                    and sum(st.counts.values()) >= N_NOTES + 1
+                    and [s.id for s in st.spaces] == [space]
+                    and st
+                )
 
             st = wait_for(lambda: settled_in(space_a), 300, interval=1.0, what="first ingest in space A")
             assert st.counts.get("audio", 0) >= 1 and st.counts["text"] == N_NOTES

@@ -13,8 +13,9 @@ from tests.daemon.proc import ROOT, env_for, short_home, write_config
 
 
 def cli(env, *args, timeout=180):
-    return subprocess.run([sys.executable, "-m", "augmem", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "augmem", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=str(ROOT)
+    )
 
 
 def test_start_status_stop():

@@ -132,8 +132,18 @@ def test_a_48_khz_device_is_resampled_for_the_detector(vad, sentence):
 
 
 @pytest.mark.parametrize("use_vad", [True, False], ids=["vad", "energy only"])
-@pytest.mark.parametrize("what", ["digital silence", "quiet room", "50 Hz hum + fan", "60 Hz hum + fan",
-                                  "white noise", "a fan switching on", "a held tone"])
+@pytest.mark.parametrize(
+    "what",
+    [
+        "digital silence",
+        "quiet room",
+        "50 Hz hum + fan",
+        "60 Hz hum + fan",
+        "white noise",
+        "a fan switching on",
+        "a held tone",
+    ],
+)
 def test_silence_hum_and_noise_give_no_clip(vad, what, use_vad):
     seconds = 20.0
     audio = {
@@ -143,8 +153,13 @@ def test_silence_hum_and_noise_give_no_clip(vad, what, use_vad):
         "60 Hz hum + fan": lambda: fan(seconds, seed=1, mains=60.0),
         "white noise": lambda: room(seconds, db=-40.0),
         "a fan switching on": lambda: np.concatenate([room(5.0), fan(seconds - 5.0)]),
-        "a held tone": lambda: np.concatenate([room(5.0), 0.3 * np.sin(2 * np.pi * 440 * np.arange(
-            int((seconds - 5) * RATE)) / RATE).astype(np.float32) + room(seconds - 5.0, 1)]),
+        "a held tone": lambda: np.concatenate(
+            [
+                room(5.0),
+                0.3 * np.sin(2 * np.pi * 440 * np.arange(int((seconds - 5) * RATE)) / RATE).astype(np.float32)
+                + room(seconds - 5.0, 1),
+            ]
+        ),
     }[what]()
     gate = ActivityGate(RATE, GateConfig(), vad if use_vad else None)
     assert run(gate, audio) == []
@@ -204,8 +219,27 @@ def test_a_doorbell_then_a_fan_switching_on_keeps_the_bell_not_the_fan(vad):
 
 @pytest.fixture(scope="module")
 def words():
-    return [say(w) for w in ("apple", "river", "garden", "yellow", "window", "morning", "basket", "candle",
-                             "pencil", "summer", "kitchen", "orange", "button", "forest", "rocket", "silver")]
+    return [
+        say(w)
+        for w in (
+            "apple",
+            "river",
+            "garden",
+            "yellow",
+            "window",
+            "morning",
+            "basket",
+            "candle",
+            "pencil",
+            "summer",
+            "kitchen",
+            "orange",
+            "button",
+            "forest",
+            "rocket",
+            "silver",
+        )
+    ]
 
 
 @pytest.mark.parametrize("use_vad", [True, False], ids=["vad", "energy only"])
@@ -283,8 +317,14 @@ def test_capture_through_portaudio_gates_speech_with_or_without_the_detector(tmp
     model = "" if weights == "packaged" else str(tmp_path / "no-such-silero.onnx")
     with WavMic(tmp_path / "mic", wav, lead=2.0, gap=3.0) as mic:
         env = {**os.environ, **mic.env, "PYTHONPATH": str(ROOT)}
-        r = subprocess.run([sys.executable, "-c", CAPTURE, str(tmp_path), DEVICE, model], env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
+        r = subprocess.run(
+            [sys.executable, "-c", CAPTURE, str(tmp_path), DEVICE, model],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert r.returncode == 0, r.stderr[-2000:]
     result = json.loads(r.stdout)
     assert result["state"] == "listening" and result["clips"], result

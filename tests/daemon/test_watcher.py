@@ -14,9 +14,23 @@ import pytest
 from augmem.daemon.watcher import FolderWatcher, ignored
 
 
-@pytest.mark.parametrize("name", [".hidden.md", "notes.md~", ".notes.md.swp", "notes.md.swp", "x.tmp",
-                                  "video.mp4.part", "file.crdownload", "4913", ".#notes.md", "#notes.md#",
-                                  ".git/config.md", "sub/.cache/a.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".hidden.md",
+        "notes.md~",
+        ".notes.md.swp",
+        "notes.md.swp",
+        "x.tmp",
+        "video.mp4.part",
+        "file.crdownload",
+        "4913",
+        ".#notes.md",
+        "#notes.md#",
+        ".git/config.md",
+        "sub/.cache/a.md",
+    ],
+)
 def test_temp_hidden_and_swap_files_are_ignored(tmp_path, name):
     assert ignored(str(tmp_path / name), str(tmp_path))
 

@@ -24,8 +24,14 @@ def test_priorities_merging_and_failures():
     def boom(p):
         raise ValueError("bad batch")
 
-    w = Worker({"slow": slow, "changes": lambda p: ran.append(("changes", p)) or len(p),
-                "ask": lambda p: ran.append(("ask", p)) or "answer", "boom": boom})
+    w = Worker(
+        {
+            "slow": slow,
+            "changes": lambda p: ran.append(("changes", p)) or len(p),
+            "ask": lambda p: ran.append(("ask", p)) or "answer",
+            "boom": boom,
+        }
+    )
     w.start()
     first = w.submit("slow", 0, BACKGROUND)
     time.sleep(0.1)  # the worker is busy with "slow"; queue up the rest

@@ -84,8 +84,16 @@ def speech_wav(path: Path, text: str = "the dog is barking at the park near the 
 class WavMic:
     """An ALSA capture device named `wavmic` that plays `speech` (or only noise) in a loop."""
 
-    def __init__(self, folder: Path, speech: Path | None, *, lead: float = 1.5, gap: float = 3.0,
-                 noise_db: float = -65.0, lead_ahead: float = 0.25):
+    def __init__(
+        self,
+        folder: Path,
+        speech: Path | None,
+        *,
+        lead: float = 1.5,
+        gap: float = 3.0,
+        noise_db: float = -65.0,
+        lead_ahead: float = 0.25,
+    ):
         import soundfile
 
         self.folder = Path(folder)
@@ -132,9 +140,17 @@ class WavMic:
         script = self.folder / "feeder.py"
         script.write_text(FEEDER)
         self.proc = subprocess.Popen(
-            [sys.executable, str(script), str(self.fifo), str(self.program), str(CHUNK), str(RATE),
-             str(self.lead_ahead)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(script),
+                str(self.fifo),
+                str(self.program),
+                str(CHUNK),
+                str(RATE),
+                str(self.lead_ahead),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(0.2)
         return self

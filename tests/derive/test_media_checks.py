@@ -28,6 +28,7 @@ def reason(fn, path: Path) -> str:
 
 def png_header(w: int, h: int) -> bytes:
     """A PNG whose header claims w x h pixels, with almost no pixel data behind it."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -70,15 +70,22 @@ def sign_on_photo() -> Image.Image:
 PAPER = (250, 248, 240)
 CASES = {
     "receipt": (lambda: render(RECEIPT, (20, 20, 20), PAPER), RECEIPT_WORDS),
-    "receipt, small and tiny print": (lambda: render(RECEIPT, (20, 20, 20), PAPER, (260, 200), 11)
-                                      .filter(ImageFilter.GaussianBlur(0.8)), RECEIPT_WORDS),
+    "receipt, small and tiny print": (
+        lambda: render(RECEIPT, (20, 20, 20), PAPER, (260, 200), 11).filter(ImageFilter.GaussianBlur(0.8)),
+        RECEIPT_WORDS,
+    ),
     "receipt +4 degrees": (lambda: rotate(render(RECEIPT, (20, 20, 20), PAPER), 4, PAPER), RECEIPT_WORDS),
     "receipt -4 degrees": (lambda: rotate(render(RECEIPT, (20, 20, 20), PAPER), -4, PAPER), RECEIPT_WORDS),
-    "receipt, blurred": (lambda: render(RECEIPT, (20, 20, 20), PAPER).filter(ImageFilter.GaussianBlur(1.5)),
-                         RECEIPT_WORDS),
+    "receipt, blurred": (
+        lambda: render(RECEIPT, (20, 20, 20), PAPER).filter(ImageFilter.GaussianBlur(1.5)),
+        RECEIPT_WORDS,
+    ),
     "receipt, small, 5 degrees, blurred, JPEG q40": (
-        lambda: jpeg(rotate(render(RECEIPT, (20, 20, 20), PAPER, (400, 300), 18), 5, PAPER)
-                     .filter(ImageFilter.GaussianBlur(1.0))), RECEIPT_WORDS),
+        lambda: jpeg(
+            rotate(render(RECEIPT, (20, 20, 20), PAPER, (400, 300), 18), 5, PAPER).filter(ImageFilter.GaussianBlur(1.0))
+        ),
+        RECEIPT_WORDS,
+    ),
     "receipt on a coloured background": (lambda: render(RECEIPT, (120, 20, 20), (240, 200, 60)), RECEIPT_WORDS),
     "receipt on a shading background": (gradient_receipt, RECEIPT_WORDS),
     "receipt in low contrast": (lambda: render(RECEIPT, (110, 110, 110), (160, 160, 160)), RECEIPT_WORDS),
@@ -86,8 +93,11 @@ CASES = {
     "street sign, light on black": (lambda: render(SIGN, (230, 230, 230), (15, 15, 15), fs=48), SIGN_WORDS),
     "street sign, green on red": (lambda: render(SIGN, (20, 110, 30), (210, 70, 60), fs=48), SIGN_WORDS),
     "street sign, -4 degrees, blurred": (
-        lambda: rotate(render(SIGN, (255, 255, 255), (20, 60, 140), fs=48), -4, (20, 60, 140))
-        .filter(ImageFilter.GaussianBlur(1.2)), SIGN_WORDS),
+        lambda: rotate(render(SIGN, (255, 255, 255), (20, 60, 140), fs=48), -4, (20, 60, 140)).filter(
+            ImageFilter.GaussianBlur(1.2)
+        ),
+        SIGN_WORDS,
+    ),
     "street sign in a park photo": (sign_on_photo, SIGN_WORDS),
 }
 

@@ -75,7 +75,7 @@ def _synthetic_noises() -> dict[str, np.ndarray]:
     claps = np.zeros(5 * SR, np.float32)
     for k in range(8):
         i = int((0.3 + 0.55 * k) * SR)
-        claps[i:i + 800] += (rng.standard_normal(800) * np.exp(-np.arange(800) / 120) * 0.8).astype(np.float32)
+        claps[i : i + 800] += (rng.standard_normal(800) * np.exp(-np.arange(800) / 120) * 0.8).astype(np.float32)
     return {
         "digital silence": np.zeros(5 * SR, np.float32),
         "white noise": (rng.standard_normal(5 * SR) * 0.1).astype(np.float32),

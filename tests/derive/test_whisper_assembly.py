@@ -152,4 +152,6 @@ def test_pull_refuses_offline_with_the_command_to_run_elsewhere(tmp_path, monkey
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ArtifactError) as err:
         registry.pull_transcriber("whisper-small", tmp_path / "models")
-    assert "Systran/faster-whisper-small" in err.value.hint and not os.path.exists(tmp_path / "models" / "whisper-small")
+    assert "Systran/faster-whisper-small" in err.value.hint and not os.path.exists(
+        tmp_path / "models" / "whisper-small"
+    )

@@ -15,8 +15,12 @@ from augmem.errors import ArtifactError
 from augmem.models import aegis
 from augmem.models.artifacts import sha256_file, sha256_tree
 
-TEXTS = ["find tool descriptions related to browser automation", "the dog barked at the park",
-         "retrieve notes about deployment failures in staging", "rappel: acheter du lait"]
+TEXTS = [
+    "find tool descriptions related to browser automation",
+    "the dog barked at the park",
+    "retrieve notes about deployment failures in staging",
+    "rappel: acheter du lait",
+]
 
 
 def test_published_size_is_the_cards_307m():
@@ -46,8 +50,16 @@ def full_depth(folder) -> aegis.AegisEmbedder:
 
 
 def test_synth_writes_a_sentence_transformers_folder(folder):
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "modules.json",
-                 "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "modules.json",
+        "sentence_bert_config.json",
+        "config_sentence_transformers.json",
+        "1_Pooling/config.json",
+    ):
         assert (folder / name).exists(), name
     modules = json.loads((folder / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[-1] for m in modules] == ["Transformer", "Pooling"]
@@ -145,8 +157,12 @@ def test_layers_option_gives_its_own_space_and_loads_once(folder, augmem_home):
     from tests.conftest import write_config
 
     def core_with(**options) -> Augmem:
-        write_config(augmem_home, model="aegis-embed", artifacts={"aegis-embed": str(folder)},
-                     model_options={"aegis-embed": options})
+        write_config(
+            augmem_home,
+            model="aegis-embed",
+            artifacts={"aegis-embed": str(folder)},
+            model_options={"aegis-embed": options},
+        )
         return Augmem(load_settings())
 
     full = core_with()
@@ -159,8 +175,12 @@ def test_layers_option_gives_its_own_space_and_loads_once(folder, augmem_home):
     with pytest.raises(ArtifactError, match="cannot run 40"):
         core_with(layers=40).active_space()
     # a hand-written config may quote the number; the artifact may name the weights file
-    write_config(augmem_home, model="aegis-embed", artifacts={"aegis-embed": str(folder / "model.safetensors")},
-                 model_options={"aegis-embed": {"layers": "6"}})
+    write_config(
+        augmem_home,
+        model="aegis-embed",
+        artifacts={"aegis-embed": str(folder / "model.safetensors")},
+        model_options={"aegis-embed": {"layers": "6"}},
+    )
     by_file = Augmem(load_settings())
     assert by_file.active_space() == f"aegis-embed@6L:{sha256_file(folder / 'model.safetensors')}"
     assert by_file.embedder().space == by_file.active_space()

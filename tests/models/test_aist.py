@@ -27,8 +27,11 @@ def test_synth_round_trip_is_strict_and_exact(aist_artifact, aist_embedder):
     assert sum(t.numel() for t in tensors.values()) == TOTAL
     state = aist_embedder.model.state_dict()
     assert state.keys() == tensors.keys()
-    for key in ("text_encoder.backbone.embeddings.word_embeddings.weight", "audio_encoder.classifier.5.weight",
-                "image_projection.blocks.1.linear.weight"):
+    for key in (
+        "text_encoder.backbone.embeddings.word_embeddings.weight",
+        "audio_encoder.classifier.5.weight",
+        "image_projection.blocks.1.linear.weight",
+    ):
         assert np.array_equal(state[key].numpy(), tensors[key].numpy())
 
 
@@ -55,7 +58,9 @@ def test_batch_equals_single_and_is_deterministic(aist_embedder):
     np.testing.assert_allclose(batch, single, atol=1e-5)
     np.testing.assert_array_equal(aist_embedder.embed_texts(texts), batch)
     images = [Image.fromarray(rng.integers(0, 255, (400, 500, 3), dtype=np.uint8)) for _ in range(2)]
-    np.testing.assert_allclose(aist_embedder.embed_images(images)[1], aist_embedder.embed_images(images[1:])[0], atol=1e-4)
+    np.testing.assert_allclose(
+        aist_embedder.embed_images(images)[1], aist_embedder.embed_images(images[1:])[0], atol=1e-4
+    )
     clips = [rng.standard_normal(32_000 * 2).astype(np.float32) * 0.1 for _ in range(2)]
     np.testing.assert_allclose(aist_embedder.embed_audio(clips)[1], aist_embedder.embed_audio(clips[1:])[0], atol=1e-4)
 
@@ -77,7 +82,7 @@ def test_image_preprocessing_honours_exif_orientation(aist_embedder, tmp_path):
 
 def test_truncated_artifact_is_a_clear_error(aist_artifact, tmp_path):
     bad = tmp_path / "truncated.safetensors"
-    bad.write_bytes(aist_artifact.read_bytes()[: 50_000_000])
+    bad.write_bytes(aist_artifact.read_bytes()[:50_000_000])
     with pytest.raises(ArtifactError, match="truncated or damaged"):
         load(bad, "x")
 
@@ -122,16 +127,32 @@ def test_a_pinned_hash_refuses_another_file(augmem_home, aist_artifact, tmp_path
     from tests.conftest import write_config
 
     wrong = "0" * 64
-    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                 artifact_sha256={"aist-87m": wrong})
+    write_config(
+        augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)}, artifact_sha256={"aist-87m": wrong}
+    )
     with pytest.raises(ArtifactError, match="does not match the pinned 0000000000000000"):
         Augmem(load_settings()).active_space()
     right = sha256_file(aist_artifact)
-    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                 artifact_sha256={"aist-87m": right})
+    write_config(
+        augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)}, artifact_sha256={"aist-87m": right}
+    )
     assert Augmem(load_settings()).active_space() == f"aist-87m:{right}"
-    out = subprocess.run([sys.executable, "-m", "augmem", "models", "use", "aist-87m", "--artifact",
-                          str(aist_artifact), "--sha256", wrong], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "augmem",
+            "models",
+            "use",
+            "aist-87m",
+            "--artifact",
+            str(aist_artifact),
+            "--sha256",
+            wrong,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "does not match the pinned" in out.stderr
 
 
@@ -157,8 +178,12 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
     from augmem.core import Augmem
     from tests.conftest import write_config
 
-    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                 model_options={"aist-87m": {"precision": "bf16"}})
+    write_config(
+        augmem_home,
+        model="aist-87m",
+        artifacts={"aist-87m": str(aist_artifact)},
+        model_options={"aist-87m": {"precision": "bf16"}},
+    )
     monkeypatch.setenv("AUGMEM_PRECISION", "fp32")  # read only where the config sets nothing
     core = Augmem(load_settings())
     assert core.embedder().precision == "bf16"
@@ -173,8 +198,12 @@ def test_precision_is_a_model_option_from_the_config(augmem_home, aist_artifact,
     status = Augmem(load_settings()).status()  # status still answers, and says what is wrong
     assert status.space is None and "AUGMEM_PRECISION" in status.notice
     monkeypatch.delenv("AUGMEM_PRECISION")
-    write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                 model_options={"aist-87m": {"precison": "bf16"}})
+    write_config(
+        augmem_home,
+        model="aist-87m",
+        artifacts={"aist-87m": str(aist_artifact)},
+        model_options={"aist-87m": {"precison": "bf16"}},
+    )
     with pytest.raises(ArtifactError, match="aist-87m has no option 'precison'"):
         Augmem(load_settings()).embedder()
 

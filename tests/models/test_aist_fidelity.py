@@ -18,8 +18,10 @@ from augmem.models.numerics import max_cosine_drift, recalibrate_batchnorm
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 PHOTOS = sorted((SAMPLES / "photos").iterdir())
 QUERIES = ["dog barking at the park", "what did we decide about the budget?"]
-NOTES = ["Sunday walk in Alder Park: Biscuit barked at two grey squirrels by the pond.",
-         "Q3 budget review: marketing cut by ten percent, hiring freeze until October. " * 30]
+NOTES = [
+    "Sunday walk in Alder Park: Biscuit barked at two grey squirrels by the pond.",
+    "Q3 budget review: marketing cut by ten percent, hiring freeze until October. " * 30,
+]
 
 
 def _clip(name: str, seconds: float) -> np.ndarray:
@@ -36,14 +38,18 @@ def _leaf_chain(emb: aist.AIST87MEmbedder):
 
     from augmem.models.minilm import package_dir
 
-    chain = SentenceTransformer(modules=[
-        models.Transformer(str(package_dir()), max_seq_length=emb.max_text_tokens),
-        models.Pooling(384, pooling_mode="mean"),
-        models.Dense(384, 768, activation_function=torch.nn.Identity()),
-        models.Normalize(),
-    ], device="cpu")
+    chain = SentenceTransformer(
+        modules=[
+            models.Transformer(str(package_dir()), max_seq_length=emb.max_text_tokens),
+            models.Pooling(384, pooling_mode="mean"),
+            models.Dense(384, 768, activation_function=torch.nn.Identity()),
+            models.Normalize(),
+        ],
+        device="cpu",
+    )
     missing, unexpected = chain[0].auto_model.load_state_dict(
-        emb.model.text_encoder.backbone.state_dict(), strict=False)
+        emb.model.text_encoder.backbone.state_dict(), strict=False
+    )
     assert not unexpected and all(k.startswith("pooler.") for k in missing)
     chain[2].linear.load_state_dict(emb.model.text_encoder.dense.state_dict())
     return chain.eval()
@@ -92,8 +98,12 @@ def test_options_reach_the_model(augmem_home, aist_artifact, aist_embedder):
     from tests.conftest import write_config
 
     def core_with(**options) -> Augmem:
-        write_config(augmem_home, model="aist-87m", artifacts={"aist-87m": str(aist_artifact)},
-                     model_options={"aist-87m": options})
+        write_config(
+            augmem_home,
+            model="aist-87m",
+            artifacts={"aist-87m": str(aist_artifact)},
+            model_options={"aist-87m": options},
+        )
         return Augmem(load_settings())
 
     core = core_with(query_prompt="none", candidate_tier=64, precision="fp32")
@@ -116,8 +126,11 @@ def test_bf16_covers_only_modalities_within_the_stated_drift(aist_artifact, aist
     """bf16 on: within BF16_MAX_DRIFT of fp32 (and really bf16: not identical). bf16 off:
     identical to fp32, whatever `precision` says."""
     bf16 = aist.AIST87MEmbedder(aist_artifact, "x", precision="bf16")
-    inputs = {"text": (QUERIES + NOTES, "embed_texts"), "image": ([Image.open(PHOTOS[0])], "embed_images"),
-              "audio": ([_clip("doorbell_chime.wav", 2.0)], "embed_audio")}
+    inputs = {
+        "text": (QUERIES + NOTES, "embed_texts"),
+        "image": ([Image.open(PHOTOS[0])], "embed_images"),
+        "audio": ([_clip("doorbell_chime.wav", 2.0)], "embed_audio"),
+    }
     assert aist.BF16_MODALITIES <= set(inputs)
     for modality, (items, method) in inputs.items():
         got, ref = getattr(bf16, method)(items), getattr(aist_embedder, method)(items)
@@ -135,14 +148,26 @@ def test_bf16_is_off_exactly_where_it_drifts_too_far(aist_artifact, monkeypatch)
     the modalities under the bound are exactly the ones left on."""
     emb = aist.AIST87MEmbedder(aist_artifact, "x", precision="bf16")
     photos = [Image.open(p) for p in PHOTOS]
-    clips = [_clip(n, 2.5) for n in ("dog_barking_at_the_park.wav", "doorbell_chime.wav",
-                                    "guitar_strum_g_chord.flac", "tuning_tone_a440.wav")]
-    recalibrate_batchnorm(emb.model.image_encoder, [torch.from_numpy(np.stack([aist.preprocess_image(p)
-                                                                                for p in photos]))],
-                          emb.model.image_encoder)
+    clips = [
+        _clip(n, 2.5)
+        for n in (
+            "dog_barking_at_the_park.wav",
+            "doorbell_chime.wav",
+            "guitar_strum_g_chord.flac",
+            "tuning_tone_a440.wav",
+        )
+    ]
+    recalibrate_batchnorm(
+        emb.model.image_encoder,
+        [torch.from_numpy(np.stack([aist.preprocess_image(p) for p in photos]))],
+        emb.model.image_encoder,
+    )
     recalibrate_batchnorm(emb.model.audio_encoder, [torch.from_numpy(np.stack(clips))], emb.model.audio_encoder)
-    inputs = {"text": (QUERIES + NOTES, emb.embed_texts), "image": (photos[:2], emb.embed_images),
-              "audio": (clips, emb.embed_audio)}
+    inputs = {
+        "text": (QUERIES + NOTES, emb.embed_texts),
+        "image": (photos[:2], emb.embed_images),
+        "audio": (clips, emb.embed_audio),
+    }
     drift = {}
     for modality, (items, fn) in inputs.items():
         monkeypatch.setattr(aist, "BF16_MODALITIES", frozenset())

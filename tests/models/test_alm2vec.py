@@ -20,7 +20,7 @@ import torch
 from augmem.errors import ArtifactError, AugmemError
 from augmem.models import alm2vec
 
-CONFIGURATION = '''
+CONFIGURATION = """
 from transformers import PretrainedConfig
 
 
@@ -31,7 +31,7 @@ class StandInConfig(PretrainedConfig):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
         self.vocab = vocab
-'''
+"""
 
 MODELING = '''
 import hashlib
@@ -90,17 +90,30 @@ def make_standin(folder: Path, hidden: int = 48) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "configuration_standin.py").write_text(CONFIGURATION)
     (folder / "modeling_standin.py").write_text(MODELING)
-    (folder / "config.json").write_text(json.dumps({
-        "model_type": "alm2vec_standin",
-        "architectures": ["StandInModel"],
-        "auto_map": {"AutoConfig": "configuration_standin.StandInConfig", "AutoModel": "modeling_standin.StandInModel"},
-        "hidden_size": hidden,
-        "vocab": 2048,
-    }))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "alm2vec_standin",
+                "architectures": ["StandInModel"],
+                "auto_map": {
+                    "AutoConfig": "configuration_standin.StandInConfig",
+                    "AutoModel": "modeling_standin.StandInModel",
+                },
+                "hidden_size": hidden,
+                "vocab": 2048,
+            }
+        )
+    )
     g = torch.Generator().manual_seed(0)
-    save_file({"text_emb.weight": torch.randn(2048, hidden, generator=g),
-               "audio_proj.weight": torch.randn(hidden, 6, generator=g),
-               "audio_proj.bias": torch.zeros(hidden)}, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    save_file(
+        {
+            "text_emb.weight": torch.randn(2048, hidden, generator=g),
+            "audio_proj.weight": torch.randn(hidden, 6, generator=g),
+            "audio_proj.bias": torch.zeros(hidden),
+        },
+        str(folder / "model.safetensors"),
+        metadata={"format": "pt"},
+    )
     return folder
 
 
@@ -145,18 +158,25 @@ def test_texts_are_normalised_and_deterministic(embedder):
 def test_query_task_and_instruction_pass_through(embedder):
     doc = embedder.embed_texts(["what is the speaker's gender"])
     q = embedder.embed_texts(["what is the speaker's gender"], query=True)
-    q2 = embedder.embed_texts(["what is the speaker's gender"], query=True, instruction="Focus on the background music.")
+    q2 = embedder.embed_texts(
+        ["what is the speaker's gender"], query=True, instruction="Focus on the background music."
+    )
     assert not np.allclose(doc, q)  # task reaches the model
     assert not np.allclose(q, q2)  # so does the instruction
-    q3 = embedder.embed_texts(["what is the speaker's gender"], query=True, instruction="Focus on the background music.")
+    q3 = embedder.embed_texts(
+        ["what is the speaker's gender"], query=True, instruction="Focus on the background music."
+    )
     np.testing.assert_array_equal(q2, q3)
 
 
 def test_audio_goes_through_wav_files(embedder):
     sr = embedder.audio_sample_rate
     t = np.arange(sr) / sr
-    clips = [0.5 * np.sin(2 * np.pi * 440 * t).astype(np.float32), np.zeros(sr // 2, np.float32),
-             np.random.default_rng(0).uniform(-0.3, 0.3, sr * 2).astype(np.float32)]
+    clips = [
+        0.5 * np.sin(2 * np.pi * 440 * t).astype(np.float32),
+        np.zeros(sr // 2, np.float32),
+        np.random.default_rng(0).uniform(-0.3, 0.3, sr * 2).astype(np.float32),
+    ]
     z = embedder.embed_audio(clips)
     assert z.shape == (3, 48)
     np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0, atol=1e-5)
@@ -205,9 +225,14 @@ def test_a_model_without_encode_is_rejected(tmp_path, modules_cache):
 
 def test_a_model_whose_encode_fails_is_rejected(tmp_path, modules_cache):
     folder = make_standin(tmp_path / "bad_encode")
-    text = (folder / "modeling_standin.py").read_text().replace(
-        '        if task not in ("query", "document"):', '        raise RuntimeError("CUDA kernel missing")\n'
-        '        if task not in ("query", "document"):')
+    text = (
+        (folder / "modeling_standin.py")
+        .read_text()
+        .replace(
+            '        if task not in ("query", "document"):',
+            '        raise RuntimeError("CUDA kernel missing")\n        if task not in ("query", "document"):',
+        )
+    )
     (folder / "modeling_standin.py").write_text(text)
     with pytest.raises(ArtifactError, match="fails on a one-word probe.*CUDA kernel missing"):
         alm2vec.ALM2VecEmbedder(folder, "x", device="cpu", require_cuda=False)

@@ -14,8 +14,12 @@ def test_paraphrase_ranks_above_distractors(minilm_embedder):
         "Practised G, C and D chords on the guitar for half an hour.",
     ]
     z = minilm_embedder.embed_texts(notes)
-    for q, want in [("a puppy making noise in the garden", 0), ("how do I cook that bean stew", 1),
-                    ("money plans for the next quarter", 2), ("book a teeth check-up", 3)]:
+    for q, want in [
+        ("a puppy making noise in the garden", 0),
+        ("how do I cook that bean stew", 1),
+        ("money plans for the next quarter", 2),
+        ("book a teeth check-up", 3),
+    ]:
         scores = z @ minilm_embedder.embed_texts([q], query=True)[0]
         assert int(np.argmax(scores)) == want, (q, scores)
 
@@ -46,8 +50,14 @@ def test_equals_sentence_transformers_on_the_same_folder(minilm_embedder):
     from augmem.models.minilm import package_dir
 
     st = SentenceTransformer(str(package_dir()), device="cpu", local_files_only=True)
-    texts = ["a puppy making noise in the garden", "Call the dentist on Monday.", "x", "",
-             "Grüße aus München — 盆栽 and emoji 🌵", "the quick brown fox jumps over the lazy dog. " * 60]
+    texts = [
+        "a puppy making noise in the garden",
+        "Call the dentist on Monday.",
+        "x",
+        "",
+        "Grüße aus München — 盆栽 and emoji 🌵",
+        "the quick brown fox jumps over the lazy dog. " * 60,
+    ]
     assert len(minilm_embedder.tokenizer(texts[-1])["input_ids"]) > 256  # exercises the truncation
     ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     np.testing.assert_allclose(minilm_embedder.embed_texts(texts), ref, atol=1e-5)

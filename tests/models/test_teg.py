@@ -113,9 +113,19 @@ def small(small_dir) -> teg.TEG421MEmbedder:
 
 def test_synth_writes_the_card_metadata(small_dir):
     _, meta = load_safetensors(small_dir / "teg-small.safetensors")
-    for key in ("format", "version", "text_model", "embed_dim", "image_encoder_name", "image_encoder_dim",
-                "audio_encoder_name", "audio_encoder_dim", "audio_sample_rate", "matryoshka_dims",
-                "total_parameters"):
+    for key in (
+        "format",
+        "version",
+        "text_model",
+        "embed_dim",
+        "image_encoder_name",
+        "image_encoder_dim",
+        "audio_encoder_name",
+        "audio_encoder_dim",
+        "audio_sample_rate",
+        "matryoshka_dims",
+        "total_parameters",
+    ):
         assert key in meta, key
     assert json.loads(meta["matryoshka_dims"]) == [768, 512, 256, 128]
     assert meta["embed_dim"] == "768" and meta["audio_encoder_dim"] == "1920" and meta["audio_sample_rate"] == "32000"
@@ -130,8 +140,9 @@ def test_strict_round_trip_is_exact(small_dir, small):
     assert all(torch.equal(state[k].to(tensors[k].dtype), tensors[k]) for k in tensors)
     # the reduced config keeps the published names below every prefix
     full = set(teg.build(device="meta").state_dict())
-    assert {k for k in tensors if not k.startswith("gemma.0.auto_model.layers.")} == \
-        {k for k in full if not k.startswith("gemma.0.auto_model.layers.")}
+    assert {k for k in tensors if not k.startswith("gemma.0.auto_model.layers.")} == {
+        k for k in full if not k.startswith("gemma.0.auto_model.layers.")
+    }
 
 
 def test_fast_build_recomputes_every_non_persistent_buffer():
@@ -155,8 +166,9 @@ def test_loaded_model_computes_what_a_normally_built_one_does(small_dir, small):
         ref_text = model.embed_text(enc["input_ids"], enc["attention_mask"]).numpy()
         clip = torch.from_numpy(_clips()[0])[None]
         ref_audio = model.embed_audio(clip).numpy()
-    np.testing.assert_allclose(small.model.embed_text(enc["input_ids"], enc["attention_mask"]).detach().numpy(),
-                               ref_text, atol=1e-6)
+    np.testing.assert_allclose(
+        small.model.embed_text(enc["input_ids"], enc["attention_mask"]).detach().numpy(), ref_text, atol=1e-6
+    )
     np.testing.assert_allclose(small.embed_audio(_clips()[:1]), ref_audio, atol=1e-6)
 
 
@@ -214,9 +226,11 @@ def test_gguf_round_trip(small_dir, small, qtype, tmp_path):
 
     emb = teg.TEG421MEmbedder(path, sha256_file(path))
     assert emb.format == "gguf"
-    for ref, got in ((small.embed_texts(TEXTS), emb.embed_texts(TEXTS)),
-                     (small.embed_images(_images()), emb.embed_images(_images())),
-                     (small.embed_audio(_clips()), emb.embed_audio(_clips()))):
+    for ref, got in (
+        (small.embed_texts(TEXTS), emb.embed_texts(TEXTS)),
+        (small.embed_images(_images()), emb.embed_images(_images())),
+        (small.embed_audio(_clips()), emb.embed_audio(_clips())),
+    ):
         cos = (ref * got).sum(1)
         if qtype == "f32":
             np.testing.assert_allclose(got, ref, atol=1e-6)  # bit-for-bit the same weights

@@ -8,8 +8,13 @@ import torch
 from augmem.models.minilm import load_tokenizer
 from augmem.models.tokens import encode
 
-TEXTS = ["dog barking at the park", "", "Représente: « café » naïve 東京 🐕", " ".join(["word"] * 700),
-         "Represent this sentence for searching relevant passages: when did the budget meeting move"]
+TEXTS = [
+    "dog barking at the park",
+    "",
+    "Représente: « café » naïve 東京 🐕",
+    " ".join(["word"] * 700),
+    "Represent this sentence for searching relevant passages: when did the budget meeting move",
+]
 
 
 @pytest.mark.parametrize("max_length", [8, 256, 512])

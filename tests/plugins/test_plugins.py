@@ -133,8 +133,9 @@ def _installed(dist: str) -> bool:
 def test_folder_plugin_loads_and_a_broken_one_is_reported_and_skipped(pm, plugin_dir):
     loaded = dict(pm.report.loaded)
     assert loaded["hello_plugin"] == str(plugin_dir / "hello_plugin.py")
-    assert loaded["augmem.default_plugins.models"] == loaded["augmem.default_plugins.models_extra"] == \
-        "augmem (built in)"
+    assert (
+        loaded["augmem.default_plugins.models"] == loaded["augmem.default_plugins.models_extra"] == "augmem (built in)"
+    )
     failed = {name: (where, reason) for name, where, reason in pm.report.failed}
     assert failed["broken_plugin"][0] == str(plugin_dir / "broken_plugin.py")
     assert failed["broken_plugin"][1] == "RuntimeError: boom: this plugin is broken on purpose"
@@ -156,8 +157,11 @@ def test_load_plugins_env_limits_what_loads(plugin_dir, monkeypatch):
     assert "hello_plugin" in dict(pm.report.loaded) and not pm.report.failed
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "")
     pm = load_plugins(load_settings().paths.config_dir)
-    assert [n for n, _ in pm.report.loaded] == ["augmem.default_plugins.models", "augmem.default_plugins.models_extra",
-                                                "augmem.default_plugins.transcribers"]
+    assert [n for n, _ in pm.report.loaded] == [
+        "augmem.default_plugins.models",
+        "augmem.default_plugins.models_extra",
+        "augmem.default_plugins.transcribers",
+    ]
 
 
 def test_config_dir_plugins_folder_is_searched(tmp_path, monkeypatch):
@@ -182,11 +186,13 @@ def test_register_models_fills_the_registry(pm):
 
 
 def test_registering_models_imports_no_torch():
-    code = ("import sys; from augmem.plugins import load_plugins; from augmem.models.registry import ModelRegistry; "
-            "import pathlib; r = ModelRegistry.from_plugins(load_plugins(pathlib.Path('.'))); "
-            "assert 'teg-421m' in r.names(); "
-            "heavy = [m for m in ('torch', 'transformers', 'timm', 'augmem.models.teg') if m in sys.modules]; "
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys; from augmem.plugins import load_plugins; from augmem.models.registry import ModelRegistry; "
+        "import pathlib; r = ModelRegistry.from_plugins(load_plugins(pathlib.Path('.'))); "
+        "assert 'teg-421m' in r.names(); "
+        "heavy = [m for m in ('torch', 'transformers', 'timm', 'augmem.models.teg') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AUGMEM_LOAD_PLUGINS": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -195,24 +201,26 @@ def test_registering_models_imports_no_torch():
 def test_register_capture_sources_lists_sources_and_refuses_bad_names(pm, plugin_dir):
     from augmem.capture.sources import registered_sources
 
-    (plugin_dir / "greedy_plugin.py").write_text(textwrap.dedent('''
+    (plugin_dir / "greedy_plugin.py").write_text(
+        textwrap.dedent("""
         from augmem import hookimpl
 
         @hookimpl
         def register_capture_sources(register, settings):
             register("mic", object)          # augmem's own
             register("../escape", object)    # would leave the captures folder
-    '''))
+    """)
+    )
     found, refused = registered_sources(load_plugins(load_settings().paths.config_dir), load_settings())
     assert [s.name for s in found] == ["hello"]
-    assert refused == {"mic": "the name is already taken",
-                       "../escape": "not a plain name (letters, digits, - and _)"}
+    assert refused == {"mic": "the name is already taken", "../escape": "not a plain name (letters, digits, - and _)"}
 
 
 def test_plugin_command_through_the_real_cli(plugin_dir):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "augmem", "hello", "cli"], env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "augmem", "hello", "cli"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "hello cli from a plugin"
 
@@ -241,14 +249,16 @@ def test_recall_postprocess_plugins_compose(use_minilm, plugin_dir, tmp_path):
     drops private notes, this one (registered first, so it runs last) keeps the top hit only."""
     from augmem.core import Augmem
 
-    (plugin_dir / "a_top_one_plugin.py").write_text(textwrap.dedent('''
+    (plugin_dir / "a_top_one_plugin.py").write_text(
+        textwrap.dedent("""
         from augmem import hookimpl
 
         @hookimpl
         def recall_postprocess(query, hits, settings):
             assert not any("private" in h.path for h in hits), "ran before the private filter"
             return hits[:1]
-    '''))
+    """)
+    )
     notes = tmp_path / "notes"
     (notes / "private").mkdir(parents=True)
     (notes / "private" / "dog.md").write_text("The dog barked at the park all morning.")
@@ -278,7 +288,7 @@ def test_a_broken_entry_point_is_reported_and_skipped(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "broken_ep")
     pm = load_plugins(load_settings().paths.config_dir)
-    (name, where, reason), = pm.report.failed
+    ((name, where, reason),) = pm.report.failed
     assert name == "broken_ep" and "augmem-broken-example" in where
     assert reason == "ImportError: needs a library that is not installed"
     specs = []
@@ -286,9 +296,10 @@ def test_a_broken_entry_point_is_reported_and_skipped(tmp_path, monkeypatch):
     assert "aist-87m" in {s.name for s in specs}
 
 
-@pytest.mark.skipif(not (_installed("augmem-nano4m") and _installed("augmem-places")),
-                    reason="bundled plugins not installed: pip install --no-deps -e plugins/augmem-nano4m "
-                           "-e plugins/augmem-places")
+@pytest.mark.skipif(
+    not (_installed("augmem-nano4m") and _installed("augmem-places")),
+    reason="bundled plugins not installed: pip install --no-deps -e plugins/augmem-nano4m -e plugins/augmem-places",
+)
 def test_bundled_plugins_load_through_entry_points(tmp_path, monkeypatch):
     monkeypatch.delenv("AUGMEM_LOAD_PLUGINS", raising=False)
     pm = load_plugins(load_settings().paths.config_dir)
@@ -306,8 +317,16 @@ def test_bundled_plugins_load_through_entry_points(tmp_path, monkeypatch):
     gps[1], gps[2], gps[3], gps[4] = "N", (38.0, 43.0, 12.0), "W", (9.0, 8.0, 24.0)
     exif.get_ifd(ExifTags.IFD.Exif)[36867] = "2025:08:02 20:15:00"
     Image.new("RGB", (32, 32)).save(tmp_path / "lisbon.jpg", exif=exif)
-    photo = Memory(id="p", modality="image", source="photos", path=str(tmp_path / "lisbon.jpg"), content_sha256="0",
-                   size=1, mtime=0.0, captured_at=0.0)
+    photo = Memory(
+        id="p",
+        modality="image",
+        source="photos",
+        path=str(tmp_path / "lisbon.jpg"),
+        content_sha256="0",
+        size=1,
+        mtime=0.0,
+        captured_at=0.0,
+    )
     words = [t for t in pm.hook.enrich_memory(memory=photo, settings=None) if t]
     assert words == ["photo taken in Lisbon, Portugal · Saturday evening · August 2025 · summer"]
 
@@ -327,10 +346,16 @@ def test_plugins_command_lists_loaded_and_failed(pm, plugin_dir):
 
     data = json.loads(CliRunner().invoke(plugins, ["--json"]).output)
     hello = next(p for p in data["loaded"] if p["name"] == "hello_plugin")
-    assert hello["hooks"] == sorted(["enrich_memory", "recall_postprocess", "register_capture_sources",
-                                     "register_commands", "register_models"])
-    assert data["failed"] == [{"name": "broken_plugin", "from": str(plugin_dir / "broken_plugin.py"),
-                               "reason": "RuntimeError: boom: this plugin is broken on purpose"}]
+    assert hello["hooks"] == sorted(
+        ["enrich_memory", "recall_postprocess", "register_capture_sources", "register_commands", "register_models"]
+    )
+    assert data["failed"] == [
+        {
+            "name": "broken_plugin",
+            "from": str(plugin_dir / "broken_plugin.py"),
+            "reason": "RuntimeError: boom: this plugin is broken on purpose",
+        }
+    ]
 
 
 # ------------------------------------------------------------------ the meta-test
@@ -338,8 +363,9 @@ def test_plugins_command_lists_loaded_and_failed(pm, plugin_dir):
 
 def test_every_hookspec_has_a_caller_in_augmem():
     """A hook nothing calls is a promise to plugin authors that augmem does not keep."""
-    specs = {name for name, fn in vars(hookspecs).items()
-             if callable(fn) and getattr(fn, "augmem_spec", None) is not None}
+    specs = {
+        name for name, fn in vars(hookspecs).items() if callable(fn) and getattr(fn, "augmem_spec", None) is not None
+    }
     assert specs, "no hookspecs found"
     used: set[str] = set()
     for file in (ROOT / "augmem").rglob("*.py"):
@@ -347,8 +373,7 @@ def test_every_hookspec_has_a_caller_in_augmem():
             continue
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
             # pm.hook.NAME(...) and chain(pm.hook.NAME, ...) both read the attribute pm.hook.NAME
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
-                    and node.value.attr == "hook"):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "hook":
                 used.add(node.attr)
     missing = sorted(specs - used)
     assert not missing, f"hookspecs that nothing under augmem/ calls: {missing}"

@@ -137,10 +137,24 @@ def test_credentials_are_taken_as_a_group_and_plain_http_only_on_loopback():
 def test_lance_gets_each_setting_under_the_one_name_it_checks_before_the_environment():
     # lance adds AWS_* variables under these names unless present, in no fixed order with the
     # rest: an alias (`endpoint`) next to an env-added `aws_endpoint` won only some of the time
-    opts = for_lance({"endpoint_url": "http://127.0.0.1:9", "region": "r", "aws_access_key_id": "k",
-                      "secret_access_key": "s", "token": "t", "allow_http": "true"})
-    assert opts == {"aws_endpoint": "http://127.0.0.1:9", "aws_region": "r", "aws_access_key_id": "k",
-                    "aws_secret_access_key": "s", "aws_session_token": "t", "allow_http": "true"}
+    opts = for_lance(
+        {
+            "endpoint_url": "http://127.0.0.1:9",
+            "region": "r",
+            "aws_access_key_id": "k",
+            "secret_access_key": "s",
+            "token": "t",
+            "allow_http": "true",
+        }
+    )
+    assert opts == {
+        "aws_endpoint": "http://127.0.0.1:9",
+        "aws_region": "r",
+        "aws_access_key_id": "k",
+        "aws_secret_access_key": "s",
+        "aws_session_token": "t",
+        "allow_http": "true",
+    }
 
 
 def test_an_unreachable_endpoint_is_one_line_naming_the_bucket_and_the_endpoint(augmem_home, monkeypatch):

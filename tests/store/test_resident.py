@@ -31,16 +31,40 @@ def mrl(rng: np.random.Generator, n: int) -> np.ndarray:
 WORDS = ["harbor", "lantern", "meadow", "quartz", "falcon", "willow"]
 
 
-def note(i: int, vec: np.ndarray, *, modality: str = "text", source: str = "notes", when: float = 1e9,
-         path: str | None = None, chunk: int = 0, facet: str = "", of: str = "", text: str | None = None) -> Memory:
+def note(
+    i: int,
+    vec: np.ndarray,
+    *,
+    modality: str = "text",
+    source: str = "notes",
+    when: float = 1e9,
+    path: str | None = None,
+    chunk: int = 0,
+    facet: str = "",
+    of: str = "",
+    text: str | None = None,
+) -> Memory:
     path = path or f"/m/{modality}/{i}"
     rid = hashlib.sha256(f"{path}#{chunk}#{facet}".encode()).hexdigest()[:32]
-    return Memory(id=rid, memory_id=of or rid, facet=facet, modality=modality, source=source, path=path,
-                  content_sha256="00" * 32, size=10 + i, mtime=when, captured_at=when,
-                  text=text if text is not None else f"{WORDS[i % 6]} {WORDS[(i * 5) % 6]} memory {i}",
-                  chunk_start=chunk, chunk_end=chunk + 1, vectors={64: vec.tolist(), 16: unit(vec[:16]).tolist()},
-                  detail='{"segments": [{"start": 0.5, "end": 1.0, "text": "hello"}], "language": "en"}'
-                  if facet == "transcript" else "")
+    return Memory(
+        id=rid,
+        memory_id=of or rid,
+        facet=facet,
+        modality=modality,
+        source=source,
+        path=path,
+        content_sha256="00" * 32,
+        size=10 + i,
+        mtime=when,
+        captured_at=when,
+        text=text if text is not None else f"{WORDS[i % 6]} {WORDS[(i * 5) % 6]} memory {i}",
+        chunk_start=chunk,
+        chunk_end=chunk + 1,
+        vectors={64: vec.tolist(), 16: unit(vec[:16]).tolist()},
+        detail='{"segments": [{"start": 0.5, "end": 1.0, "text": "hello"}], "language": "en"}'
+        if facet == "transcript"
+        else "",
+    )
 
 
 def corpus(rng: np.random.Generator, n: int = 240) -> list[Memory]:
@@ -55,8 +79,19 @@ def corpus(rng: np.random.Generator, n: int = 240) -> list[Memory]:
         out.append(m)
         if modality != "text" and i % 7 == 0:
             facet = "transcript" if modality == "audio" else "ocr"
-            out.append(note(i, vecs[n + i // 7], modality=modality, source=source, when=m.captured_at, path=m.path,
-                            facet=facet, of=m.id, text=f"derived words {WORDS[i % 6]} {i}"))
+            out.append(
+                note(
+                    i,
+                    vecs[n + i // 7],
+                    modality=modality,
+                    source=source,
+                    when=m.captured_at,
+                    path=m.path,
+                    facet=facet,
+                    of=m.id,
+                    text=f"derived words {WORDS[i % 6]} {i}",
+                )
+            )
     return out
 
 
@@ -66,9 +101,14 @@ def exact(store: MemoryStore, q: np.ndarray, f: Filters, limit: int, exclude: se
     tab = store.scan(t, ["id", "memory_id", "modality", "source", "captured_at", f"vec_{FULL}"])
     sims = matrix(tab.column(f"vec_{FULL}"), FULL) @ unit(q)
     best: dict[str, tuple[float, str]] = {}
-    for rid, mid, mod, src, when, s in zip(tab.column("id").to_pylist(), tab.column("memory_id").to_pylist(),
-                                          tab.column("modality").to_pylist(), tab.column("source").to_pylist(),
-                                          tab.column("captured_at").to_pylist(), sims.tolist()):
+    for rid, mid, mod, src, when, s in zip(
+        tab.column("id").to_pylist(),
+        tab.column("memory_id").to_pylist(),
+        tab.column("modality").to_pylist(),
+        tab.column("source").to_pylist(),
+        tab.column("captured_at").to_pylist(),
+        sims.tolist(),
+    ):
         if (f.modalities and mod not in f.modalities) or (f.sources and src not in f.sources) or mid in exclude:
             continue
         if (f.since is not None and when < f.since) or (f.until is not None and when > f.until):
@@ -85,8 +125,14 @@ def loaded(store: MemoryStore) -> ResidentTier:
 
 
 def answer(tier: ResidentTier, q: np.ndarray, f: Filters | None = None, limit: int = 10, **kw):
-    hits = tier.search(q, limit=limit, filters=f, text_query=kw.pop("text_query", None),
-                       candidates=kw.pop("candidates", 1000), exclude_ids=kw.pop("exclude_ids", ()))
+    hits = tier.search(
+        q,
+        limit=limit,
+        filters=f,
+        text_query=kw.pop("text_query", None),
+        candidates=kw.pop("candidates", 1000),
+        exclude_ids=kw.pop("exclude_ids", ()),
+    )
     assert hits is not None, "the resident tier could not answer"
     return hits
 
@@ -110,11 +156,17 @@ def store(tmp_path):
     return MemoryStore(str(tmp_path / "store"), resident=True)
 
 
-FILTERS = [Filters(), Filters(modalities=["audio"]), Filters(modalities=["image", "text"]),
-           Filters(sources=["mic"]), Filters(since=1e9 + 86400 * 7), Filters(since=1e9 + 86400 * 3,
-                                                                             until=1e9 + 86400 * 9),
-           Filters(modalities=["audio"], sources=["audio"], until=1e9 + 86400 * 20),
-           Filters(modalities=["nothing"]), Filters(sources=["unknown"])]
+FILTERS = [
+    Filters(),
+    Filters(modalities=["audio"]),
+    Filters(modalities=["image", "text"]),
+    Filters(sources=["mic"]),
+    Filters(since=1e9 + 86400 * 7),
+    Filters(since=1e9 + 86400 * 3, until=1e9 + 86400 * 9),
+    Filters(modalities=["audio"], sources=["audio"], until=1e9 + 86400 * 20),
+    Filters(modalities=["nothing"]),
+    Filters(sources=["unknown"]),
+]
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=lambda f: repr(f).replace(" ", ""))
@@ -128,8 +180,9 @@ def test_resident_hits_equal_exact_search_under_filters(store, rng, f):
     for q in queries[:4]:
         got = answer(tier, q, f)
         ref = search.search(store, SPACE, q, limit=10, filters=f, candidates=1000)
-        assert [(h.id, h.facet, h.transcript, h.segments, h.ocr_text, h.path, h.text) for h in got] == \
-               [(h.id, h.facet, h.transcript, h.segments, h.ocr_text, h.path, h.text) for h in ref]
+        assert [(h.id, h.facet, h.transcript, h.segments, h.ocr_text, h.path, h.text) for h in got] == [
+            (h.id, h.facet, h.transcript, h.segments, h.ocr_text, h.path, h.text) for h in ref
+        ]
 
 
 def test_full_text_fusion_and_exclusions_rank_as_the_table_search_does(store, rng):
@@ -160,8 +213,12 @@ def test_store_search_uses_the_resident_tier_once_loaded(store, rng):
     assert [h.id for h in store.search(SPACE, q, limit=5, candidate_tier=16, scan_tier=16)] == [h.id for h in first]
     assert tier.rows == len(mems)
     # a path prefix is not held resident: the table answers it
-    assert tier.search(q, limit=5, filters=Filters(path_prefix="/m/text/"), text_query=None, candidates=100,
-                       exclude_ids=()) is None
+    assert (
+        tier.search(
+            q, limit=5, filters=Filters(path_prefix="/m/text/"), text_query=None, candidates=100, exclude_ids=()
+        )
+        is None
+    )
     assert {h.path[:8] for h in store.search(SPACE, q, filters=Filters(path_prefix="/m/text/"))} == {"/m/text/"}
 
 
@@ -184,8 +241,17 @@ def test_resident_tier_follows_ingest_derived_text_and_forget_row_by_row(store, 
     # a transcript arrives for a clip: it is recalled by it, and shown with the clip
     clip = next(m for m in mems if m.modality == "audio" and m.facet == "audio" and m.id != mems[2].id)
     tv = mrl(rng, 1)[0]
-    said = note(1, tv, modality="audio", source=clip.source, path=clip.path, facet="transcript", of=clip.id,
-                when=clip.captured_at, text="the kettle is whistling")
+    said = note(
+        1,
+        tv,
+        modality="audio",
+        source=clip.source,
+        path=clip.path,
+        facet="transcript",
+        of=clip.id,
+        when=clip.captured_at,
+        text="the kettle is whistling",
+    )
     store.replace_facets(SPACE, [clip.path], [said])
     hit = answer(tier, tv)[0]
     assert (hit.id, hit.facet, hit.transcript, hit.segments[0].text) == (clip.id, "transcript", said.text, "hello")
@@ -211,8 +277,10 @@ def test_resident_tier_reloads_after_changes_it_cannot_follow(store, rng, tmp_pa
 
     def settled() -> None:
         for _ in range(3):  # the first recall after such a change starts the reload
-            if tier.search(queries[0], limit=10, filters=None, text_query=None, candidates=1000,
-                           exclude_ids=()) is not None:
+            if (
+                tier.search(queries[0], limit=10, filters=None, text_query=None, candidates=1000, exclude_ids=())
+                is not None
+            ):
                 break
             assert tier.wait(60)
         same_as_exact(store, tier, queries)
@@ -224,8 +292,7 @@ def test_resident_tier_reloads_after_changes_it_cannot_follow(store, rng, tmp_pa
     assert mems[0].id not in {h.id for h in answer(tier, np.asarray(mems[0].vectors[64]), limit=50)}
     store.optimize(SPACE)  # compaction moves rows to new addresses, and changes no memory:
     # recall goes on from the snapshot (read at its own version) while the tier reloads
-    assert tier.search(queries[0], limit=10, filters=None, text_query=None, candidates=1000,
-                       exclude_ids=()) is not None
+    assert tier.search(queries[0], limit=10, filters=None, text_query=None, candidates=1000, exclude_ids=()) is not None
     settled()
     store.purge()
     settled()
@@ -259,9 +326,23 @@ def test_resident_bytes_per_row_match_the_documented_cost(tmp_path, rng):
     space = "aist-87m:" + "cd" * 32
     v = unit(rng.normal(size=(1024, 1280)))
     store.ensure_space(space, [1280, 256, 64])
-    store.replace_paths(space, [Memory(id=f"r{i}", modality="text", source="notes", path=f"/p/{i}",
-                                       content_sha256="", size=1, mtime=0.0, captured_at=0.0,
-                                       vectors={1280: v[i].tolist()}) for i in range(1024)])
+    store.replace_paths(
+        space,
+        [
+            Memory(
+                id=f"r{i}",
+                modality="text",
+                source="notes",
+                path=f"/p/{i}",
+                content_sha256="",
+                size=1,
+                mtime=0.0,
+                captured_at=0.0,
+                vectors={1280: v[i].tolist()},
+            )
+            for i in range(1024)
+        ],
+    )
     tier = store.resident.tier(space, 256, 32)
     assert tier.wait(60)
     assert (tier.scan_dims, tier.mid_tier, tier.stored) == (32, 256, 64)

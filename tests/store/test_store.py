@@ -29,14 +29,33 @@ def mrl_vectors(rng: np.random.Generator, n: int, dim: int = 64) -> np.ndarray:
     return unit(rng.normal(size=(n, dim)) / np.sqrt(np.arange(1, dim + 1))).astype(np.float32)
 
 
-def mem(i: int, vec: np.ndarray, *, path: str | None = None, chunk: int = 0, modality: str = "text",
-        source: str = "notes", captured_at: float = 1_700_000_000.0, text: str = "") -> Memory:
+def mem(
+    i: int,
+    vec: np.ndarray,
+    *,
+    path: str | None = None,
+    chunk: int = 0,
+    modality: str = "text",
+    source: str = "notes",
+    captured_at: float = 1_700_000_000.0,
+    text: str = "",
+) -> Memory:
     path = path or f"/notes/n{i}.md"
     v = np.asarray(vec, dtype=np.float32)
-    return Memory(id=hashlib.sha256(f"{path}#{chunk}".encode()).hexdigest(), modality=modality, source=source,
-                  path=path, content_sha256="00" * 32, size=100 + i, mtime=captured_at, captured_at=captured_at,
-                  text=text or f"memory number {i}", chunk_start=chunk * 10, chunk_end=chunk * 10 + 9,
-                  vectors={64: v.tolist(), 16: unit(v[:16]).tolist()})
+    return Memory(
+        id=hashlib.sha256(f"{path}#{chunk}".encode()).hexdigest(),
+        modality=modality,
+        source=source,
+        path=path,
+        content_sha256="00" * 32,
+        size=100 + i,
+        mtime=captured_at,
+        captured_at=captured_at,
+        text=text or f"memory number {i}",
+        chunk_start=chunk * 10,
+        chunk_end=chunk * 10 + 9,
+        vectors={64: v.tolist(), 16: unit(v[:16]).tolist()},
+    )
 
 
 def ids_by_path(store: MemoryStore, space: str, paths: list[str]) -> dict[str, list[str]]:
@@ -103,7 +122,7 @@ def test_upsert_derives_missing_small_tiers_from_the_full_vector(store, rng):
 
 def test_replace_paths_shrinking_leaves_no_stale_chunks(store, rng):
     vecs = mrl_vectors(rng, 6)
-    path = "/notes/it's a \"note\".md"
+    path = '/notes/it\'s a "note".md'
     store.replace_paths(SPACE_A, [mem(0, vecs[i], path=path, chunk=i) for i in range(5)])
     store.replace_paths(SPACE_A, [mem(9, vecs[5])])
     new = [mem(0, vecs[i], path=path, chunk=i, text=f"new {i}") for i in range(2)]
@@ -115,10 +134,17 @@ def test_replace_paths_shrinking_leaves_no_stale_chunks(store, rng):
 
 def test_replace_paths_replaces_each_path_of_a_batch(store, rng):
     vecs = mrl_vectors(rng, 8)
-    store.replace_paths(SPACE_A, [mem(0, vecs[i], path="/n/a.md", chunk=i) for i in range(3)]
-                 + [mem(0, vecs[3 + i], path="/n/b.md", chunk=i) for i in range(3)] + [mem(7, vecs[7])])
-    new = [mem(0, vecs[0], path="/n/a.md", chunk=0), mem(0, vecs[3], path="/n/b.md", chunk=0),
-           mem(0, vecs[4], path="/n/b.md", chunk=1)]
+    store.replace_paths(
+        SPACE_A,
+        [mem(0, vecs[i], path="/n/a.md", chunk=i) for i in range(3)]
+        + [mem(0, vecs[3 + i], path="/n/b.md", chunk=i) for i in range(3)]
+        + [mem(7, vecs[7])],
+    )
+    new = [
+        mem(0, vecs[0], path="/n/a.md", chunk=0),
+        mem(0, vecs[3], path="/n/b.md", chunk=0),
+        mem(0, vecs[4], path="/n/b.md", chunk=1),
+    ]
     assert store.replace_paths(SPACE_A, new) == 3
     got = ids_by_path(store, SPACE_A, ["/n/a.md", "/n/b.md", mem(7, vecs[7]).path])
     assert {p: len(v) for p, v in got.items()} == {"/n/a.md": 1, "/n/b.md": 2, mem(7, vecs[7]).path: 1}
@@ -204,8 +230,9 @@ def test_fts_fusion_brings_up_an_exact_keyword_match(store, rng):
     extra = mem(999, mrl_vectors(rng, 1)[0], text="zanzibar quokka", modality="audio")
     store.replace_paths(SPACE_A, [extra])
     assert store.search(SPACE_A, q, limit=3, text_query="quokka")[0].id == extra.id
-    assert extra.id not in {h.id for h in store.search(SPACE_A, q, limit=3, text_query="quokka",
-                                                       filters=Filters(modalities=["text"]))}
+    assert extra.id not in {
+        h.id for h in store.search(SPACE_A, q, limit=3, text_query="quokka", filters=Filters(modalities=["text"]))
+    }
     assert store.search(SPACE_A, q, limit=3, text_query='odd "query: (with AND syntax')
 
 
@@ -244,10 +271,26 @@ def test_delete_and_purge_remove_the_text_from_every_file(store, rng, tmp_path):
 def test_sources_ledger_round_trip(store):
     assert store.get_sources() == {} and pending(store) == []
     rows = [
-        SourceRow(path="/p/a'b.md", source="notes", modality="text", size=10, mtime=1.5, content_sha256="aa",
-                  status="ok", captured_at=1.0, updated_at=5.0),
-        SourceRow(path="/p/c.jpg", source="photos", modality="image", size=20, mtime=2.5, content_sha256="bb",
-                  status="pending"),
+        SourceRow(
+            path="/p/a'b.md",
+            source="notes",
+            modality="text",
+            size=10,
+            mtime=1.5,
+            content_sha256="aa",
+            status="ok",
+            captured_at=1.0,
+            updated_at=5.0,
+        ),
+        SourceRow(
+            path="/p/c.jpg",
+            source="photos",
+            modality="image",
+            size=20,
+            mtime=2.5,
+            content_sha256="bb",
+            status="pending",
+        ),
     ]
     store.upsert_sources(rows)
     store.upsert_sources(rows)
@@ -267,10 +310,15 @@ def test_timeline_buckets_by_local_day(store, rng):
     day1 = datetime(2024, 3, 1, 9, 0).timestamp()
     day1_late = datetime(2024, 3, 1, 23, 30).timestamp()
     day2 = datetime(2024, 3, 2, 0, 15).timestamp()
-    store.replace_paths(SPACE_A, [
-        mem(0, vecs[0], captured_at=day1), mem(1, vecs[1], captured_at=day1_late, modality="image"),
-        mem(2, vecs[2], captured_at=day1_late, modality="image"), mem(3, vecs[3], captured_at=day2, modality="audio"),
-    ])
+    store.replace_paths(
+        SPACE_A,
+        [
+            mem(0, vecs[0], captured_at=day1),
+            mem(1, vecs[1], captured_at=day1_late, modality="image"),
+            mem(2, vecs[2], captured_at=day1_late, modality="image"),
+            mem(3, vecs[3], captured_at=day2, modality="audio"),
+        ],
+    )
     assert store.timeline(SPACE_A) == [("2024-03-02", {"audio": 1}), ("2024-03-01", {"text": 1, "image": 2})]
     assert store.timeline(SPACE_A, Filters(modalities=["audio"])) == [("2024-03-02", {"audio": 1})]
     assert store.timeline(SPACE_B) == []
@@ -333,8 +381,22 @@ def test_vectors_get_count_and_size(store, rng):
     assert store.size_bytes() > 0
     assert MemoryStore("s3://bucket/augmem").size_bytes() is None
     with pytest.raises(StoreError):
-        store.replace_paths(SPACE_A, [Memory(id="x", modality="text", source="notes", path="/x", content_sha256="",
-                                      size=0, mtime=0, captured_at=0, vectors={64: [float("nan")] * 64})])
+        store.replace_paths(
+            SPACE_A,
+            [
+                Memory(
+                    id="x",
+                    modality="text",
+                    source="notes",
+                    path="/x",
+                    content_sha256="",
+                    size=0,
+                    mtime=0,
+                    captured_at=0,
+                    vectors={64: [float("nan")] * 64},
+                )
+            ],
+        )
 
 
 def test_a_layout_1_table_is_upgraded_in_place_on_first_open(tmp_path, rng):
@@ -347,10 +409,20 @@ def test_a_layout_1_table_is_upgraded_in_place_on_first_open(tmp_path, rng):
 
     uri = str(tmp_path / "old-store")
     vecs = mrl_vectors(rng, 3)
-    cols = [("id", pa.string()), ("modality", pa.string()), ("source", pa.string()), ("path", pa.string()),
-            ("content_sha256", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()),
-            ("captured_at", pa.float64()), ("text", pa.string()), ("chunk_start", pa.int64()),
-            ("chunk_end", pa.int64()), ("space", pa.string())]
+    cols = [
+        ("id", pa.string()),
+        ("modality", pa.string()),
+        ("source", pa.string()),
+        ("path", pa.string()),
+        ("content_sha256", pa.string()),
+        ("size", pa.int64()),
+        ("mtime", pa.float64()),
+        ("captured_at", pa.float64()),
+        ("text", pa.string()),
+        ("chunk_start", pa.int64()),
+        ("chunk_end", pa.int64()),
+        ("space", pa.string()),
+    ]
     cols += [(f"vec_{k}", pa.list_(pa.float32(), k)) for k in TIERS]
     meta = {b"augmem.space": SPACE_A.encode(), b"augmem.tiers": _json.dumps(TIERS).encode(), b"augmem.layout": b"1"}
     schema = pa.schema(cols, metadata=meta)
@@ -358,7 +430,9 @@ def test_a_layout_1_table_is_upgraded_in_place_on_first_open(tmp_path, rng):
     for i, v in enumerate(vecs):
         m = mem(i, v)
         for c in rows:
-            rows[c].append(m.vectors[int(c[4:])] if c.startswith("vec_") else SPACE_A if c == "space" else getattr(m, c))
+            rows[c].append(
+                m.vectors[int(c[4:])] if c.startswith("vec_") else SPACE_A if c == "space" else getattr(m, c)
+            )
     lancedb.connect(uri).create_table(table_name(SPACE_A), data=pa.table(rows, schema=schema))
 
     store = MemoryStore(uri)

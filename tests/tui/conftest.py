@@ -134,8 +134,7 @@ def make_tui(shared_core) -> Callable:
         kwargs.setdefault("now", FIXED_NOW)
         kwargs.setdefault("cursor_blink", False)
         kwargs.setdefault("show_timings", False)
-        return make_app(backend or shared_core, shared_core.settings if backend is None else backend.settings,
-                        **kwargs)
+        return make_app(backend or shared_core, shared_core.settings if backend is None else backend.settings, **kwargs)
 
     return factory
 
@@ -154,8 +153,11 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 120.0,
 async def settle(pilot) -> None:
     """Wait until the recall screen shows the answer to the newest recall it sent."""
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen._debounce is None and screen.shown_generation == screen.generation,
-                   what="the newest recall")
+    await wait_for(
+        pilot,
+        lambda: screen._debounce is None and screen.shown_generation == screen.generation,
+        what="the newest recall",
+    )
     # the preview scrolls to the matching passage after a refresh: let that land too
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

@@ -27,8 +27,14 @@ async def main(query: str) -> dict:
         await pilot.press(*query)
         screen = app.screen
         deadline = time.monotonic() + 180
-        while not (screen._debounce is None and screen.shown_generation == screen.generation
-                   and screen.query_one("#results").hits) and time.monotonic() < deadline:
+        while (
+            not (
+                screen._debounce is None
+                and screen.shown_generation == screen.generation
+                and screen.query_one("#results").hits
+            )
+            and time.monotonic() < deadline
+        ):
             await pilot.pause(0.05)
         report["torch_after_query"] = "torch" in sys.modules
         hits = screen.query_one("#results").hits

@@ -19,11 +19,20 @@ from tests.tui.conftest import FIXED_NOW, SIZE, type_query, wait_for
 HOUR, DAY = 3600, 86400
 
 
-@pytest.mark.parametrize("age, text", [
-    (10, "just now"), (5 * 60, "5 minutes ago"), (HOUR, "1 hour ago"), (26 * HOUR, "yesterday"),
-    (3 * DAY, "3 days ago"), (15 * DAY, "2 weeks ago"), (65 * DAY, "2 months ago"), (800 * DAY, "2 years ago"),
-    (-2 * DAY, "in 2 days"),
-])
+@pytest.mark.parametrize(
+    "age, text",
+    [
+        (10, "just now"),
+        (5 * 60, "5 minutes ago"),
+        (HOUR, "1 hour ago"),
+        (26 * HOUR, "yesterday"),
+        (3 * DAY, "3 days ago"),
+        (15 * DAY, "2 weeks ago"),
+        (65 * DAY, "2 months ago"),
+        (800 * DAY, "2 years ago"),
+        (-2 * DAY, "in 2 days"),
+    ],
+)
 def test_relative_time(age, text):
     assert relative_time(FIXED_NOW - age, FIXED_NOW) == text
 
@@ -71,8 +80,17 @@ def test_waveform_of_a_real_clip_and_of_a_span(person_home):
 def test_note_text_finds_the_passage_again_after_an_edit(tmp_path):
     note = tmp_path / "n.md"
     note.write_text("intro\nthe matching passage here\nend")
-    hit = Hit(id="1", modality="text", source="notes", path=str(note), score=1, captured_at=0,
-              text="the matching passage here", chunk_start=6, chunk_end=31)
+    hit = Hit(
+        id="1",
+        modality="text",
+        source="notes",
+        path=str(note),
+        score=1,
+        captured_at=0,
+        text="the matching passage here",
+        chunk_start=6,
+        chunk_end=31,
+    )
     assert note_text(hit)[1:] == (6, 31)
     note.write_text("a new first line\nintro\nthe matching passage here\nend")
     text, start, end = note_text(hit)
@@ -141,10 +159,17 @@ def test_query_words_are_highlighted_and_the_best_segment_is_chosen():
     from augmem.tui.matching import best_segment, highlight
 
     content = highlight("The dog was barking at the park", "dogs barking in a park")
-    marked = {str(content)[s.start:s.end] for s in content.spans}
+    marked = {str(content)[s.start : s.end] for s in content.spans}
     assert marked == {"dog", "barking", "park"}  # stems match; "the", "at", "in", "a" are not words to mark
-    hit = Hit(id="c", modality="audio", source="audio", path="/c.wav", score=0.5, captured_at=0.0,
-              segments=[Segment(0.0, 2.0, "Heads up."), Segment(2.0, 5.0, "The budget meeting moved to Thursday.")])
+    hit = Hit(
+        id="c",
+        modality="audio",
+        source="audio",
+        path="/c.wav",
+        score=0.5,
+        captured_at=0.0,
+        segments=[Segment(0.0, 2.0, "Heads up."), Segment(2.0, 5.0, "The budget meeting moved to Thursday.")],
+    )
     assert best_segment(hit, "when is the budget meeting").start == 2.0
     assert best_segment(hit, "nothing in common").start == 0.0  # no overlap: from the start
     assert best_segment(Hit(id="x", modality="audio", source="a", path="/x", score=0, captured_at=0), "q") is None
@@ -168,18 +193,29 @@ async def test_a_voice_memo_shows_its_transcript_and_plays_from_the_matching_wor
         await wait_for(pilot, lambda: screen.query_one("#audio-wave").peaks is not None, what="waveform")
         transcript = screen.query_one("#audio-transcript").render()
         assert "Thursday" in str(transcript) and "▶" in str(transcript)
-        marked = {str(transcript)[s.start:s.end].lower() for s in transcript.spans if "accent" in str(s.style)}
+        marked = {str(transcript)[s.start : s.end].lower() for s in transcript.spans if "accent" in str(s.style)}
         assert {"budget", "meeting", "thursday"} <= marked
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("playing meeting_moved_to_thursday.flac from 0:0" in n.message
-                                          for n in app._notifications), what="play notice")
+        await wait_for(
+            pilot,
+            lambda: any("playing meeting_moved_to_thursday.flac from 0:0" in n.message for n in app._notifications),
+            what="play notice",
+        )
 
 
 @pytest.mark.anyio
 async def test_a_photo_shows_the_text_found_in_it(make_tui, person_home):
     photo = person_home / "photos" / "red_apple_on_table.jpg"
-    hit = Hit(id="receipt", modality="image", source="photos", path=str(photo), score=0.4, captured_at=FIXED_NOW,
-              facet="ocr", ocr_text="CORNER GROCERY\nCoffee beans 8.99\nTOTAL 12.68")
+    hit = Hit(
+        id="receipt",
+        modality="image",
+        source="photos",
+        path=str(photo),
+        score=0.4,
+        captured_at=FIXED_NOW,
+        facet="ocr",
+        ocr_text="CORNER GROCERY\nCoffee beans 8.99\nTOTAL 12.68",
+    )
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
         preview = app.screen.query_one(Preview)
@@ -188,7 +224,7 @@ async def test_a_photo_shows_the_text_found_in_it(make_tui, person_home):
         ocr = app.screen.query_one("#photo-ocr")
         text = ocr.render()
         assert ocr.display and "Coffee beans 8.99" in str(text)
-        assert {str(text)[s.start:s.end] for s in text.spans if "accent" in str(s.style)} == {"Coffee"}
+        assert {str(text)[s.start : s.end] for s in text.spans if "accent" in str(s.style)} == {"Coffee"}
 
 
 @pytest.mark.anyio

@@ -47,8 +47,9 @@ async def test_forget_today_from_the_tui(make_tui, fresh_core, user_dir):
         await wait_for(pilot, lambda: modal.plan is not None and modal.plan.count == 2, what="today again")
         assert str(modal.query_one("#stretch-confirm").label) == "Forget 2"
         await pilot.click("#stretch-confirm")
-        await wait_for(pilot, lambda: any("Forgot 2 memories" in n.message for n in app._notifications),
-                       what="the forget")
+        await wait_for(
+            pilot, lambda: any("Forgot 2 memories" in n.message for n in app._notifications), what="the forget"
+        )
     midnight = FIXED_NOW - 10 * 3600
     assert fresh_core.forget_plan(Filters(since=midnight, until=FIXED_NOW)).count == 0
     # "today" ended at the app's now: a photo whose EXIF date lies ahead of it was not taken
@@ -67,8 +68,11 @@ async def test_a_custom_stretch_says_what_it_cannot_read(make_tui, fresh_core):
         await pilot.click("#preset-custom")
         await pilot.click("#stretch-since")
         await pilot.press(*"soonish")
-        await wait_for(pilot, lambda: "cannot read 'soonish' as a time" in text_of(modal.query_one("#stretch-plan")),
-                       what="the error")
+        await wait_for(
+            pilot,
+            lambda: "cannot read 'soonish' as a time" in text_of(modal.query_one("#stretch-plan")),
+            what="the error",
+        )
         assert modal.query_one("#stretch-confirm").disabled
         await pilot.press("escape")
         assert not isinstance(app.screen, ForgetStretchModal)
@@ -79,10 +83,14 @@ def test_the_capture_badge_in_words():
     listening = CaptureInfo(state="listening")
     assert str(capture_badge(listening, True, now)) == "● capturing"
     assert str(capture_badge(listening, False, now)) == ""  # no daemon: nothing captures
-    assert str(capture_badge(CaptureInfo(state="paused", paused=True, paused_until=now + 1800), True, now)) == \
-        "‖ paused until 10:30"
-    assert str(capture_badge(CaptureInfo(state="quiet", quiet_until=now + 3600 * 21), False, now)) == \
-        "☾ quiet hours until tomorrow 07:00"
+    assert (
+        str(capture_badge(CaptureInfo(state="paused", paused=True, paused_until=now + 1800), True, now))
+        == "‖ paused until 10:30"
+    )
+    assert (
+        str(capture_badge(CaptureInfo(state="quiet", quiet_until=now + 3600 * 21), False, now))
+        == "☾ quiet hours until tomorrow 07:00"
+    )
     assert str(capture_badge(CaptureInfo(state="off"), True, now)) == "○ mic off"
 
 

@@ -33,8 +33,9 @@ async def test_typing_a_query_shows_the_right_first_result(make_tui):
         assert names(screen)[0] == "lentil-soup-recipe.md"
         # the preview follows the highlighted result and highlights the passage that matched
         preview = screen.query_one(Preview)
-        await wait_for(pilot, lambda: "lentil" in str(screen.query_one("#note-body").render()).lower(),
-                       what="note preview")
+        await wait_for(
+            pilot, lambda: "lentil" in str(screen.query_one("#note-body").render()).lower(), what="note preview"
+        )
         assert preview.hit.path.endswith("lentil-soup-recipe.md")
         assert str(screen.query_one("#recall-info").render()).startswith(f"{len(names(screen))} results")
 
@@ -56,8 +57,9 @@ async def test_search_as_you_type_never_shows_a_stale_query(make_tui):
         from augmem.tui.messages import RecallFinished, RecallRequest
 
         stale = Hit(id="x", modality="text", source="notes", path="/nowhere/stale.md", score=1.0, captured_at=FIXED_NOW)
-        screen.post_message(RecallFinished(RecallRequest(generation=first_gen, query="old"),
-                                           RecallResult(hits=[stale], space="s"), 0.0))
+        screen.post_message(
+            RecallFinished(RecallRequest(generation=first_gen, query="old"), RecallResult(hits=[stale], space="s"), 0.0)
+        )
         await pilot.pause()
         assert "stale.md" not in names(screen)
 
@@ -181,7 +183,7 @@ async def test_note_preview_highlights_the_matching_chunk_of_a_long_note(make_tu
         note = screen.query_one(NotePreview)
         await wait_for(pilot, lambda: screen.query_one(Preview).hit is hit and note.display)
         body = screen.query_one("#note-body").render()
-        highlighted = [body.plain[s.start:s.end] for s in body.spans]
+        highlighted = [body.plain[s.start : s.end] for s in body.spans]
         assert highlighted, "the matching chunk is highlighted"
         assert highlighted[0].strip()[:40] in hit.text
         if hit.chunk_start > 400:  # a later chunk: the pane scrolled down to it

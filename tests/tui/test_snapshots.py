@@ -96,11 +96,21 @@ def test_preview_of_a_photo_and_a_sound(snap_compare, make_tui, person_home, kin
     from augmem.tui.widgets.preview import Preview
     from augmem.tui.widgets.result_list import ResultList
 
-    path = (person_home / "photos" / "park_with_brown_dog.jpg" if kind == "photo"
-            else person_home / "audio" / "dog_barking_at_the_park.wav")
+    path = (
+        person_home / "photos" / "park_with_brown_dog.jpg"
+        if kind == "photo"
+        else person_home / "audio" / "dog_barking_at_the_park.wav"
+    )
     modality, source = ("image", "photos") if kind == "photo" else ("audio", "audio")
-    hit = Hit(id=f"sample-{kind}", modality=modality, source=source, path=str(path), score=0.31,
-              captured_at=FIXED_NOW - 3 * 86400, size=path.stat().st_size)
+    hit = Hit(
+        id=f"sample-{kind}",
+        modality=modality,
+        source=source,
+        path=str(path),
+        score=0.31,
+        captured_at=FIXED_NOW - 3 * 86400,
+        size=path.stat().st_size,
+    )
 
     async def run_before(pilot):
         await badge(pilot)

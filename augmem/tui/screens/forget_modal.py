@@ -30,12 +30,15 @@ class ForgetModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="forget-dialog", classes="dialog"):
             yield Static("Forget this memory?", classes="dialog-title")
-            yield Static(Content.assemble(
-                (f"{icon(self.hit.modality)} {Path(self.hit.path).name}\n", "b"),
-                (short_path(self.hit.path, 200) + "\n\n", "$text-muted"),
-                "Every memory from this file is deleted from the store and purged from its files. "
-                "This cannot be undone. The file itself stays on disk.",
-            ), classes="dialog-body")
+            yield Static(
+                Content.assemble(
+                    (f"{icon(self.hit.modality)} {Path(self.hit.path).name}\n", "b"),
+                    (short_path(self.hit.path, 200) + "\n\n", "$text-muted"),
+                    "Every memory from this file is deleted from the store and purged from its files. "
+                    "This cannot be undone. The file itself stays on disk.",
+                ),
+                classes="dialog-body",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel  n", id="forget-cancel", variant="default")
                 yield Button("Forget  y", id="forget-confirm", variant="error")

@@ -21,8 +21,12 @@ from augmem.records import Filters, ForgetPlan
 from augmem.timeparse import FORMS, parse_span, parse_when
 
 PRESETS = {"10m": "Last 10 minutes", "1h": "Last hour", "today": "Today", "custom": "Custom…"}
-KINDS = {"all": ("Everything", None), "audio": ("Recordings", ["audio"]), "image": ("Photos", ["image"]),
-         "text": ("Notes", ["text"])}
+KINDS = {
+    "all": ("Everything", None),
+    "audio": ("Recordings", ["audio"]),
+    "image": ("Photos", ["image"]),
+    "text": ("Notes", ["text"]),
+}
 EXAMPLES = 4
 _PLURALS = {"text": ("note", "notes"), "image": ("photo", "photos"), "audio": ("recording", "recordings")}
 
@@ -50,17 +54,30 @@ def describe_plan(plan: ForgetPlan, filters: Filters, now: float) -> Content:
     if not plan.count:
         return Content.from_markup("[$text-muted]Nothing was captured $w.[/]", w=when)
     kinds = ", ".join(f"{n} {_PLURALS.get(m, (m, m))[n != 1]}" for m, n in sorted(plan.by_modality.items()))
-    lines = [Content.from_markup("[b]$n[/] memor$y captured $w: $k", n=str(plan.count),
-                                 y="y" if plan.count == 1 else "ies", w=when, k=kinds)]
+    lines = [
+        Content.from_markup(
+            "[b]$n[/] memor$y captured $w: $k", n=str(plan.count), y="y" if plan.count == 1 else "ies", w=when, k=kinds
+        )
+    ]
     for e in plan.examples:
         fate = "deleted from disk" if e.deletes_file else "forgotten; the file stays"
-        lines.append(Content.from_markup("  $i $p [$text-muted]$t · $f[/]", i=icon(e.modality),
-                                         p=short_path(e.path, 34), t=relative_time(e.captured_at, now), f=fate))
+        lines.append(
+            Content.from_markup(
+                "  $i $p [$text-muted]$t · $f[/]",
+                i=icon(e.modality),
+                p=short_path(e.path, 34),
+                t=relative_time(e.captured_at, now),
+                f=fate,
+            )
+        )
     if plan.count > len(plan.examples):
         lines.append(Content.from_markup("  [$text-muted]… and $m more[/]", m=str(plan.count - len(plan.examples))))
     if plan.deletes:
-        lines.append(Content.from_markup("[$text-warning]$d recorded by augmem (microphone clips) are deleted "
-                                         "from disk.[/]", d=str(plan.deletes)))
+        lines.append(
+            Content.from_markup(
+                "[$text-warning]$d recorded by augmem (microphone clips) are deleted from disk.[/]", d=str(plan.deletes)
+            )
+        )
     return Content("\n").join(lines)
 
 
@@ -125,8 +142,12 @@ class ForgetStretchModal(ModalScreen[Filters | None]):
         self._refresh_plan()
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.preset, self.kind, self.query_one("#stretch-since", Input).value,
-                self.query_one("#stretch-until", Input).value)
+        return (
+            self.preset,
+            self.kind,
+            self.query_one("#stretch-since", Input).value,
+            self.query_one("#stretch-until", Input).value,
+        )
 
     def _refresh_plan(self) -> None:
         confirm = self.query_one("#stretch-confirm", Button)

@@ -53,10 +53,20 @@ class RecallScreen(Screen):
     BINDINGS = [
         Binding("/", "focus_search", "Search", show=False, tooltip="Back to the query box"),
         Binding("down", "focus_results", "Results", show=False, tooltip="From the query box into the results"),
-        Binding("escape", "back", "Back", show=False,
-                tooltip="Leave 'more like this'; back to the query box; clear the query"),
-        Binding("enter", "play", "Play/Open", show=False,
-                tooltip="Play / stop a sound; open a note or photo in its default app"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            show=False,
+            tooltip="Leave 'more like this'; back to the query box; clear the query",
+        ),
+        Binding(
+            "enter",
+            "play",
+            "Play/Open",
+            show=False,
+            tooltip="Play / stop a sound; open a note or photo in its default app",
+        ),
         Binding("m", "more_like_this", "Like this", tooltip="More like this: recall memories like the selected one"),
         Binding("o", "open", "Open", tooltip="Open the source file in its default app"),
         Binding("r", "reveal", "Reveal", tooltip="Show the source file in its folder"),
@@ -65,8 +75,7 @@ class RecallScreen(Screen):
         Binding("1", "toggle_modality('text')", "Text", show=False, tooltip="Filter: include / exclude notes"),
         Binding("2", "toggle_modality('image')", "Image", show=False, tooltip="Filter: include / exclude photos"),
         Binding("3", "toggle_modality('audio')", "Audio", show=False, tooltip="Filter: include / exclude sounds"),
-        Binding("w", "cycle_range", "When", show=False,
-                tooltip="Filter: any time → today → this week → this month"),
+        Binding("w", "cycle_range", "When", show=False, tooltip="Filter: any time → today → this week → this month"),
         Binding("s", "cycle_source", "Source", show=False, tooltip="Filter: cycle through the capture sources"),
         Binding("u", "custom_range", "Since/until", show=False, tooltip="Filter: a custom time range (dates)"),
         Binding("ctrl+l", "clear_filters", "Clear filters", tooltip="Clear every filter"),
@@ -451,4 +460,3 @@ class RecallScreen(Screen):
 
     def action_clear_filters(self) -> None:
         self.set_filters(FilterState())
-

@@ -77,8 +77,12 @@ class StatusScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for panel, title in (("#status-daemon", "Daemon"), ("#status-counts", "Memories"),
-                             ("#status-model", "Model"), ("#status-store", "Store")):
+        for panel, title in (
+            ("#status-daemon", "Daemon"),
+            ("#status-counts", "Memories"),
+            ("#status-model", "Model"),
+            ("#status-store", "Store"),
+        ):
             self.query_one(panel).border_title = title
         self.query_one("#daemon-state", Static).update("Reading status…")
 
@@ -115,7 +119,8 @@ class StatusScreen(Screen):
             return
         if event.error is not None:
             self.query_one("#daemon-state", Static).update(
-                Content.from_markup("[$text-error]$m[/]", m=describe_error(event.error)))
+                Content.from_markup("[$text-error]$m[/]", m=describe_error(event.error))
+            )
             return
         if event.status is None:
             return
@@ -137,40 +142,69 @@ class StatusScreen(Screen):
             switch.disabled = False
             with switch.prevent(Switch.Changed):
                 switch.value = on
-            state.update(Content.from_markup(
-                "[b $text-success]on[/] [$text-muted]$note[/]" if on else "[b $text-warning]paused[/]",
-                note=capture_note(v)))
+            state.update(
+                Content.from_markup(
+                    "[b $text-success]on[/] [$text-muted]$note[/]" if on else "[b $text-warning]paused[/]",
+                    note=capture_note(v),
+                )
+            )
             helptext.update(Content.from_markup("[$text-muted]space pauses / resumes capture[/]"))
         else:
             switch.disabled = True
             state.update(Content.from_markup("[$text-muted]off[/]"))
-            helptext.update(Content.from_markup(
-                "[$text-muted]Capture runs in the background daemon, which is not running.\n"
-                "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"))
+            helptext.update(
+                Content.from_markup(
+                    "[$text-muted]Capture runs in the background daemon, which is not running.\n"
+                    "Start it with [b]augmem daemon start[/b] to capture and to pause/resume here.[/]"
+                )
+            )
         title = "[b]$t[/] memories from [b]$f[/] files"
         if v.pending:
             title += "\n[$text-warning]$p files pending[/] [$text-muted]· each waits for a model of its kind[/]"
-        self.query_one("#counts-title", Static).update(Content.from_markup(
-            title, t=f"{v.memories:,}", f=f"{v.stored_files:,}", p=f"{v.pending:,}"))
+        self.query_one("#counts-title", Static).update(
+            Content.from_markup(title, t=f"{v.memories:,}", f=f"{v.stored_files:,}", p=f"{v.pending:,}")
+        )
         self.query_one(ModalityCounts).show(v.counts, v.pending_by_modality)
         sha = v.artifact_sha256
-        self.query_one("#model-info", Static).update(Content("\n").join([
-            _row("Active", Content.styled(v.model or "?", "b")),
-            _row("Artifact", Content.styled(sha[:16] + ("…" if len(sha) > 16 else "") or "?", "$text-secondary")),
-            _row("Space", Content.styled(f"{(v.space or '').partition(':')[0] or v.model}:{sha[:12]}" if sha else "?",
-                                         "$text-muted")),
-            *( [Content.styled(v.notice, "$text-muted")] if v.notice else [] ),
-        ]))
+        self.query_one("#model-info", Static).update(
+            Content("\n").join(
+                [
+                    _row("Active", Content.styled(v.model or "?", "b")),
+                    _row(
+                        "Artifact", Content.styled(sha[:16] + ("…" if len(sha) > 16 else "") or "?", "$text-secondary")
+                    ),
+                    _row(
+                        "Space",
+                        Content.styled(
+                            f"{(v.space or '').partition(':')[0] or v.model}:{sha[:12]}" if sha else "?", "$text-muted"
+                        ),
+                    ),
+                    *([Content.styled(v.notice, "$text-muted")] if v.notice else []),
+                ]
+            )
+        )
         size = human_size(v.store_bytes)
-        self.query_one("#store-info", Static).update(Content("\n").join([
-            _row("Size", Content.styled(size, "b")),
-            _row("Location", Content.styled(short_path(v.store_uri, 60) if v.store_uri else "?", "$text-muted")),
-        ]))
+        self.query_one("#store-info", Static).update(
+            Content("\n").join(
+                [
+                    _row("Size", Content.styled(size, "b")),
+                    _row(
+                        "Location", Content.styled(short_path(v.store_uri, 60) if v.store_uri else "?", "$text-muted")
+                    ),
+                ]
+            )
+        )
         progress = self.query_one("#migrate-progress", ProgressBar)
         label = self.query_one("#migrate-label", Static)
         if v.not_migrated:
-            label.update(_row("Re-embed", Content.from_markup(
-                "[$text-warning]$n memories not in the active space yet[/]", n=f"{v.not_migrated:,}")))
+            label.update(
+                _row(
+                    "Re-embed",
+                    Content.from_markup(
+                        "[$text-warning]$n memories not in the active space yet[/]", n=f"{v.not_migrated:,}"
+                    ),
+                )
+            )
             progress.display = True
             progress.update(total=max(v.migrated + v.not_migrated, 1), progress=v.migrated)
         else:
@@ -183,8 +217,11 @@ class StatusScreen(Screen):
 
     def action_toggle_capture(self) -> None:
         if not self.app.is_daemon:
-            self.notify("Capture runs in the daemon: start it with `augmem daemon start`.",
-                        title="No daemon", severity="warning")
+            self.notify(
+                "Capture runs in the daemon: start it with `augmem daemon start`.",
+                title="No daemon",
+                severity="warning",
+            )
             return
         switch = self.query_one("#capture-switch", Switch)
         switch.value = not switch.value  # fires Switch.Changed -> _set_capture

@@ -82,11 +82,16 @@ class TimelineScreen(Screen):
         axis.update(Content.assemble((first, "$text-muted"), gap, ("today", "$text-muted")))
         scoped = self.app.filters.with_range("any")
         scope = "" if scoped.is_default else f" · {scoped.describe()}"
-        title.update(Content.from_markup(
-            "[b]$n[/] memories on [b]$d[/] $days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
-            n=f"{total:,}", d=str(len(days)), days="day" if len(days) == 1 else "days", scope=scope,
-            k=str(SPARK_DAYS),
-        ))
+        title.update(
+            Content.from_markup(
+                "[b]$n[/] memories on [b]$d[/] $days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
+                n=f"{total:,}",
+                d=str(len(days)),
+                days="day" if len(days) == 1 else "days",
+                scope=scope,
+                k=str(SPARK_DAYS),
+            )
+        )
         if not days:
             title.update("No memories yet. Add some with `augmem ingest PATH` or start the daemon.")
 

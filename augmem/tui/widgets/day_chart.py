@@ -67,16 +67,23 @@ class DayChart(OptionList):
                 label = date.fromisoformat(day).strftime("%a %d %b %Y")
             except ValueError:
                 label = day
-            by_mod = Content.assemble(*[
-                (f"{icon(m)} {counts.get(m, 0):<5} ", MODALITY_STYLE[m] if counts.get(m) else "$text-disabled")
-                for m in MODALITIES
-            ])
+            by_mod = Content.assemble(
+                *[
+                    (f"{icon(m)} {counts.get(m, 0):<5} ", MODALITY_STYLE[m] if counts.get(m) else "$text-disabled")
+                    for m in MODALITIES
+                ]
+            )
             bar = stacked_bar(counts, 1 / top, bar_w)
-            options.append(Option(Content.assemble(
-                (f"{label:<16} ", "b"),
-                (f"{total:>5} ", "$text-secondary"),
-                bar,
-                " " * (bar_w - bar.cell_length + 1),
-                by_mod,
-            ), id=day))
+            options.append(
+                Option(
+                    Content.assemble(
+                        (f"{label:<16} ", "b"),
+                        (f"{total:>5} ", "$text-secondary"),
+                        bar,
+                        " " * (bar_w - bar.cell_length + 1),
+                        by_mod,
+                    ),
+                    id=day,
+                )
+            )
         self.set_options(options)

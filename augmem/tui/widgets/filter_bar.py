@@ -41,8 +41,9 @@ class FilterBar(Horizontal):
             id="filter-source",
             compact=True,
         )
-        yield Select(self._range_options(), value=self._range_value(), allow_blank=False,
-                     id="filter-range", compact=True)
+        yield Select(
+            self._range_options(), value=self._range_value(), allow_blank=False, id="filter-range", compact=True
+        )
         yield Static(id="filter-summary")
 
     def on_mount(self) -> None:
@@ -90,10 +91,12 @@ class FilterBar(Horizontal):
             summary.update(Content.from_markup("[$text-muted]no filters[/]"))
             summary.remove_class("-active")
         else:
-            summary.update(Content.from_markup(
-                "[b]$desc[/] [@click=screen.clear_filters][$text-muted]✕ clear[/][/]",
-                desc=self.state.describe(),
-            ))
+            summary.update(
+                Content.from_markup(
+                    "[b]$desc[/] [@click=screen.clear_filters][$text-muted]✕ clear[/][/]",
+                    desc=self.state.describe(),
+                )
+            )
             summary.add_class("-active")
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:

@@ -21,10 +21,12 @@ class ModalityCounts(Static):
         for m in MODALITIES:
             n = counts.get(m, 0)
             extra = f"  +{pending[m]} pending" if pending.get(m) else ""
-            lines.append(Content.assemble(
-                (f"{icon(m)} {m:<6}", "b"),
-                (f"{n:>8,} ", "$text"),
-                (bar(n / top, width), BAR_STYLE[m]),
-                (extra, "$text-warning"),
-            ))
+            lines.append(
+                Content.assemble(
+                    (f"{icon(m)} {m:<6}", "b"),
+                    (f"{n:>8,} ", "$text"),
+                    (bar(n / top, width), BAR_STYLE[m]),
+                    (extra, "$text-warning"),
+                )
+            )
         self.update(Content("\n").join(lines))

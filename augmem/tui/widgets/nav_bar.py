@@ -31,10 +31,7 @@ class NavBar(Static):
         for mode, title, key in SCREENS:
             style = "b reverse $primary" if mode == self.active else "$text"
             parts.append(
-                Content.from_markup(
-                    f"[{style} @click=app.switch_mode('{mode}')] {title} [/]"
-                    f"[$text-muted]{key}[/]  "
-                )
+                Content.from_markup(f"[{style} @click=app.switch_mode('{mode}')] {title} [/][$text-muted]{key}[/]  ")
             )
         parts.append(Content.from_markup("[@click=app.help][$text-muted] ? help [/][/]"))
         left = Content("").join(parts)

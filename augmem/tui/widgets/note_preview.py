@@ -30,10 +30,15 @@ def reflow_markdown(text: str) -> str:
         if line.lstrip().startswith("```"):
             fence = not fence
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        join = (not fence and line.strip() and nxt.strip() and not _BLOCK_START.match(nxt)
-                and not line.lstrip().startswith(("#", "|", "```")))
+        join = (
+            not fence
+            and line.strip()
+            and nxt.strip()
+            and not _BLOCK_START.match(nxt)
+            and not line.lstrip().startswith(("#", "|", "```"))
+        )
         out.append(line + (" " if join else "\n"))
-    return "".join(out)[:len(text)]
+    return "".join(out)[: len(text)]
 
 
 class NotePreview(VerticalScroll):
@@ -48,7 +53,7 @@ class NotePreview(VerticalScroll):
         offset = 0
         if len(text) > MAX_CHARS:
             offset = max(0, min(start - MAX_CHARS // 2, len(text) - MAX_CHARS))
-            text = text[offset: offset + MAX_CHARS]
+            text = text[offset : offset + MAX_CHARS]
         start, end = max(start - offset, 0), max(end - offset, 0)
         content = Content(text)
         if 0 <= start < end <= len(text):

@@ -47,8 +47,9 @@ def transcript_content(hit: Hit, query: str | None) -> Content:
     lines = []
     for seg in hit.segments:
         mark = "▶ " if seg == best else "  "
-        lines.append(Content.assemble((f"{mark}{media_time(seg.start):>5} ", "$text-muted"),
-                                      highlight(seg.text, query)))
+        lines.append(
+            Content.assemble((f"{mark}{media_time(seg.start):>5} ", "$text-muted"), highlight(seg.text, query))
+        )
     return Content("\n").join(lines)
 
 
@@ -85,10 +86,12 @@ class Preview(Vertical):
             self.query_one("#preview-empty", Static).update(message or "Nothing selected.")
             switcher.current = "preview-empty"
             return
-        title.update(Content.assemble(
-            (f"{icon(hit.modality)} {Path(hit.path).name}", "b"),
-            ("  " + relative_time(hit.captured_at, self._clock()), "$text-secondary"),
-        ))
+        title.update(
+            Content.assemble(
+                (f"{icon(hit.modality)} {Path(hit.path).name}", "b"),
+                ("  " + relative_time(hit.captured_at, self._clock()), "$text-secondary"),
+            )
+        )
         if hit.modality == "image":
             self.query_one(PhotoPreview).clear()
             switcher.current = "preview-photo"
@@ -134,8 +137,11 @@ class Preview(Vertical):
             taken = f"taken {info.taken}" if info.taken else f"no EXIF time · file time {when}"
             facts = [taken, f"{info.width}×{info.height}"] + ([info.camera] if info.camera else [])
             meta = Content.assemble((" · ".join(facts), "$text-secondary"), "\n", short_path(hit.path, 200))
-            ocr = Content.assemble(("text in the photo\n", "$text-muted"), highlight(hit.ocr_text, self.query)) \
-                if hit.ocr_text else ""
+            ocr = (
+                Content.assemble(("text in the photo\n", "$text-muted"), highlight(hit.ocr_text, self.query))
+                if hit.ocr_text
+                else ""
+            )
             self.query_one(PhotoPreview).show(info.image, meta, ocr)
         elif hit.modality == "audio":
             info = event.data

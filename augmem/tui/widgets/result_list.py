@@ -73,8 +73,9 @@ class ResultList(OptionList):
         self._built_for = width
         width -= 3  # the option's padding (0 1) and room for a scrollbar that may appear
         now = self._clock()
-        self.set_options([Option(self._prompt(h, width, now, self.passages.get(h.path, 1)), id=h.id)
-                          for h in self.hits])
+        self.set_options(
+            [Option(self._prompt(h, width, now, self.passages.get(h.path, 1)), id=h.id) for h in self.hits]
+        )
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -101,5 +102,6 @@ class ResultList(OptionList):
         ).truncate(width)
         more = f"+{passages - 1} passage{'s' if passages > 2 else ''} · " if passages > 1 else ""
         line2 = Content.assemble("  ", (more, "$text-accent"), (snippet(hit), "$text-muted")).truncate(
-            width, ellipsis=True)
+            width, ellipsis=True
+        )
         return Content("\n").join([line1, line2])

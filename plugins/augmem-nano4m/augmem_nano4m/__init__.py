@@ -30,21 +30,35 @@ NANO4M_AUDIO = ModelSpec(
     dim=512,
     tiers=(512,),
     storage_tiers=(512,),
-    description=("nano4M-Audio (4M d6-6w512, 95.84M params): pooled encoder states of EnCodec audio tokens; "
-                 "text too with a local GPT-2 tokenizer"),
+    description=(
+        "nano4M-Audio (4M d6-6w512, 95.84M params): pooled encoder states of EnCodec audio tokens; "
+        "text too with a local GPT-2 tokenizer"
+    ),
     load=_load,
     artifact_filename="checkpoint-final.safetensors",
     hf_repo="zed-m97/nano4m-audio",
     size_bytes=384_481_280,  # 96,120,320 float32 state elements
     experimental=True,
-    caveat=("weak cross-modal retrieval (card: best R@5 4.5 %, chance 2.5 %); raw audio needs the EnCodec 24 kHz "
-            "weights (facebook/encodec_24khz) locally"),
+    caveat=(
+        "weak cross-modal retrieval (card: best R@5 4.5 %, chance 2.5 %); raw audio needs the EnCodec 24 kHz "
+        "weights (facebook/encodec_24khz) locally"
+    ),
     synth=_synth,
     aliases=("nano4m",),
-    options={"encodec": ModelOption("folder with facebook/encodec_24khz (default: the Hugging Face cache)",
-                                    env="AUGMEM_ENCODEC_DIR", parse=folder_path, folder=True),
-             "text_tokenizer": ModelOption("folder with a GPT-2 tokenizer for text queries (default: the HF cache)",
-                                           env="AUGMEM_GPT2_TOKENIZER", parse=folder_path, folder=True)},
+    options={
+        "encodec": ModelOption(
+            "folder with facebook/encodec_24khz (default: the Hugging Face cache)",
+            env="AUGMEM_ENCODEC_DIR",
+            parse=folder_path,
+            folder=True,
+        ),
+        "text_tokenizer": ModelOption(
+            "folder with a GPT-2 tokenizer for text queries (default: the HF cache)",
+            env="AUGMEM_GPT2_TOKENIZER",
+            parse=folder_path,
+            folder=True,
+        ),
+    },
 )
 
 

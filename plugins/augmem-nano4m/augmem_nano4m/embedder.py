@@ -53,8 +53,10 @@ WINDOW_SAMPLES = 81_920  # the reference's EXPECT_SAMPLES: 3.41 s at 24 kHz
 WINDOW_TOKENS = 512  # tok_audio@512 = 256 frames x 2 codebooks
 CAPTION_TOKENS = 64  # scene_desc: text_max_length in the training config
 GPT2_REPOS = ("openai-community/gpt2", "gpt2")
-CAVEAT = ("experimental: pooled encoder states of a small generative model trained on 9k animal clips; "
-          "weak cross-modal retrieval (card: best R@5 4.5 %, depth->audio; chance 2.5 %)")
+CAVEAT = (
+    "experimental: pooled encoder states of a small generative model trained on 9k animal clips; "
+    "weak cross-modal retrieval (card: best R@5 4.5 %, depth->audio; chance 2.5 %)"
+)
 
 
 def interleave_codes(codes: np.ndarray) -> np.ndarray:
@@ -119,7 +121,8 @@ def caption_tokenizer(folder: str | Path):
     tok.add_special_tokens({"pad_token": "[PAD]"})
     tok.add_special_tokens({"bos_token": "[SOS]", "eos_token": "[EOS]"})
     tok.backend_tokenizer.post_processor = TemplateProcessing(
-        single="[SOS] $A [EOS]", special_tokens=[("[SOS]", tok.bos_token_id), ("[EOS]", tok.eos_token_id)])
+        single="[SOS] $A [EOS]", special_tokens=[("[SOS]", tok.bos_token_id), ("[EOS]", tok.eos_token_id)]
+    )
     return tok
 
 
@@ -141,8 +144,7 @@ def config_from_metadata(meta: dict, source: str):
     from augmem_nano4m.fourm import FourMConfig
 
     kwargs = {}
-    for key in ("modalities", "vocab_sizes", "max_seq_lens", "dim", "enc_depth", "dec_depth", "head_dim",
-                "mlp_ratio"):
+    for key in ("modalities", "vocab_sizes", "max_seq_lens", "dim", "enc_depth", "dec_depth", "head_dim", "mlp_ratio"):
         if key in meta:
             try:
                 value = ast.literal_eval(meta[key])
@@ -167,8 +169,16 @@ class Nano4MEmbedder(Embedder):
     max_text_tokens = CAPTION_TOKENS - 2  # room for [SOS] and [EOS]
     audio_sample_rate = ENCODEC_SR
 
-    def __init__(self, artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | Path | None = None,
-                 text_tokenizer: str | Path | None = None, batch_size: int = 8):
+    def __init__(
+        self,
+        artifact: Path,
+        sha256: str,
+        device: str = "cpu",
+        *,
+        encodec: str | Path | None = None,
+        text_tokenizer: str | Path | None = None,
+        batch_size: int = 8,
+    ):
         super().__init__(sha256)
         import torch
 
@@ -202,7 +212,8 @@ class Nano4MEmbedder(Embedder):
         # what ingest may hand us: waveforms only with EnCodec, text only with the GPT-2 tokenizer;
         # the rest stays pending (precomputed tokens always work through embed_audio_tokens)
         self.modalities = frozenset({"audio"} if self._encodec_path else set()) | frozenset(
-            {"text"} if self.tokenizer is not None else set())
+            {"text"} if self.tokenizer is not None else set()
+        )
 
     # -- encoder ---------------------------------------------------------------------------
 
@@ -222,8 +233,9 @@ class Nano4MEmbedder(Embedder):
                     pad[r, : len(seqs[i])] = True
                 positions = torch.arange(n).expand(len(idx), n)
                 mods = torch.full_like(tokens, modality)
-                pooled = self.model.pooled(tokens.to(self.device), mods.to(self.device), positions.to(self.device),
-                                           pad.to(self.device))
+                pooled = self.model.pooled(
+                    tokens.to(self.device), mods.to(self.device), positions.to(self.device), pad.to(self.device)
+                )
                 out[idx] = pooled.float().cpu().numpy()
         return out
 
@@ -259,16 +271,20 @@ class Nano4MEmbedder(Embedder):
                 raise ArtifactError(
                     "nano4M-Audio reads audio as EnCodec 24 kHz tokens, and the EnCodec weights are not here "
                     f"(looked in: {'; '.join(self._encodec_looked)})",
-                    hint=(f"on a machine with internet: `hf download {ENCODEC_REPO} --local-dir FOLDER`, "
-                          "then `augmem models use nano4m-audio --opt encodec=FOLDER` ($AUGMEM_ENCODEC_DIR), or copy "
-                          "the Hugging Face cache; or embed precomputed tokens with embed_audio_tokens()"),
+                    hint=(
+                        f"on a machine with internet: `hf download {ENCODEC_REPO} --local-dir FOLDER`, "
+                        "then `augmem models use nano4m-audio --opt encodec=FOLDER` ($AUGMEM_ENCODEC_DIR), or copy "
+                        "the Hugging Face cache; or embed precomputed tokens with embed_audio_tokens()"
+                    ),
                 )
             from transformers import EncodecModel
 
             try:
                 self._encodec = EncodecModel.from_pretrained(str(self._encodec_path), local_files_only=True)
             except Exception as exc:
-                raise ArtifactError(f"{self._encodec_path}: EnCodec does not load ({type(exc).__name__}: {exc})") from exc
+                raise ArtifactError(
+                    f"{self._encodec_path}: EnCodec does not load ({type(exc).__name__}: {exc})"
+                ) from exc
             self._encodec.eval().to(self.device)
         return self._encodec
 
@@ -285,8 +301,10 @@ class Nano4MEmbedder(Embedder):
                     x = torch.from_numpy(windows[s : s + self.batch_size])[:, None].to(self.device)
                     codes = model.encode(x, bandwidth=ENCODEC_BANDWIDTH).audio_codes  # (1 chunk, B, 2, 256)
                     if codes.shape[0] != 1 or codes.shape[2] != 2 or codes.shape[3] != WINDOW_TOKENS // 2:
-                        raise ArtifactError(f"EnCodec gave codes of shape {tuple(codes.shape)} for an 81,920-sample "
-                                            "window; nano4M-Audio needs 2 codebooks x 256 frames (24 kHz, 1.5 kbps)")
+                        raise ArtifactError(
+                            f"EnCodec gave codes of shape {tuple(codes.shape)} for an 81,920-sample "
+                            "window; nano4M-Audio needs 2 codebooks x 256 frames (24 kHz, 1.5 kbps)"
+                        )
                     tokens += [interleave_codes(c) for c in codes[0].cpu().numpy()]
                 out.append(np.concatenate(tokens))
         return out
@@ -308,9 +326,11 @@ class Nano4MEmbedder(Embedder):
         if self.tokenizer is None:
             raise ArtifactError(
                 "nano4M-Audio embeds text as GPT-2 BPE caption tokens, and no GPT-2 tokenizer is here",
-                hint=("on a machine with internet: `hf download openai-community/gpt2 tokenizer.json "
-                      "vocab.json merges.txt --local-dir FOLDER`, then "
-                      "`augmem models use nano4m-audio --opt text_tokenizer=FOLDER` ($AUGMEM_GPT2_TOKENIZER)"),
+                hint=(
+                    "on a machine with internet: `hf download openai-community/gpt2 tokenizer.json "
+                    "vocab.json merges.txt --local-dir FOLDER`, then "
+                    "`augmem models use nano4m-audio --opt text_tokenizer=FOLDER` ($AUGMEM_GPT2_TOKENIZER)"
+                ),
             )
         if not texts:
             return np.zeros((0, self.dim), np.float32)
@@ -336,8 +356,9 @@ def audio_windows(clip: np.ndarray) -> np.ndarray:
     return np.pad(wav, (0, n * WINDOW_SAMPLES - len(wav))).reshape(n, WINDOW_SAMPLES)
 
 
-def load(artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | None = None,
-         text_tokenizer: str | None = None) -> Nano4MEmbedder:
+def load(
+    artifact: Path, sha256: str, device: str = "cpu", *, encodec: str | None = None, text_tokenizer: str | None = None
+) -> Nano4MEmbedder:
     return Nano4MEmbedder(artifact, sha256, device, encodec=encodec, text_tokenizer=text_tokenizer)
 
 

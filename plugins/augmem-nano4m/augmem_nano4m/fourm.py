@@ -205,8 +205,9 @@ class FourM(nn.Module):
                     nn.init.zeros_(mod.bias)
         nn.init.zeros_(self.to_logits.weight)
 
-    def forward_encoder(self, tokens: Tensor, modalities: Tensor, positions: Tensor,
-                        pad_mask: Tensor | None = None) -> Tensor:
+    def forward_encoder(
+        self, tokens: Tensor, modalities: Tensor, positions: Tensor, pad_mask: Tensor | None = None
+    ) -> Tensor:
         """(B, N) token ids, modality ids and positions; pad_mask True = real token ->
         (B, N, dim) encoder states after the final encoder norm."""
         x = self.enc_tok_emb(tokens) + self.enc_mod_emb(modalities) + self.pos_emb[positions]
@@ -240,4 +241,3 @@ def constant_buffer_keys(model: nn.Module) -> set[str]:
     """State-dict keys that hold constants we rebuild (positions, zero LayerNorm biases)."""
     params = {k for k, _ in model.named_parameters()}
     return set(model.state_dict()) - params
-

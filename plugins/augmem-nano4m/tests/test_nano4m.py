@@ -180,7 +180,7 @@ def test_audio_is_tokenised_per_zero_padded_window(artifact, encodec_dir):
     assert len(tokens) == 2 * E.WINDOW_TOKENS and tokens.min() >= 0 and tokens.max() < 2048
     assert (tokens[1::2] >= 1024).all() and (tokens[0::2] < 1024).all()
     ref = EncodecModel.from_pretrained(str(encodec_dir)).eval()
-    windows = [clip[: E.WINDOW_SAMPLES], np.pad(clip[E.WINDOW_SAMPLES:], (0, 2 * E.WINDOW_SAMPLES - len(clip)))]
+    windows = [clip[: E.WINDOW_SAMPLES], np.pad(clip[E.WINDOW_SAMPLES :], (0, 2 * E.WINDOW_SAMPLES - len(clip)))]
     for i, window in enumerate(windows):
         with torch.inference_mode():
             codes = ref.encode(torch.from_numpy(window)[None, None], bandwidth=1.5).audio_codes[0, 0].numpy()
@@ -205,8 +205,9 @@ def gpt2ish(tmp_path_factory) -> Path:
     from transformers import PreTrainedTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(["a photo of a dog", "a photo of a cat", "dog barking"] * 5, vocab_size=300,
-                            show_progress=False)
+    bpe.train_from_iterator(
+        ["a photo of a dog", "a photo of a cat", "dog barking"] * 5, vocab_size=300, show_progress=False
+    )
     out = tmp_path_factory.mktemp("gpt2ish")
     PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer).save_pretrained(str(out))
     return out
@@ -267,7 +268,7 @@ def test_entry_point_registers_the_model(artifact, monkeypatch):
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "nano4m")
     settings = load_settings()
     pm = load_plugins(settings.paths.config_dir)
-    assert ("nano4m" in [name for name, _ in pm.report.loaded])
+    assert "nano4m" in [name for name, _ in pm.report.loaded]
     registry = ModelRegistry.from_plugins(pm)
     spec = registry.get("nano4m")
     assert spec.name == "nano4m-audio" and spec.experimental

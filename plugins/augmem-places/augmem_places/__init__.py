@@ -77,8 +77,20 @@ def time_of_day(hour: int) -> str:
 
 
 def season(month: int, lat: float | None) -> str:
-    north = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "autumn", "autumn",
-             "autumn", "winter")
+    north = (
+        "winter",
+        "winter",
+        "spring",
+        "spring",
+        "spring",
+        "summer",
+        "summer",
+        "summer",
+        "autumn",
+        "autumn",
+        "autumn",
+        "winter",
+    )
     s = north[month - 1]
     if lat is not None and lat < 0:  # southern hemisphere
         s = {"winter": "summer", "summer": "winter", "spring": "autumn", "autumn": "spring"}[s]

@@ -76,11 +76,20 @@ def test_nothing_to_say(tmp_path):
 
 def test_hook_only_enriches_photos(tmp_path):
     p = photo(tmp_path / "x.jpg", 35.0116, 135.7681, "2021:04:03 13:00:00")
-    mem = Memory(id="1", modality="image", source="photos", path=str(p), content_sha256="0", size=1, mtime=0.0,
-                 captured_at=datetime(2021, 4, 3, 13).timestamp())
+    mem = Memory(
+        id="1",
+        modality="image",
+        source="photos",
+        path=str(p),
+        content_sha256="0",
+        size=1,
+        mtime=0.0,
+        captured_at=datetime(2021, 4, 3, 13).timestamp(),
+    )
     assert "in Kyoto, Japan" in places.enrich_memory(memory=mem, settings=None)
-    note = Memory(id="2", modality="text", source="notes", path=str(p), content_sha256="0", size=1, mtime=0.0,
-                  captured_at=0.0)
+    note = Memory(
+        id="2", modality="text", source="notes", path=str(p), content_sha256="0", size=1, mtime=0.0, captured_at=0.0
+    )
     assert places.enrich_memory(memory=note, settings=None) is None
 
 
@@ -94,6 +103,7 @@ def test_installed_entry_point_runs_through_augmem(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMEM_LOAD_PLUGINS", "places")
     pm = load_plugins(tmp_path)
     p = photo(tmp_path / "y.jpg", 52.37, 4.90, "2020:10:01 18:00:00")
-    mem = Memory(id="1", modality="image", source="photos", path=str(p), content_sha256="0", size=1, mtime=0.0,
-                 captured_at=0.0)
+    mem = Memory(
+        id="1", modality="image", source="photos", path=str(p), content_sha256="0", size=1, mtime=0.0, captured_at=0.0
+    )
     assert any("Amsterdam, Netherlands" in t for t in pm.hook.enrich_memory(memory=mem, settings=None) if t)
