@@ -73,7 +73,7 @@ def duration(seconds: float | None) -> str:
     """A span of time: "7s", "5m02s", "1h02m" ("?" when unknown, e.g. an ETA with no rate yet)."""
     if seconds is None:
         return "?"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:
@@ -83,7 +83,7 @@ def duration(seconds: float | None) -> str:
 
 def media_time(seconds: float) -> str:
     """A position or length in a recording, as players show it: "0:07", "1:02:03"."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

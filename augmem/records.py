@@ -8,7 +8,7 @@ and back for the daemon's socket, field by field from their type hints.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 MODALITIES = ("text", "image", "audio")
@@ -94,7 +94,7 @@ class Hit:
 
     @property
     def when(self) -> datetime:
-        return datetime.fromtimestamp(self.captured_at, tz=timezone.utc).astimezone()
+        return datetime.fromtimestamp(self.captured_at, tz=UTC).astimezone()
 
     def to_json(self) -> dict[str, object]:
         """The shape `augmem recall --json` prints: captured_at as a local ISO time."""

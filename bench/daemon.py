@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from augmem.records import ReconcileInfo  # noqa: E402
-from bench._util import median, percentile, print_table, write_json  # noqa: E402
-from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config  # noqa: E402
-from tests.daemon.wavmic import DEVICE, WavMic, speech_wav  # noqa: E402
+from augmem.records import ReconcileInfo
+from bench._util import median, percentile, print_table, write_json
+from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config
+from tests.daemon.wavmic import DEVICE, WavMic, speech_wav
 
 WORDS = [
     "amber",

@@ -27,24 +27,48 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import print_table, write_json  # noqa: E402
+from bench._util import print_table, write_json
 
-WORDS = (
-    "morning walk park dog squirrel pond lentil soup garlic cumin budget review marketing hiring "
-    "guitar chord strum mountain snow ridge lake beach umbrella towel dentist appointment"
-).split()
+WORDS = [
+    "morning",
+    "walk",
+    "park",
+    "dog",
+    "squirrel",
+    "pond",
+    "lentil",
+    "soup",
+    "garlic",
+    "cumin",
+    "budget",
+    "review",
+    "marketing",
+    "hiring",
+    "guitar",
+    "chord",
+    "strum",
+    "mountain",
+    "snow",
+    "ridge",
+    "lake",
+    "beach",
+    "umbrella",
+    "towel",
+    "dentist",
+    "appointment",
+]
 
 
 def make_corpus(root: Path, notes: int, photos: int, clips: int) -> dict[str, Path]:
-    from PIL import Image
     import soundfile as sf
+    from PIL import Image
 
     rng = np.random.default_rng(0)
     dirs = {m: root / m for m in ("notes", "photos", "audio")}
     for d in dirs.values():
         d.mkdir(parents=True)
     for i in range(notes):
-        paras = ["Note %d. " % i + " ".join(rng.choice(WORDS, rng.integers(40, 120))) + "." for _ in range(3)]
+        paras = [f"Note {i}. " + " ".join(rng.choice(WORDS, rng.integers(40, 120))) + "." for _ in range(3)]
         (dirs["notes"] / f"note{i:04d}.md").write_text("\n\n".join(paras))
     for i in range(photos):
         base = rng.integers(0, 255, (3,))

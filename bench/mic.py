@@ -32,10 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._util import print_table, write_json  # noqa: E402
-from tests.daemon.proc import ROOT  # noqa: E402
-from tests.daemon.sounds import RATE, fan, room, say  # noqa: E402
-from tests.daemon.wavmic import DEVICE, WavMic  # noqa: E402
+from bench._util import print_table, write_json
+from tests.daemon.proc import ROOT
+from tests.daemon.sounds import RATE, fan, room, say
+from tests.daemon.wavmic import DEVICE, WavMic
 
 PROBE = textwrap.dedent(
     """

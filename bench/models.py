@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import median, print_table, timed, write_json  # noqa: E402
+from bench._util import median, print_table, timed, write_json
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 CARD_MEAN_R1 = {
@@ -89,7 +89,22 @@ def _tier_costs(n: int = 100_000, repeat: int = 5) -> list[dict]:
 
 
 def _texts(n_tokens: int, n: int, tok) -> list[str]:
-    words = "memory park dog barking lentil soup budget meeting guitar mountain snow lake beach umbrella".split()
+    words = [
+        "memory",
+        "park",
+        "dog",
+        "barking",
+        "lentil",
+        "soup",
+        "budget",
+        "meeting",
+        "guitar",
+        "mountain",
+        "snow",
+        "lake",
+        "beach",
+        "umbrella",
+    ]
     rng = np.random.default_rng(n_tokens)
     out = []
     for _ in range(n):

@@ -24,10 +24,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins" / "augmem-nano4m"))
 
-from bench._util import median, percentile, print_table, timed, write_json  # noqa: E402
+from bench._util import median, percentile, print_table, timed, write_json
 
 BATCH = 8
-WORDS = "memory park dog barking lentil soup budget meeting guitar mountain snow lake beach umbrella".split()
+WORDS = [
+    "memory",
+    "park",
+    "dog",
+    "barking",
+    "lentil",
+    "soup",
+    "budget",
+    "meeting",
+    "guitar",
+    "mountain",
+    "snow",
+    "lake",
+    "beach",
+    "umbrella",
+]
 
 
 def _texts(n_words: int, seed: int = 0) -> list[str]:
@@ -102,7 +117,7 @@ def _teg_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
     out.append(
         _row("teg-421m", "full", "audio", "10 s clips", _measure(lambda: emb.embed_audio(clips), max(2, repeat - 2)))
     )
-    del emb
+    emb = None  # the ~1 GB model goes before the next loads (the lambdas above hold no reference past their call)
     gc.collect()
     if not quick:
         gpath = tmp / "teg-421m-q8_0.gguf"
@@ -145,16 +160,15 @@ def _aegis_rows(tmp: Path, repeat: int, quick: bool) -> list[dict]:
                     _measure(lambda: emb.embed_texts(texts), repeat),
                 )
             )
-        del emb
+        emb = None
         gc.collect()
     return out
 
 
 def _nano4m_rows(tmp: Path, repeat: int) -> list[dict]:
     import torch
-    from transformers import EncodecConfig, EncodecModel
-
     from augmem_nano4m import embedder as nano
+    from transformers import EncodecConfig, EncodecModel
 
     out = []
     path = tmp / "nano4m.safetensors"
@@ -234,9 +248,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    import torch
-
     import os
+
+    import torch
 
     load_before = os.getloadavg()
     print(
@@ -266,7 +280,8 @@ def main() -> None:
     # other processes on a shared machine slow every row down: the load average says how much
     print(f"load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} on {os.cpu_count()} cores")
     print(
-        f"\nwrote {write_json('models_extra', {'rows': got, 'loadavg_before': load_before, 'loadavg_after': load_after})}"
+        "\nwrote "
+        + str(write_json("models_extra", {"rows": got, "loadavg_before": load_before, "loadavg_after": load_after}))
     )
 
 

@@ -234,7 +234,7 @@ async def typing_latency(backend, settings, queries: list[str]) -> dict[str, lis
 
 
 def start_daemon(home: Path) -> subprocess.Popen:
-    log = open(home / "daemon-bench.out", "ab")
+    log = open(home / "daemon-bench.out", "ab")  # noqa: SIM115 - the daemon writes to it for as long as it runs
     proc = subprocess.Popen(
         [sys.executable, "-m", "augmem", "daemon", "run"],
         env=env_for(home),

@@ -82,7 +82,7 @@ def test_a_voice_memo_is_recalled_by_what_was_said(world, run):
     deadline = time.monotonic() + 300
     while True:
         st = codec.from_json(Status, json.loads(run("status", "--json")))
-        if st.transcripts and st.transcripts.done == 1 or time.monotonic() > deadline:
+        if (st.transcripts and st.transcripts.done == 1) or time.monotonic() > deadline:
             break
         time.sleep(1.0)
     assert (st.transcripts.done, st.transcripts.found, st.transcripts.waiting) == (1, 1, 0)

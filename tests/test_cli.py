@@ -171,7 +171,7 @@ def test_pull_says_how_to_get_folder_models_by_hand(augmem_home):
 
 def test_models_use_sets_and_unsets_options(augmem_home, aist_artifact, tmp_path):
     augmem("models", "use", "aist-87m", "--artifact", str(aist_artifact), "--opt", "precision=BF16")
-    opts = lambda: json.loads(augmem("config", "--json").stdout)["model_options"]["value"]  # noqa: E731
+    opts = lambda: json.loads(augmem("config", "--json").stdout)["model_options"]["value"]
     assert opts() == {"aist-87m": {"precision": "bf16"}}  # saved as the model reads it
     assert "precision = 'bf16'" in augmem("models", "info", "aist-87m").stdout
     out = augmem("models", "use", "aist-87m", "--opt", "precison=fp32", check=False)

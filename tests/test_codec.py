@@ -65,7 +65,7 @@ def test_the_daemons_dispatch_refuses_what_the_contract_does_not_name():
     assert dispatch(Core(), {"op": "forget", "ids": ["a", "b"]}) == 2
     with pytest.raises(AugmemError, match="forget: unknown argument 'everything'"):
         dispatch(Core(), {"op": "forget", "everything": True})
-    with pytest.raises(AugmemError, match="bad request: forget.ids"):
+    with pytest.raises(AugmemError, match=r"bad request: forget.ids"):
         dispatch(Core(), {"op": "forget", "ids": "a"})
 
 

@@ -152,7 +152,8 @@ def info(name):
     click.echo(f"{spec.name}: {spec.description}")
     click.echo(f"  modalities  {', '.join(spec.modalities)}")
     click.echo(
-        f"  dim         {spec.dim}; tiers {', '.join(map(str, spec.tiers))}; stored {', '.join(map(str, spec.storage_tiers))}"
+        f"  dim         {spec.dim}; tiers {', '.join(map(str, spec.tiers))}; "
+        f"stored {', '.join(map(str, spec.storage_tiers))}"
     )
     click.echo(f"  artifact    {where.path or 'missing'} ({where.origin})")
     if not where.present:

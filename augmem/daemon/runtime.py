@@ -334,7 +334,7 @@ class Daemon:
                         forget.add(ch.path)
                 elif ch.is_dir or modality_for(Path(ch.path)) is not None:
                     ingest[self._source_for(ch.root, ch.kind)].add(ch.path)
-        for source, paths in ingest.items():  # a new folder is walked whole: drop its files
+        for paths in ingest.values():  # a new folder is walked whole: drop its files
             dirs = [p.rstrip("/") + "/" for p in paths if os.path.isdir(p)]
             if dirs:
                 paths.difference_update({p for p in paths if any(p.startswith(d) for d in dirs)})

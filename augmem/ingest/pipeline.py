@@ -367,7 +367,7 @@ class Ingestor:
             parts = [(0, (0, 0), derived.text, DerivedDetail(words=detail.words), captured_at)]
         else:
             # the same clips as the audio vectors: spans from the recording's length in ms
-            duration_ms = int(round(detail.duration * 1000))
+            duration_ms = round(detail.duration * 1000)
             parts = []
             for i, (a, b) in enumerate(files.split_clips_ms(duration_ms)):
                 mine = [

@@ -223,7 +223,7 @@ def load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
         tensors = {}
         with safe_open(str(path), framework="pt") as f:
             meta = dict(f.metadata() or {})
-            for key in f.keys():
+            for key in f.keys():  # noqa: SIM118 - a safetensors handle, not a dict: keys() is its API
                 tensors[key] = f.get_tensor(key)
     except Exception as exc:
         raise ArtifactError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
 _PARA = re.compile(r"\n\s*\n")
 _SENT = re.compile(r"(?<=[.!?。])\s+")
@@ -27,7 +28,7 @@ def _split(text: str, a: int, b: int, limit: int, count: Callable[[str], int]) -
         cuts = sorted(set(cuts))
         if len(cuts) > 2:
             out, cur = [], cuts[0]
-            for prev, nxt in zip(cuts, cuts[1:]):
+            for prev, nxt in pairwise(cuts):
                 if nxt - cur > 0 and count(text[cur:nxt]) > limit and prev > cur:
                     out.append((cur, prev))
                     cur = prev

@@ -66,7 +66,7 @@ def image_config(encoder_name: str) -> ImageConfig:
     if cfg is None:
         raise ValueError(f"timm has no pretrained config named {encoder_name!r}")
     data = resolve_data_config(pretrained_cfg=cfg.to_dict())
-    channels, height, width = data["input_size"]
+    _channels, height, width = data["input_size"]
     if height != width or data.get("crop_mode", "center") != "center":
         raise ValueError(f"{encoder_name}: only square centre-crop transforms are supported ({data})")
     return ImageConfig(
@@ -97,8 +97,8 @@ def preprocess_image(image: Image.Image, cfg: ImageConfig) -> np.ndarray:
     nw, nh = resized_size(w, h, math.floor(cfg.size / cfg.crop_pct))
     if (nw, nh) != (w, h):
         image = image.resize((nw, nh), _INTERPOLATION[cfg.interpolation])
-    top = int(round((nh - cfg.size) / 2.0))
-    left = int(round((nw - cfg.size) / 2.0))
+    top = round((nh - cfg.size) / 2.0)
+    left = round((nw - cfg.size) / 2.0)
     image = image.crop((left, top, left + cfg.size, top + cfg.size))
     x = np.asarray(image, dtype=np.float32) / np.float32(255.0)
     mean = np.asarray(cfg.mean, np.float32)

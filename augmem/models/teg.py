@@ -491,7 +491,8 @@ class TEG421MEmbedder(Embedder):
                 hint=(
                     f"on a machine with internet: `hf download {HF_TOKENIZER_REPO} tokenizer.json "
                     "tokenizer_config.json special_tokens_map.json tokenizer.model --local-dir FOLDER` (a gated "
-                    "repository: `hf auth login` first), then name FOLDER `tokenizer/` next to the artifact, or `augmem models use teg-421m --opt tokenizer=FOLDER`"
+                    "repository: `hf auth login` first), then name FOLDER `tokenizer/` next to the artifact, "
+                    "or `augmem models use teg-421m --opt tokenizer=FOLDER`"
                 ),
             )
         return self.tokenizer

@@ -53,7 +53,7 @@ def search(
     n = max(candidates, limit)
     cols = ["id", "memory_id", f"vec_{full}"]
     vq = t.search(unit(q[:k]), vector_column_name=f"vec_{k}").distance_type("cosine")
-    vq = vq.limit(n).select(cols + ["_distance"])
+    vq = vq.limit(n).select([*cols, "_distance"])
     kind = indexed.get(f"vec_{k}", "")
     if kind:
         parts = num_partitions(t.count_rows())
@@ -131,7 +131,7 @@ def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: 
             if t.count_rows("text <> ''") == 0:
                 return None
             t.create_index("text", config=FTS(), replace=False)
-        q = t.search(MatchQuery(text, "text"), query_type="fts").limit(n).select(cols + ["_score"])
+        q = t.search(MatchQuery(text, "text"), query_type="fts").limit(n).select([*cols, "_score"])
         return (q.where(where, prefilter=True) if where else q).to_arrow()
     except Exception:  # a read-only store or a racing index build: fall back to vector ranking only
         return None

@@ -62,7 +62,7 @@ def optimize(
 
     if ann_type not in ANN_TYPES:
         raise StoreError(f"store: unknown ANN index type {ann_type!r}; choose one of {ANN_TYPES}")
-    names = [table_name(space)] if space else store.mem_tables() + [SOURCES, DERIVED]
+    names = [table_name(space)] if space else [*store.mem_tables(), SOURCES, DERIVED]
     report: dict[str, list[str]] = {}
     for name in names:
         t = store.open_table(name)
@@ -104,7 +104,7 @@ def purge(store: MemoryStore, *, delete_unverified: bool = False) -> None:
     dirty: dict[str, set[int]] = defaultdict(set)
     for r in queue:
         dirty[r["tbl"]].add(r["fragment"])
-    for name in store.mem_tables() + [SOURCES, DERIVED, PURGE_QUEUE]:
+    for name in [*store.mem_tables(), SOURCES, DERIVED, PURGE_QUEUE]:
         t = store.open_table(name)
         if t is None:
             continue

@@ -140,7 +140,7 @@ class AugmemApp(App):
         """Which model answers, for the top bar (status() never loads the model)."""
         try:
             status = self.backend.status()
-        except Exception:  # noqa: BLE001 - the badge is cosmetic; the screens report errors
+        except Exception:
             return
         self.post_message(StatusRefreshed(status))
 
@@ -166,13 +166,13 @@ class AugmemApp(App):
 
         try:
             backend = open_backend(self.settings)
-        except Exception:  # noqa: BLE001 - keep the old backend; the caller shows `error`
+        except Exception:
             return False
         old, self.backend = self.backend, backend
         self.is_daemon = is_daemon_client(backend)
         try:
             old.close()
-        except Exception:  # noqa: BLE001 - the old connection is already broken
+        except Exception:
             pass
         where = "the restarted daemon" if self.is_daemon else "this app (the model loads on this search)"
         # a change of where recall runs is worth more than the default few seconds on screen
@@ -218,7 +218,7 @@ class AugmemApp(App):
     def on_unmount(self) -> None:
         try:
             self.player.stop()
-        except Exception:  # noqa: BLE001 - quitting must not fail because sound could not stop
+        except Exception:
             pass
 
 

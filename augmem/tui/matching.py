@@ -11,8 +11,47 @@ from augmem.records import Hit, Segment
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 STOPWORDS = frozenset(
-    "a an and are as at be by for from has have i in is it its me my of on or so that the this to was we were "
-    "what when where which who will with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 """Words too common to be what a person meant (English; other languages keep every word)."""
 

@@ -140,7 +140,7 @@ def _clips(d: DaemonProcess) -> list[Path]:
 
 
 def test_mic_clips_land_as_files_and_rows(world):
-    d, _, mic = world
+    d, _, _mic = world
     wait_for(lambda: len(_clips(d)) >= 2, 60, what="two microphone clips")
     clips = _clips(d)
     import soundfile

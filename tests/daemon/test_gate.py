@@ -4,6 +4,8 @@ the gate with the detector."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import soundfile
@@ -80,7 +82,7 @@ def test_long_sound_is_cut_at_max_and_short_blips_are_dropped(speech):
     assert len(clips) >= 3
     assert all(len(c.samples) <= 4.0 * RATE + BLOCK for c in clips)
     # consecutive cut clips are contiguous: nothing lost at a cut
-    for a, b in zip(clips, clips[1:]):
+    for a, b in pairwise(clips):
         if a.start_sample + len(a.samples) >= b.start_sample - BLOCK:
             assert b.start_sample == a.start_sample + len(a.samples)
     blip = np.concatenate([noise(2, -65), 0.5 * np.ones(int(0.3 * RATE), np.float32), noise(3, -65, 4)])

@@ -117,7 +117,7 @@ def _ping_as_nobody(path: Path) -> dict:
             os.setuid(65534)
             reply = raw(path, b'{"op": "ping"}\n')[0]
             os.write(w, json.dumps(reply).encode())
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             os.write(w, json.dumps({"child_error": type(exc).__name__}).encode())
         finally:
             os._exit(0)

@@ -85,7 +85,7 @@ def test_out_of_range_settings_are_one_clear_line():
     with pytest.raises(ConfigError) as err:
         GateConfig.from_settings(Settings(mic_vad_threshold=1.5))
     assert err.value.message == "mic_vad_threshold must be between 0.01 and 0.99, not 1.5"
-    with pytest.raises(ConfigError, match="mic_min_clip_seconds .* is longer than mic_max_clip_seconds"):
+    with pytest.raises(ConfigError, match=r"mic_min_clip_seconds .* is longer than mic_max_clip_seconds"):
         GateConfig.from_settings(Settings(mic_min_clip_seconds=40.0, mic_max_clip_seconds=30.0))
 
 

@@ -33,7 +33,8 @@ FEEDER = textwrap.dedent(
     """
     import os, sys, time, signal
     import numpy as np
-    fifo, program, chunk, rate, lead_ahead = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    fifo, program = sys.argv[1], sys.argv[2]
+    chunk, rate, lead_ahead = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     data = np.fromfile(program, dtype="<i2")
     rng = np.random.default_rng()

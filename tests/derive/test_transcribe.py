@@ -92,7 +92,7 @@ def test_silence_hum_noise_and_claps_transcribe_to_nothing(transcriber):
 
 
 def test_speech_between_silences_keeps_both_sentences_at_their_times(transcriber):
-    z = lambda s: np.zeros(int(s * SR), np.float32)  # noqa: E731
+    z = lambda s: np.zeros(int(s * SR), np.float32)
     a, b = load16k(AUDIO / "reminder_buy_milk_and_eggs.wav"), load16k(AUDIO / "dog_barking_at_the_park.wav")
     wave = np.concatenate([z(3), a, z(4), b, z(2)])
     t = transcriber.transcribe(wave)

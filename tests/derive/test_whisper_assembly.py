@@ -119,7 +119,7 @@ def test_registry_names_sizes_and_errors(tmp_path):
     assert "augmem models pull whisper-small" in err.value.hint
     (tmp_path / "models" / "whisper-tiny").mkdir(parents=True)
     (tmp_path / "models" / "whisper-tiny" / "config.json").write_text("{}")
-    with pytest.raises(ArtifactError, match="no model.bin"):
+    with pytest.raises(ArtifactError, match=r"no model.bin"):
         reg.locate("whisper-tiny", tmp_path / "models")
 
 

@@ -242,5 +242,5 @@ def test_unsupported_folders_say_why(folder, tmp_path):
     with pytest.raises(ArtifactError, match="Dense"):
         aegis.AegisEmbedder(bad, "x")
     (bad / "modules.json").unlink()
-    with pytest.raises(ArtifactError, match="modules.json is missing"):
+    with pytest.raises(ArtifactError, match=r"modules.json is missing"):
         aegis.AegisEmbedder(bad, "x")

@@ -234,5 +234,5 @@ def test_a_model_whose_encode_fails_is_rejected(tmp_path, modules_cache):
         )
     )
     (folder / "modeling_standin.py").write_text(text)
-    with pytest.raises(ArtifactError, match="fails on a one-word probe.*CUDA kernel missing"):
+    with pytest.raises(ArtifactError, match=r"fails on a one-word probe.*CUDA kernel missing"):
         alm2vec.ALM2VecEmbedder(folder, "x", device="cpu", require_cuda=False)

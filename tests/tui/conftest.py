@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from augmem.config import load_settings
 from augmem.paths import Paths
 from tests.conftest import SAMPLES
 
-FIXED_NOW = datetime(2026, 7, 22, 10, 0, tzinfo=timezone.utc).timestamp()
+FIXED_NOW = datetime(2026, 7, 22, 10, 0, tzinfo=UTC).timestamp()
 """The app's clock in every TUI test: relative times in snapshots never drift."""
 
 HOUR, DAY = 3600, 86400

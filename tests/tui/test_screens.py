@@ -47,7 +47,7 @@ async def test_status_shows_counts_model_and_no_daemon(make_tui, shared_core):
         assert screen.query_one("#capture-switch", Switch).disabled
         assert "augmem daemon start" in text_of(screen.query_one("#capture-help"))
         await pilot.press("space")
-        assert any("No daemon" == n.title for n in app._notifications)
+        assert any(n.title == "No daemon" for n in app._notifications)
         assert "every memory is in the active space" in text_of(screen.query_one("#migrate-label"))
         assert not screen.query_one("#migrate-progress", ProgressBar).display
         assert "in-process · minilm" in text_of(screen.query_one("#nav"))

@@ -178,7 +178,7 @@ class RecallScreen(Screen):
         if callable(load):
             try:
                 load()
-            except Exception:  # noqa: BLE001 - reported by the recall that follows
+            except Exception:
                 pass
 
     @work(thread=True, exclusive=True, group="recall")

@@ -84,7 +84,8 @@ class TimelineScreen(Screen):
         scope = "" if scoped.is_default else f" · {scoped.describe()}"
         title.update(
             Content.from_markup(
-                "[b]$n[/] memories on [b]$d[/] $days$scope · [$text-muted]last $k days below · enter: recall that day[/]",
+                "[b]$n[/] memories on [b]$d[/] $days$scope · "
+                "[$text-muted]last $k days below · enter: recall that day[/]",
                 n=f"{total:,}",
                 d=str(len(days)),
                 days="day" if len(days) == 1 else "days",

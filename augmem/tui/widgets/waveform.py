@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from textual.content import Content
@@ -26,7 +27,7 @@ def braille_wave(peaks: Any, width: int, height: int) -> list[str]:
         # max-pool (or repeat) the envelope onto the dot columns
         edges = np.linspace(0, len(peaks), cols + 1)
         levels = np.array(
-            [peaks[int(a) : max(int(np.ceil(b)), int(a) + 1)].max() for a, b in zip(edges[:-1], edges[1:])],
+            [peaks[int(a) : max(int(np.ceil(b)), int(a) + 1)].max() for a, b in pairwise(edges)],
             dtype=np.float32,
         )
     center = (rows - 1) / 2

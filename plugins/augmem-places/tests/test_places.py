@@ -6,10 +6,10 @@ import importlib.metadata as md
 from datetime import datetime
 from pathlib import Path
 
+import augmem_places as places
 import pytest
 from PIL import ExifTags, Image
 
-import augmem_places as places
 from augmem.records import Memory
 
 
