@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from augmem.errors import AugmemError
-from augmem.private import private_dir, write_private
+from augmem.private import fsync_dir, private_dir, write_private
 from augmem.records import Filters, ForgetItem, ForgetPlan, SourceRow
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class Forgetter:
             folders.add(os.path.dirname(p))
         roots = {os.path.abspath(self.paths.data_dir / f) for f in CAPTURED_FOLDERS}
         for folder in sorted(folders, reverse=True):
-            _fsync_dir(folder)
+            fsync_dir(folder)
             while folder not in roots and folder.startswith(tuple(r + os.sep for r in roots)):
                 try:
                     os.rmdir(folder)  # only when empty (a day folder of clips, say)
@@ -207,17 +207,3 @@ class Forgetter:
                     break
                 folder = os.path.dirname(folder)
         return failed
-
-
-def _fsync_dir(folder: str) -> None:
-    """Make a deletion durable (a crash after forget must not bring the file back)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -92,6 +92,22 @@ def write_private(path: str | os.PathLike[str], data: str | bytes, encoding: str
             fh.write(data)
 
 
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Make a file's creation or deletion in `folder` durable (a crash right after must not bring
+    a forgotten file back, nor lose a clip just recorded); a folder that cannot be opened or
+    synced (another filesystem, gone) is left as it is."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def is_open(st: os.stat_result) -> bool:
     """Whether group or other users have any permission on it."""
     return bool(stat.S_IMODE(st.st_mode) & OPEN_BITS)

@@ -24,7 +24,7 @@ import numpy as np
 from augmem.capture.gate import ActivityGate, Clip, GateConfig
 from augmem.capture.state import capture_paused, capture_window, write_capture_state
 from augmem.errors import CaptureError
-from augmem.private import open_private, private_dir
+from augmem.private import fsync_dir, open_private, private_dir
 from augmem.schedule import QuietHours, Window
 
 log = logging.getLogger(__name__)
@@ -413,7 +413,7 @@ class MicrophoneCapture:
             end = start + data.size / TARGET_RATE
             os.utime(tmp, (end, end))  # a recording's mtime is when it ended (ingest derives its start)
             os.replace(tmp, final)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except OSError as exc:
             log.error("could not write microphone clip %s: %s", final, exc)
             tmp.unlink(missing_ok=True)
@@ -457,16 +457,3 @@ def _clock(ts: float | None, now: float) -> str:
     from augmem.humanize import clock_time
 
     return clock_time(ts, now) if ts is not None else "further notice"
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
