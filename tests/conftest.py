@@ -74,6 +74,18 @@ def minilm_embedder():
     return MiniLM(folder / "model.safetensors", sha256_file(folder / "model.safetensors"))
 
 
+def files_containing(root: Path, needle: str) -> list[str]:
+    """Every file under root whose bytes contain `needle` (UTF-8): where forgotten text survives."""
+    raw = needle.encode()
+    out = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            p = Path(dirpath) / name
+            if not p.is_symlink() and raw in p.read_bytes():
+                out.append(str(p))
+    return out
+
+
 def write_config(home: Path, **values) -> None:
     """Write a config.toml into an AUGMEM_HOME."""
     import tomli_w

@@ -23,7 +23,7 @@ from augmem.cli import cli
 from augmem.config import load_settings
 from augmem.core import Augmem
 from augmem.records import Filters
-from tests.conftest import SAMPLES, link_whisper_base, write_config
+from tests.conftest import SAMPLES, files_containing, link_whisper_base, write_config
 from tests.derive.test_ocr import render
 
 NOW = time.time()
@@ -98,18 +98,6 @@ def world(tmp_path_factory, whisper_base_folder):
 def home(world, monkeypatch):
     monkeypatch.setenv("AUGMEM_HOME", str(world[0]))
     return world[0]
-
-
-def files_containing(root: Path, needle: str) -> list[str]:
-    """Every file under root whose bytes contain `needle` (UTF-8)."""
-    raw = needle.encode()
-    out = []
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            p = Path(dirpath) / name
-            if not p.is_symlink() and raw in p.read_bytes():
-                out.append(str(p))
-    return out
 
 
 def derived_texts(core, path: Path) -> list[str]:

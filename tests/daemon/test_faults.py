@@ -8,7 +8,6 @@ AUGMEM_CHECKPOINTS=<point> (augmem.checkpoints), so it stops there and writes
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import files_containing
 from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config
 
 SECRET = "The alarm code for the studio is 4-7-1-9, and the spare key hangs behind the meter box."
@@ -29,17 +29,6 @@ def write_notes(folder: Path, n: int, start: int = 0) -> list[Path]:
         p = folder / f"n{i:03d}.md"
         p.write_text(f"Note {i} about {TOPICS[i % len(TOPICS)]} number {i * 7919 % 1000}.\n")
         out.append(p)
-    return out
-
-
-def files_containing(root: Path, needle: str) -> list[str]:
-    raw = needle.encode()
-    out = []
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            p = Path(dirpath) / name
-            if not p.is_symlink() and raw in p.read_bytes():
-                out.append(str(p))
     return out
 
 
