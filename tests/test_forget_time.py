@@ -26,7 +26,6 @@ from augmem.records import Filters
 from tests.conftest import SAMPLES, files_containing, link_whisper_base, write_config
 from tests.derive.test_ocr import render
 
-NOW = time.time()
 SECRET = "The spare key to the blue door is taped under the third flowerpot on the left."
 OLD = "Grandmother's lentil soup: onions, carrots, cumin and red lentils, simmered for 25 minutes."
 RECEIPT = ["CORNER GROCERY", "Bananas 1.20", "Whole milk 2.49", "Coffee beans 8.99", "TOTAL 12.68"]
@@ -38,7 +37,14 @@ def _at(path: Path, ts: float) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, whisper_base_folder):
+def now() -> float:
+    """The clock when the module's data folder is made (not when the module was imported: on a
+    slow machine the suite reaches this module many minutes after collecting it)."""
+    return time.time()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, whisper_base_folder, now):
     root = tmp_path_factory.mktemp("forget-time")
     home, person = root / "home", root / "person"
     home.mkdir()
@@ -52,30 +58,30 @@ def world(tmp_path_factory, whisper_base_folder):
         "receipt": person / "receipt.jpg",
     }
     files["recent note"].write_text(SECRET + "\n")
-    _at(files["recent note"], NOW - 5 * 60)
+    _at(files["recent note"], now - 5 * 60)
     files["old note"].write_text(OLD + "\n")
-    _at(files["old note"], NOW - 3 * 86400)
+    _at(files["old note"], now - 3 * 86400)
     shutil.copy(SAMPLES / "audio" / "reminder_buy_milk_and_eggs.wav", files["memo"])
-    _at(files["memo"], NOW - 2 * 60)
+    _at(files["memo"], now - 2 * 60)
     render(RECEIPT, (20, 20, 20), (250, 248, 240)).save(files["receipt"], quality=90)
-    _at(files["receipt"], NOW - 3 * 60)
+    _at(files["receipt"], now - 3 * 60)
     # what the microphone recorded: one clip a minute ago, one two days ago (augmem's own files)
     clips = home / "data" / "clips"
-    recent_day = clips / datetime.fromtimestamp(NOW - 60).strftime("%Y-%m-%d")
-    old_day = clips / datetime.fromtimestamp(NOW - 2 * 86400).strftime("%Y-%m-%d")
+    recent_day = clips / datetime.fromtimestamp(now - 60).strftime("%Y-%m-%d")
+    old_day = clips / datetime.fromtimestamp(now - 2 * 86400).strftime("%Y-%m-%d")
     recent_day.mkdir(parents=True)
     old_day.mkdir(parents=True)
     files["recent clip"] = recent_day / "mic-recent.flac"
     files["old clip"] = old_day / "mic-old.flac"
     shutil.copy(SAMPLES / "audio" / "meeting_moved_to_thursday.flac", files["recent clip"])
-    _at(files["recent clip"], NOW - 60)
+    _at(files["recent clip"], now - 60)
     shutil.copy(SAMPLES / "audio" / "dog_barking_at_the_park.wav", old_day / "tmp.wav")
     import soundfile
 
     data, sr = soundfile.read(old_day / "tmp.wav")
     soundfile.write(files["old clip"], data, sr, format="FLAC")
     (old_day / "tmp.wav").unlink()
-    _at(files["old clip"], NOW - 2 * 86400)
+    _at(files["old clip"], now - 2 * 86400)
 
     old = os.environ.get("AUGMEM_HOME")
     os.environ["AUGMEM_HOME"] = str(home)
@@ -117,7 +123,7 @@ def test_the_store_holds_what_the_stretch_will_take(world):
         assert files_containing(store, said[0])
 
 
-def test_forget_since_shows_the_count_and_examples_and_asks(world, home):
+def test_forget_since_shows_the_count_and_examples_and_asks(world, home, now):
     core = world[2]
     out = CliRunner().invoke(cli, ["forget", "--since", "10m"], input="n\n")
     assert out.exit_code == 0, out.output
@@ -128,10 +134,10 @@ def test_forget_since_shows_the_count_and_examples_and_asks(world, home):
     assert "soup.md" not in out.output and "mic-old.flac" not in out.output
     assert "1 recorded by augmem (microphone clips) are deleted from disk; 3 of your own files stay" in out.output
     assert "Forget them for good? [y/N]" in out.output and "nothing forgotten" in out.output
-    assert core.forget_plan(Filters(since=NOW - 600)).count == 4  # nothing changed
+    assert core.forget_plan(Filters(since=now - 600)).count == 4  # nothing changed
 
 
-def test_a_stretch_narrowed_to_photos_forgets_only_the_photo(world, home):
+def test_a_stretch_narrowed_to_photos_forgets_only_the_photo(world, home, now):
     _, _, core, files = world
     said = derived_texts(core, files["receipt"])[0]
     out = CliRunner().invoke(cli, ["forget", "--between", "15m", "now", "-m", "image", "--source", "photos", "-y"])
@@ -139,10 +145,10 @@ def test_a_stretch_narrowed_to_photos_forgets_only_the_photo(world, home):
     assert "1 memory captured between " in out.output and "forgot 1 memory" in out.output
     assert files["receipt"].exists()  # a person's photo is never deleted
     assert files_containing(home / "data" / "store", said) == []
-    assert core.forget_plan(Filters(since=NOW - 600)).count == 3
+    assert core.forget_plan(Filters(since=now - 600)).count == 3
 
 
-def test_forget_the_last_ten_minutes_leaves_none_of_their_bytes(world, home):
+def test_forget_the_last_ten_minutes_leaves_none_of_their_bytes(world, home, now):
     _, person, core, files = world
     store = home / "data" / "store"
     needles = [SECRET[:40], *derived_texts(core, files["memo"]), *derived_texts(core, files["recent clip"])]
@@ -163,7 +169,7 @@ def test_forget_the_last_ten_minutes_leaves_none_of_their_bytes(world, home):
     # outside the stretch, everything is still there and recallable
     assert files["old clip"].exists() and files_containing(store, OLD[:40])
     assert any(h.path == str(files["old note"]) for h in core.recall("lentil soup recipe").hits)
-    assert core.forget_plan(Filters(since=NOW - 600)).count == 0
+    assert core.forget_plan(Filters(since=now - 600)).count == 0
     ledger = core.store.get_sources()
     assert {ledger[str(files[n])].status for n in ("recent note", "memo", "receipt")} == {"forgotten"}
     assert str(files["recent clip"]) not in ledger
