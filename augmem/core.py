@@ -159,9 +159,17 @@ class Augmem:
         """The MemoryStore (augmem.store)."""
         if self._store is None:
             from augmem.store import MemoryStore
+            from augmem.store.objectstore import is_object_store
 
+            uri = self.settings.effective_store_uri
+            # the resident tier follows this process's writes row by row and reloads on any other
+            # commit: on a bucket other devices write to, it would mostly be reloading (hundreds of
+            # MB each time) while recall fell back to an index-less scan, so a shared object store
+            # keeps the table search and its ANN index
             self._store = MemoryStore(
-                self.settings.effective_store_uri, storage_options=self.settings.store_options, resident=self._resident
+                uri,
+                storage_options=self.settings.store_options,
+                resident=self._resident and not is_object_store(uri),
             )
         return self._store
 

@@ -39,6 +39,9 @@ LAZY = {
     "mcp": "augmem.cli.mcp_cmd:mcp",
 }
 """augmem's own commands: name -> "module:attribute", imported on first use."""
+OPTIONAL = frozenset({"daemon", "watch", "tui", "plugins", "mcp"})
+"""Commands whose modules need optional parts (Textual, watchdog, the MCP SDK): absent here, the
+command is not offered."""
 
 
 class Group(click.Group):
@@ -53,7 +56,10 @@ class Group(click.Group):
             module, _, attr = LAZY[name].partition(":")
             try:
                 cmd = getattr(importlib.import_module(module), attr)
-            except ImportError:  # an optional part (the TUI, the daemon) that cannot load here
+            except ImportError:
+                if name not in OPTIONAL:
+                    raise  # augmem's own memory and model commands must load: a broken import says so
+                # an optional part (the TUI, the daemon, MCP, plugins) that cannot load here
                 return None
             self.add_command(cmd, name)
         return cmd

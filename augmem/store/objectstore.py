@@ -215,7 +215,7 @@ def connect(uri: str, options: Mapping[str, str], read_consistency: timedelta | 
     within the bounded retries, instead of on some later read)."""
     import lancedb
 
-    opts = for_lance(options)
+    opts = for_lance(options) if uri.startswith(("s3://", "s3a://")) else dict(options)
     if "aws_access_key_id" in opts and "aws_session_token" not in opts:
         # the config's own key and no token: a token in the environment is another identity's,
         # and lance would add it to these credentials (see CANONICAL), so this process drops it

@@ -44,7 +44,7 @@ def drop_ann_index(store: MemoryStore, space: str, tier: int | None = None) -> N
         return
     for idx in t.list_indices():
         if idx.columns and idx.columns[0].startswith("vec_") and tier in (None, int(idx.columns[0][4:])):
-            with guard(f"drop index {idx.name}"):
+            with guard(f"drop index {idx.name}"), store._writing(t.name, None, moves_rows=True):
                 t.drop_index(idx.name)
 
 

@@ -368,3 +368,17 @@ def test_a_space_held_resident_gets_no_ann_index_and_one_too_big_does(store, rng
     assert "ann:vec_16" in fresh.optimize(SPACE, ann_threshold=500)[table_name(SPACE)]
     q = np.asarray(mems[8].vectors[64], np.float32)
     assert fresh.search(SPACE, q, limit=3, candidate_tier=16, scan_tier=16)[0].id == mems[8].memory_id
+
+
+def test_a_resident_core_keeps_recall_resident_only_for_a_local_store(augmem_home):
+    # a shared bucket: every other device's write would make the tier reload (hundreds of MB at
+    # 1M rows) while recall fell back to an index-less scan, so it keeps the table and ANN search
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+    from tests.conftest import write_config
+
+    write_config(augmem_home, model="minilm")
+    assert Augmem(load_settings(), resident=True).store.resident is not None
+    assert Augmem(load_settings()).store.resident is None
+    write_config(augmem_home, model="minilm", store_uri="s3://bucket/augmem")
+    assert Augmem(load_settings(), resident=True).store.resident is None  # no connection is made
