@@ -94,6 +94,23 @@ def user_dir(tmp_path_factory, utc_everywhere) -> Path:
     return root
 
 
+@pytest.fixture
+def daemon(user_dir):
+    """A real daemon process on a copy of the user's data folder (its socket needs a short path)."""
+    from tests.daemon.proc import DaemonProcess, short_home
+
+    home = short_home("augtui-")
+    shutil.rmtree(home)
+    shutil.copytree(user_dir / "augmem", home)
+    proc = DaemonProcess(home)
+    try:
+        yield proc.start(wait=240)
+    finally:
+        if proc.proc is not None:
+            proc.terminate()
+        proc.cleanup()
+
+
 @pytest.fixture(scope="session")
 def shared_core(user_dir):
     """One warm in-process core over the template store, for tests that only read."""

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from textual.widgets import Switch
 
 from augmem.tui.screens.status import StatusScreen
-from tests.daemon.proc import DaemonProcess, short_home
 from tests.tui.conftest import SIZE, type_query, wait_for
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def daemon(user_dir):
-    home = short_home("augtui-")
-    shutil.rmtree(home)
-    shutil.copytree(user_dir / "augmem", home)
-    proc = DaemonProcess(home)
-    try:
-        yield proc.start(wait=240)
-    finally:
-        if proc.proc is not None:
-            proc.terminate()
-        proc.cleanup()
 
 
 async def test_recall_status_and_capture_toggle_through_the_daemon(daemon):

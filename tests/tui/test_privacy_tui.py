@@ -4,7 +4,6 @@ whether the microphone is capturing right now (paused, paused until…, quiet ho
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from augmem.capture.state import write_capture_state
 from augmem.records import CaptureInfo, Filters
 from augmem.tui.capture import capture_badge
 from augmem.tui.screens.forget_stretch import ForgetStretchModal
-from tests.daemon.proc import DaemonProcess, short_home
 from tests.tui.conftest import FIXED_NOW, SIZE, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -101,20 +99,6 @@ async def test_the_header_shows_a_pause_even_without_a_daemon(make_tui, fresh_co
         nav = app.screen.query_one("#nav")
         await wait_for(pilot, lambda: "‖ paused" in text_of(nav), what="the paused badge")
         assert "in-process" in text_of(nav)
-
-
-@pytest.fixture
-def daemon(user_dir):
-    home = short_home("augtp-")
-    shutil.rmtree(home)
-    shutil.copytree(user_dir / "augmem", home)
-    proc = DaemonProcess(home)
-    try:
-        yield proc.start(wait=240)
-    finally:
-        if proc.proc is not None:
-            proc.terminate()
-        proc.cleanup()
 
 
 @pytest.mark.slow
