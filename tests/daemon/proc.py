@@ -107,6 +107,17 @@ class DaemonProcess:
             time.sleep(0.1)
         raise TimeoutError(f"daemon socket did not answer: {self.output()[-3000:]}")
 
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`augmem ARGS` as its own process against this daemon's home, as a shell runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "augmem", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(ROOT),
+        )
+
     def client(self):
         from augmem.daemon.client import connect
 

@@ -4,14 +4,12 @@ retention of old microphone clips."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import soundfile
 
-from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config
+from tests.daemon.proc import DaemonProcess, short_home, wait_for, write_config
 
 
 def test_no_input_device_is_reported_and_the_daemon_keeps_running():
@@ -34,14 +32,7 @@ def test_no_input_device_is_reported_and_the_daemon_keeps_running():
             assert "no microphone" in cap.message and "no-such-microphone" in cap.message
             assert c.status().daemon.watching == {str(notes): "notes"}  # the rest runs
             assert c.pause().state == "paused" and c.resume().state == "unavailable"
-        r = subprocess.run(
-            [sys.executable, "-m", "augmem", "daemon", "status"],
-            env=d.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=str(ROOT),
-        )
+        r = d.cli("daemon", "status", timeout=60)
         assert "capture    unavailable — no microphone" in r.stdout
         assert d.terminate() == 0
         log = (d.run_dir / "daemon.log").read_text()

@@ -12,8 +12,6 @@ WAV-backed PortAudio device.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 
 import pytest
@@ -25,7 +23,7 @@ from augmem.capture.state import capture_info, write_capture_state
 from augmem.errors import ConfigError
 from augmem.humanize import capture_words
 from augmem.schedule import QuietHours
-from tests.daemon.proc import ROOT, DaemonProcess, short_home, wait_for, write_config
+from tests.daemon.proc import DaemonProcess, short_home, wait_for, write_config
 
 
 def at(hhmm: str, day: int = 10) -> float:
@@ -215,14 +213,7 @@ def test_the_daemon_keeps_quiet_hours_and_a_timed_pause_with_a_real_device():
         with d.client() as c:
             cap = wait_for(lambda: c.capture().state == "quiet" and c.capture(), 60, what="quiet hours")
             assert cap.quiet_until and cap.quiet_hours == quiet
-        r = subprocess.run(
-            [sys.executable, "-m", "augmem", "status"],
-            env=d.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=str(ROOT),
-        )
+        r = d.cli("status", timeout=120)
         assert "capture    quiet hours until " in r.stdout, r.stdout + r.stderr
         assert not list((home / "data" / "clips").rglob("*.flac"))
         # no quiet hours: it listens; a pause of 3 s then ends by itself
@@ -230,14 +221,7 @@ def test_the_daemon_keeps_quiet_hours_and_a_timed_pause_with_a_real_device():
         with d.client() as c:
             c.reload()
             wait_for(lambda: c.capture().state == "listening", 60, what="listening")
-        r = subprocess.run(
-            [sys.executable, "-m", "augmem", "daemon", "pause", "3s"],
-            env=d.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=str(ROOT),
-        )
+        r = d.cli("daemon", "pause", "3s", timeout=60)
         assert r.returncode == 0 and "capture    paused until " in r.stdout, r.stdout + r.stderr
         with d.client() as c:
             wait_for(lambda: c.capture().state == "listening", 60, what="the pause to end by itself")

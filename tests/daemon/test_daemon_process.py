@@ -111,27 +111,13 @@ def test_socket_is_owner_only(world):
 
 def test_second_daemon_on_the_same_folder_refuses(world):
     d, _, _ = world
-    r = subprocess.run(
-        [sys.executable, "-m", "augmem", "daemon", "run"],
-        env=d.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=str(ROOT),
-    )
+    r = d.cli("daemon", "run", timeout=120)
     assert r.returncode != 0
     assert f"pid {d.proc.pid}" in r.stderr
     assert str(d.home / "data") in r.stderr
     assert "already running" in r.stderr
     # and `start` says the same without spawning anything
-    r = subprocess.run(
-        [sys.executable, "-m", "augmem", "daemon", "start"],
-        env=d.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(ROOT),
-    )
+    r = d.cli("daemon", "start", timeout=60)
     assert r.returncode != 0 and f"pid {d.proc.pid}" in r.stderr
 
 
@@ -180,14 +166,7 @@ def test_pause_stops_capture_and_resume_restarts_it(world):
         persisted = json.loads((d.run_dir / "capture.json").read_text())
         assert persisted["paused"] is True
         # `augmem daemon status` shows it too
-        r = subprocess.run(
-            [sys.executable, "-m", "augmem", "daemon", "status"],
-            env=d.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=str(ROOT),
-        )
+        r = d.cli("daemon", "status", timeout=60)
         assert "capture    paused" in r.stdout, r.stdout + r.stderr
         assert c.resume().state == "listening"
         wait_for(lambda: len(_clips(d)) > before, 3 * mic.program_seconds, what="a clip after resume")
@@ -195,14 +174,7 @@ def test_pause_stops_capture_and_resume_restarts_it(world):
 
 def test_daemon_status_command(world):
     d, notes, _ = world
-    r = subprocess.run(
-        [sys.executable, "-m", "augmem", "daemon", "status", "--json"],
-        env=d.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(ROOT),
-    )
+    r = d.cli("daemon", "status", "--json", timeout=60)
     assert r.returncode == 0, r.stderr
     st = codec.from_json(Status, json.loads(r.stdout))  # the JSON is the typed record, field by field
     assert st.daemon.up and st.daemon.pid == d.proc.pid
@@ -218,14 +190,7 @@ def test_watch_add_while_running_takes_effect_at_once(world):
     trips.mkdir()
     note = trips / "lisbon.md"
     note.write_text("Tram 28 through Alfama, then custard tarts in Belem.\n")
-    r = subprocess.run(
-        [sys.executable, "-m", "augmem", "watch", "add", str(trips)],
-        env=d.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(ROOT),
-    )
+    r = d.cli("watch", "add", str(trips), timeout=60)
     assert r.returncode == 0 and "the daemon picked it up" in r.stdout, r.stdout + r.stderr
     with d.client() as c:
         assert str(trips) in c.status().daemon.watching
