@@ -473,10 +473,9 @@ class Augmem:
                 not_migrated=max(0, total - done),
                 pending=pending,
             )
-        vec = self.embed_query(query, like, like_id, instruction)
         hits = self.store.search(
             space,
-            vec,
+            lambda: self.embed_query(query, like, like_id, instruction),  # overlaps full text (resident tier)
             limit=limit,
             filters=filters,
             text_query=query if (query and not like and not like_id) else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -605,7 +605,7 @@ class MemoryStore:
     def search(
         self,
         space: str,
-        query_vec: np.ndarray,
+        query_vec: np.ndarray | Callable[[], np.ndarray],
         *,
         limit: int = 10,
         filters: Filters | None = None,
@@ -618,13 +618,15 @@ class MemoryStore:
         """Two-stage tiered vector search (+ optional FTS fused by RRF); Hit.score = full-vector cosine.
         A store opened with `resident=True` answers from the resident tier once it is loaded and
         current (augmem.store.resident; `scan_tier`: the model's smallest trained tier, which it
-        scans), else from the table."""
+        scans), else from the table. `query_vec` may be a function that computes the vector: the
+        resident tier starts full-text search first, so the two overlap (it is called once)."""
         from augmem.store import search
 
+        vector = _once(query_vec)
         if self.resident is not None:
             hits = self.resident.search(
                 space,
-                query_vec,
+                vector,
                 limit=limit,
                 filters=filters,
                 text_query=text_query,
@@ -638,7 +640,7 @@ class MemoryStore:
         return search.search(
             self,
             space,
-            query_vec,
+            vector(),
             limit=limit,
             filters=filters,
             text_query=text_query,
@@ -678,6 +680,20 @@ class MemoryStore:
         from augmem.store import upkeep
 
         upkeep.drop_ann_index(self, space, tier)
+
+
+def _once(query_vec: np.ndarray | Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+    """A function that gives the query vector, computing it on the first call only."""
+    if not callable(query_vec):
+        return lambda: query_vec
+    got: list[np.ndarray] = []
+
+    def vector() -> np.ndarray:
+        if not got:
+            got.append(query_vec())
+        return got[0]
+
+    return vector
 
 
 def _utc_offset(ts: float) -> float:

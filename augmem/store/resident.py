@@ -41,7 +41,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, fields, replace
@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from augmem.records import DERIVED_FACETS, Filters, Hit, ResidentInfo
-from augmem.store.schema import HIT_COLS, ArrowTable, Table, hit_from_rows, matrix, unit
+from augmem.store.schema import ArrowTable, Table, hit_from_rows, matrix, unit
 from augmem.store.sql import chunks, filters_where, guard, in_list, table_name
 
 if TYPE_CHECKING:
@@ -70,9 +70,10 @@ search is exact, as the table search is). The candidate tier's ranking is close 
 top 200 1.0), and every fetched row is a random read of 5 KB (AIST-87M) from a table that may not
 fit the page cache: 100 is where the curve flattens."""
 FETCH_MIN = 100
-GATHER_BELOW = 0.25
+GATHER_BELOW = 0.05
 """A filter keeping less than this share of rows is scanned by gathering those rows; a broader
-one scans every row and masks (a gather copies the rows it reads)."""
+one scans every row and masks. A gather copies the rows it reads and reads them out of order:
+at 1M rows a gather of the 17 % a source keeps took 13 ms, the full scan with its mask 14 ms."""
 LOAD_BATCH = 65_536
 _TAKEN = ("id", "memory_id", "path", "text", "detail")
 """The hit columns read from the table for the final hits (the others are held per row)."""
@@ -193,6 +194,23 @@ class _Snap:
     pinned: Table = field(repr=False)
     """A handle on the table checked out at `version` (row addresses are only valid there)."""
     _facets: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _by_addr: tuple[np.ndarray, np.ndarray | None] | None = field(default=None, repr=False)
+
+    def positions(self, addrs: np.ndarray) -> np.ndarray:
+        """Positions of the live rows at these row addresses, in their order; addresses this
+        snapshot does not hold (rows written after it) are left out."""
+        if self._by_addr is None:
+            a = self.buf.addr[: self.n]
+            # rows load in address order and appends come from newer fragments, so the addresses
+            # are ascending and need no sort; anything else gets one (once per snapshot)
+            ascending = bool(np.all(a[1:] > a[:-1]))
+            order = None if ascending else np.argsort(a, kind="stable")
+            self._by_addr = (a if order is None else a[order], order)
+        keys, order = self._by_addr
+        at = np.minimum(np.searchsorted(keys, addrs), max(len(keys) - 1, 0))
+        found = (keys[at] == addrs) if len(keys) else np.zeros(len(addrs), bool)
+        pos = at[found] if order is None else order[at[found]]
+        return np.asarray(pos[self.alive[pos]], np.int64)
 
     def facet_rows(self, memory_ids: Iterable[int]) -> np.ndarray:
         """Positions of the live derived-text rows (transcript, OCR) of these memories (by the hash
@@ -550,7 +568,7 @@ class ResidentTier:
     # -- search ---------------------------------------------------------------------------------
     def search(
         self,
-        query_vec: np.ndarray,
+        query_vec: np.ndarray | Callable[[], np.ndarray],
         *,
         limit: int,
         filters: Filters | None,
@@ -567,17 +585,17 @@ class ResidentTier:
         if snap is None:
             return None
         exclude = frozenset(exclude_ids)
-        q = unit(np.asarray(query_vec, np.float32).ravel())
-        cols = [*HIT_COLS, f"vec_{self.full}"]  # full-text hits bring what their hit is made of
-        fts: Future[ArrowTable | None] | None = None
+        fts: Future[np.ndarray | None] | None = None
         if text_query and text_query.strip():
-            # full text runs beside the scan (LanceDB and BLAS both release the GIL)
-            fts = self._pool.submit(self._fts, text_query, filters_where(filters, exclude), cols, max(2 * limit, 20))
+            # full text runs beside the query's embedding and the scan (LanceDB, torch and BLAS
+            # release the GIL)
+            fts = self._pool.submit(self._fts, snap, text_query, filters_where(filters, exclude), max(2 * limit, 20))
+        q = unit(np.asarray(query_vec() if callable(query_vec) else query_vec, np.float32).ravel())
         n = max(candidates, limit)
         fetch = min(n, max(FETCH_PER_HIT * limit, FETCH_MIN)) + (16 if exclude else 0)
         pos = self._candidates(snap, q, f, fetch, shortlist=SCAN_SHORTLIST * n, cover=n)
         try:
-            return self._answer(snap, q, f, pos, fts, limit, exclude)
+            return self._answer(snap, q, pos, fts, limit, exclude)
         except Exception as exc:  # the snapshot's version went (a purge), or a racing write: the table answers
             log.info("resident tier of %s could not answer (%s); the store search does", self.space, exc)
             if self._snap is snap:
@@ -590,16 +608,19 @@ class ResidentTier:
         self,
         snap: _Snap,
         q: np.ndarray,
-        f: Filters,
         pos: np.ndarray,
-        fts: Future[ArrowTable | None] | None,
+        fts: Future[np.ndarray | None] | None,
         limit: int,
         exclude: frozenset[str],
     ) -> list[Hit]:
-        # candidates: row positions, keyed by their memory-id hash; full-text rows by their ids
-        scored: list[tuple[int | str, int, float]] = []
-        fts_rows: dict[str, dict[str, Any]] = {}
+        # full-text hits are row positions too, so one take brings every full vector to re-rank
+        with guard("full-text search"):
+            text_pos = fts.result() if fts is not None else None
         fts_memories: list[int] = []
+        if text_pos is not None and len(text_pos):
+            fts_memories = snap.buf.mem_hash[text_pos].tolist()
+            pos = np.union1d(pos, text_pos)
+        scored: list[tuple[int, int, float]] = []
         with guard("fetch candidate rows"):
             if len(pos):
                 addr = snap.buf.addr[pos]
@@ -614,32 +635,22 @@ class ResidentTier:
                 rows_pos = [at[a] for a in tab.column("_rowaddr").to_pylist()]
                 sims = (matrix(tab.column(f"vec_{self.full}"), self.full) @ q).tolist()
                 scored += zip(rows_pos, snap.buf.mem_hash[rows_pos].tolist(), sims)
-            if fts is not None:
-                tab = fts.result()
-                if tab is not None and tab.num_rows:
-                    mids = _hashes(tab.column("memory_id").to_pylist()).tolist()
-                    fts_memories = mids
-                    sims = (matrix(tab.column(f"vec_{self.full}"), self.full) @ q).tolist()
-                    hit_rows = tab.select(HIT_COLS).to_pylist()
-                    scored += zip((r["id"] for r in hit_rows), mids, sims)
-                    fts_rows = {r["id"]: r for r in hit_rows}
             from augmem.store.search import rank_scored
 
             top, score, best = rank_scored(scored, fts_memories, limit, set(_hashes(exclude).tolist()))
-            return self._hits(snap, top, score, best, fts_rows)
+            return self._hits(snap, top, score, best)
 
     def _hits(
         self,
         snap: _Snap,
         top: list[int],
         score: dict[int, float],
-        best: dict[int, int | str],
-        fts_rows: dict[str, dict[str, Any]],
+        best: dict[int, int],
     ) -> list[Hit]:
         """Hits for the ranked memories (by memory-id hash): each from its best row, with its
-        derived-text rows, as `MemoryStore.memories` builds them. Rows in hand (full-text hits)
-        are used as they are; the others come in one take of the five columns not held here."""
-        positions = sorted({*(b for b in (best[m] for m in top) if isinstance(b, int)), *snap.facet_rows(top).tolist()})
+        derived-text rows, as `MemoryStore.memories` builds them, from one take of the five columns
+        not held here."""
+        positions = sorted({*(best[m] for m in top), *snap.facet_rows(top).tolist()})
         by_pos: dict[int, dict[str, Any]] = {}
         if positions:
             addrs = snap.buf.addr[positions].tolist()
@@ -673,17 +684,26 @@ class ResidentTier:
                 facets.setdefault(by_pos[p]["memory_id"], []).append(by_pos[p])
         out = []
         for m in top:
-            key = best[m]
-            row = by_pos.get(key) if isinstance(key, int) else fts_rows.get(key)
+            row = by_pos.get(best[m])
             if row is not None:
                 out.append(hit_from_rows(row, score[m], facets.get(row["memory_id"], ())))
         return out
 
-    def _fts(self, text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:
+    def _fts(self, snap: _Snap, text: str, where: str | None, n: int) -> np.ndarray | None:
+        """Positions of the rows full-text search ranks best (BM25 order), or None without a text
+        index. LanceDB returns row ids only: fetching its hits' columns in the same query (the
+        text, the path, the vectors) took 28 of its 42 ms at 1M rows (bench/recall.py's store),
+        and the vectors come with the candidates' take anyway. A row address names the same row in
+        every version that still has it, so hits of rows newer than the snapshot are dropped."""
         from augmem.store.search import _fts
 
         t = self._table()
-        return None if t is None else _fts(t, self.store.index_columns(t), text, where, cols, n)
+        if t is None:
+            return None
+        tab = _fts(t, self.store.index_columns(t), text, where, [], n, row_ids=True)
+        if tab is None:
+            return None
+        return snap.positions(np.asarray(tab.column("_rowid").to_numpy(), np.uint64))
 
     def _candidates(self, snap: _Snap, q: np.ndarray, f: Filters, n: int, shortlist: int, cover: int = 0) -> np.ndarray:
         """Row positions of the best `n` rows under the filter: the scan tier over every kept row,
@@ -700,7 +720,7 @@ class ResidentTier:
         idx: np.ndarray | None = None
         if keep is not None and kept < GATHER_BELOW * total:
             idx = np.flatnonzero(keep)
-            scores = b.scan[idx] @ qs
+            scores = np.take(b.scan, idx, axis=0) @ qs  # np.take: half the time of b.scan[idx]
         else:
             scores = b.scan[:total] @ qs
             if keep is not None:
@@ -723,14 +743,23 @@ class ResidentTier:
             return m if keep is None else keep & m
 
         if f.modalities:
-            keep = both(np.isin(b.modality[:n], [snap.modality_codes.get(m, -1) for m in f.modalities]))
+            keep = both(_any_of(b.modality[:n], [snap.modality_codes.get(m, -1) for m in f.modalities]))
         if f.sources:
-            keep = both(np.isin(b.source[:n], [snap.source_codes.get(s, -1) for s in f.sources]))
+            keep = both(_any_of(b.source[:n], [snap.source_codes.get(s, -1) for s in f.sources]))
         if f.since is not None and math.isfinite(f.since):
             keep = both(b.captured[:n] >= float(f.since))
         if f.until is not None and math.isfinite(f.until):
             keep = both(b.captured[:n] <= float(f.until))
         return keep
+
+
+def _any_of(column: np.ndarray, codes: list[int]) -> np.ndarray:
+    """column == any of the codes. A comparison per code: np.isin sorts its input first, 16 ms
+    for 1M rows against 0.2 ms for one comparison (a filter names one or two codes)."""
+    out: np.ndarray = column == codes[0]
+    for c in codes[1:]:
+        out |= column == c
+    return out
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -824,7 +853,7 @@ class Residents:
     def search(
         self,
         space: str,
-        query_vec: np.ndarray,
+        query_vec: np.ndarray | Callable[[], np.ndarray],
         *,
         limit: int,
         filters: Filters | None,

@@ -121,8 +121,11 @@ def rank_scored(
     return order[:limit], score, best
 
 
-def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int) -> ArrowTable | None:
-    """Full-text hits (ranked by BM25) or None when there is no usable text index."""
+def _fts(
+    t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int, *, row_ids: bool = False
+) -> ArrowTable | None:
+    """Full-text hits (ranked by BM25) or None when there is no usable text index; `row_ids` adds
+    each hit's `_rowid` (its row address)."""
     from lancedb.index import FTS
     from lancedb.query import MatchQuery
 
@@ -132,6 +135,8 @@ def _fts(t: Table, indexed: dict[str, str], text: str, where: str | None, cols: 
                 return None
             t.create_index("text", config=FTS(), replace=False)
         q = t.search(MatchQuery(text, "text"), query_type="fts").limit(n).select([*cols, "_score"])
+        if row_ids:
+            q = q.with_row_id(True)
         return (q.where(where, prefilter=True) if where else q).to_arrow()
     except Exception:  # a read-only store or a racing index build: fall back to vector ranking only
         return None

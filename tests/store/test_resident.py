@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -202,6 +203,38 @@ def test_full_text_fusion_and_exclusions_rank_as_the_table_search_does(store, rn
     got = answer(tier, q, exclude_ids=[mems[6].id])
     assert mems[6].id not in {h.id for h in got}
     assert [h.id for h in got] == [m for m, _, _ in exact(store, q, Filters(), 10, {mems[6].id})]
+
+
+def test_row_addresses_map_to_their_positions_in_any_order(store, rng):
+    mems = corpus(rng, 60)
+    store.replace_paths(SPACE, mems)
+    snap = loaded(store).current()
+    assert snap is not None
+    addr = snap.buf.addr[: snap.n]
+    want = rng.permutation(snap.n)[:20]
+    assert snap.positions(addr[want]).tolist() == want.tolist()
+    newer = np.asarray([int(addr.max()) + 1, 2**40], np.uint64)  # rows the snapshot does not hold
+    assert snap.positions(np.concatenate([newer, addr[want[:3]]])).tolist() == want[:3].tolist()
+    # a snapshot whose addresses are not ascending (none is today) still finds them
+    perm = rng.permutation(snap.n)
+    shuffled = replace(snap, buf=snap.buf.map(lambda a: a[perm]), alive=snap.alive[perm], _by_addr=None)
+    assert shuffled.positions(addr[want]).tolist() == [int(np.flatnonzero(perm == w)[0]) for w in want]
+
+
+def test_the_query_vector_is_computed_once_whoever_answers(store, rng):
+    mems = corpus(rng, 60)
+    store.replace_paths(SPACE, mems)
+    loaded(store)
+    calls = []
+
+    def vector():
+        calls.append(1)
+        return np.asarray(mems[4].vectors[64], np.float32)
+
+    for f in (None, Filters(path_prefix="/m/text/")):  # the resident tier answers; then the table does
+        calls.clear()
+        hits = store.search(SPACE, vector, limit=5, filters=f, text_query="harbor", candidate_tier=16, scan_tier=16)
+        assert hits and len(calls) == 1
 
 
 def test_store_search_uses_the_resident_tier_once_loaded(store, rng):

@@ -13,7 +13,8 @@ import pytest
 
 from augmem.errors import StoreError
 from augmem.records import Filters, Hit, Memory, SourceRow
-from augmem.store import MemoryStore, table_name
+from augmem.store import MemoryStore, search, table_name
+from augmem.store.sql import filters_where
 
 SPACE_A = "aist-87m:" + "ab" * 32
 SPACE_B = "teg-421m:" + "cd" * 32
@@ -340,6 +341,45 @@ def test_optimize_builds_ann_index_past_threshold(store, rng):
     store.optimize(ann_threshold=500, ann_type="IVF_PQ", ann_tier=64)
     assert store.has_ann_index(SPACE_A, 64)
     assert store.search(SPACE_A, vecs[9], limit=1)[0].id == mem(9, vecs[9]).id
+
+
+def test_optimize_indexes_recalls_filter_columns_and_filtered_full_text_still_answers(store, rng):
+    vecs = mrl_vectors(rng, 60)
+    kinds = [("text", "notes"), ("audio", "mic"), ("image", "photos")]
+    mems = [
+        mem(
+            i,
+            v,
+            modality=kinds[i % 3][0],
+            source=kinds[i % 3][1],
+            captured_at=1.7e9 + i,
+            text=f"harbor {i}" if i % 4 else f"meadow {i}",
+        )
+        for i, v in enumerate(vecs)
+    ]
+    store.replace_paths(SPACE_A, mems)
+
+    def text_hits(**kw):
+        t = store.space_table(SPACE_A)
+        where = filters_where(Filters(**kw), frozenset())
+        tab = search._fts(t, store.index_columns(t), "harbor", where, ["id"], 100)
+        return set(tab.column("id").to_pylist())
+
+    def want(keep):
+        return {m.id for i, m in enumerate(mems) if i % 4 and keep(i, m)}
+
+    report = store.optimize(SPACE_A)[table_name(SPACE_A)]
+    assert {"btree:captured_at", "bitmap:modality", "bitmap:source"} <= set(report)
+    have = store.index_columns(store.space_table(SPACE_A))
+    assert have["modality"] == have["source"] == "Bitmap" and have["captured_at"] == "BTree"
+    # full text filtered through those indices finds exactly the matching rows
+    assert text_hits(modalities=["audio"]) == want(lambda i, m: m.modality == "audio")
+    assert text_hits(sources=["photos", "notes"]) == want(lambda i, m: m.source in ("photos", "notes"))
+    assert text_hits(since=1.7e9 + 30) == want(lambda i, m: i >= 30)
+    late = mem(99, vecs[0], modality="audio", source="mic", captured_at=1.8e9, text="harbor late")
+    store.replace_paths(SPACE_A, [late])  # a row the indices do not cover yet
+    assert late.id in text_hits(modalities=["audio"], since=1.75e9)
+    assert "bitmap:modality" not in store.optimize(SPACE_A)[table_name(SPACE_A)]  # built once
 
 
 def test_a_table_mid_create_reads_as_empty_and_can_still_be_created(store, rng, tmp_path):
