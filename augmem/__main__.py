@@ -1,3 +1,3 @@
-from augmem.cli import main
+from augmem.entry import main
 
 main()

@@ -92,7 +92,7 @@ def main() -> None:
                 "importtime",
                 "-c",
                 "import sys; sys.argv = ['augmem', 'recall', 'sourdough bread'];"
-                "from augmem.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+                "from augmem.entry import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
                 "print('HEAVY', [m for m in " + repr(HEAVY) + " if m in sys.modules])",
             ],
             env=d.env,

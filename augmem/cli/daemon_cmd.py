@@ -39,7 +39,11 @@ def run(stderr_log, debug):
 
     settings = _settings()
     level = logging.DEBUG if debug else logging.INFO
-    code = Daemon(settings).run(lambda: configure_logging(settings.paths.run_dir, stderr=stderr_log, level=level))
+    from augmem.cli.remote import answer
+
+    code = Daemon(settings, command_line=answer).run(
+        lambda: configure_logging(settings.paths.run_dir, stderr=stderr_log, level=level)
+    )
     raise SystemExit(code)
 
 

@@ -114,21 +114,30 @@ def parse_filters(modality, source, since, until) -> Filters:
 
 
 def print_hits(result: RecallResult, as_json: bool) -> None:
+    out, err = render_hits(result, as_json)
+    click.echo(err, err=True, nl=False)
+    click.echo(out, nl=False)
+
+
+def render_hits(result: RecallResult, as_json: bool) -> tuple[str, str]:
+    """What recall prints: (stdout, stderr), styled (click.echo drops the styles off a terminal).
+    The daemon renders with this too when it answers a command line (augmem.cli.remote)."""
     if as_json:
-        click.echo(json.dumps([h.to_json() for h in result.hits], indent=2, ensure_ascii=False))
-        return
+        return json.dumps([h.to_json() for h in result.hits], indent=2, ensure_ascii=False) + "\n", ""
+    err = ""
     if result.notice:
-        click.secho(result.notice, fg="yellow", err=True)
+        err += click.style(result.notice, fg="yellow") + "\n"
     if result.not_migrated:
-        click.secho(
-            f"{result.not_migrated} memories are still being re-embedded for the active model "
-            "and are not searched yet.",
-            fg="yellow",
-            err=True,
+        err += (
+            click.style(
+                f"{result.not_migrated} memories are still being re-embedded for the active model "
+                "and are not searched yet.",
+                fg="yellow",
+            )
+            + "\n"
         )
     if not result.hits:
-        click.echo("no memories found")
-        return
+        return "no memories found\n", err
     rows = []
     for i, h in enumerate(result.hits, 1):
         what = snippet(h.text) if h.modality == "text" else Path(h.path).name
@@ -147,7 +156,15 @@ def print_hits(result: RecallResult, as_json: bool) -> None:
                 what,
             ]
         )
-    click.echo(table(rows, ["#", "kind", "when", "where", "score", "snippet"]))
+    return table(rows, ["#", "kind", "when", "where", "score", "snippet"]) + "\n", err
+
+
+def recall_request(query, like, modality, source, since, until) -> tuple[str | None, Filters]:
+    """(query text, filters) of recall's arguments; a usage error when there is nothing to recall by."""
+    text = " ".join(query).strip() or None
+    if not text and not like:
+        raise click.UsageError('give a query, e.g. augmem recall "dog barking at park", or --like FILE')
+    return text, parse_filters(modality, source, since, until)
 
 
 @click.command()
@@ -170,10 +187,7 @@ def recall(query, like, modality, source, since, until, limit, instruct, as_json
     """Recall memories by describing them, across notes, photos and audio."""
     from augmem.backend import open_backend
 
-    text = " ".join(query).strip() or None
-    if not text and not like:
-        raise click.UsageError('give a query, e.g. augmem recall "dog barking at park", or --like FILE')
-    filters = parse_filters(modality, source, since, until)
+    text, filters = recall_request(query, like, modality, source, since, until)
     backend = open_backend(_settings(), use_daemon=not no_daemon)
     result = backend.recall(text, like=str(like) if like else None, filters=filters, limit=limit, instruction=instruct)
     print_hits(result, as_json)

@@ -18,7 +18,7 @@ from typing import Any
 
 from augmem import contract
 
-DAEMON_OPS = ("ping", "reload")
+DAEMON_OPS = ("ping", "reload", "cli")
 """Operations of the daemon itself, beside the contract's."""
 OPS = contract.OPS + DAEMON_OPS
 """Every operation the socket answers: the `augmem.contract.Backend` methods, then the daemon's own."""

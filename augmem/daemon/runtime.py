@@ -28,6 +28,9 @@ from augmem.private import private_dir, protect_process, secure_home
 from augmem.records import CaptureInfo, DaemonInfo, IngestReport, MigrationInfo, ReconcileInfo, ResidentInfo, Status
 from augmem.schedule import QuietHours
 
+CommandLine = Callable[[Any, list[str], tuple[bool, bool]], "dict[str, Any] | None"]
+"""(backend, argv, (stdout is a terminal, stderr is a terminal)) -> {"out", "err", "code"} or None."""
+
 log = logging.getLogger("augmem.daemon")
 
 LOG_NAME = "daemon.log"
@@ -87,8 +90,17 @@ def configure_logging(run_dir: Path, *, stderr: bool = False, level: int = loggi
 class Daemon:
     """`Daemon(settings).run()` blocks until SIGTERM/SIGINT (or `stop()`), then returns 0."""
 
-    def __init__(self, settings: Settings | None = None, *, stream_factory: Callable[..., Any] | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        stream_factory: Callable[..., Any] | None = None,
+        command_line: CommandLine | None = None,
+    ):
         self.settings = settings or load_settings()
+        self._command_line = command_line
+        """Answers whole command lines sent by `augmem.entry` (augmem.cli.remote.answer, given by
+        `augmem daemon run`: the command line is a layer above the daemon)."""
         self.paths = self.settings.paths
         self.run_dir = self.paths.run_dir
         self.socket_path = self.run_dir / SOCKET_NAME
@@ -599,12 +611,19 @@ class Daemon:
 
     # -- the socket API --------------------------------------------------------------------------
     def dispatch(self, req: dict[str, Any]) -> Any:
-        """Answer one socket request: the contract's operations (augmem.daemon.ops), ping and reload."""
+        """Answer one socket request: the contract's operations (augmem.daemon.ops), ping, reload
+        and cli (a whole `augmem recall …` command line, augmem.cli.remote)."""
         op = req["op"]
         if op == "ping":
             return {"pid": os.getpid(), "data_dir": str(self.paths.data_dir)}
         if op == "reload":
             return self.submit("reload", priority=INTERACTIVE).result()
+        if op == "cli":  # a command line sent whole by augmem.entry; None: the client runs it itself
+            if self._command_line is None:
+                return None
+            color = req.get("color") or (False, False)
+            argv = [str(a) for a in req.get("argv") or ()]
+            return self._command_line(self.backend, argv, (bool(color[0]), bool(color[1])))
         return ops.dispatch(self.backend, req)
 
     def _resident_info(self) -> ResidentInfo | None:
