@@ -9,14 +9,12 @@ that should take under 150 ms; bench/cli.py).
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "hookimpl"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:  # not typing.Any: importing typing costs 16 ms of `augmem recall`
     if name == "hookimpl":
         from augmem.hookspecs import hookimpl
 
