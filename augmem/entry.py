@@ -21,11 +21,17 @@ SOCKET = ("run", "augmem.sock")
 
 
 def socket_path() -> str:
-    """augmem.paths.get_paths().run_dir / augmem.sock, without importing pathlib or dataclasses
-    (tests/test_cli_entry.py checks that the two agree)."""
+    """augmem.paths.get_paths().run_dir / augmem.sock, without importing pathlib or dataclasses,
+    nor platformdirs on Linux and macOS (it imports pathlib, re and tempfile): the same folders
+    it names there, spelled out (tests/daemon/test_cli_entry.py checks that the two agree)."""
     home = os.environ.get("AUGMEM_HOME")
     if home:
         data = os.path.join(os.path.realpath(os.path.expanduser(home)), "data")
+    elif sys.platform == "linux":
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        data = os.path.join(xdg if xdg.strip() else os.path.expanduser("~/.local/share"), "augmem")
+    elif sys.platform == "darwin":
+        data = os.path.expanduser("~/Library/Application Support/augmem")
     else:
         import platformdirs
 
@@ -35,7 +41,8 @@ def socket_path() -> str:
 
 def through_daemon(argv: list[str]) -> int | None:
     """Exit code of `augmem ARGV` answered by the daemon, its output written; None when the full
-    command line must answer instead."""
+    command line must answer instead (never once the request reached the daemon, so a recall
+    is not run twice: a daemon that then fails to answer gets the client's own message)."""
     if argv[:1] != ["recall"] or "--help" in argv or "--no-daemon" in argv:
         return None
     import json
@@ -46,22 +53,40 @@ def through_daemon(argv: list[str]) -> int | None:
         return None
     request = {"op": "cli", "argv": argv, "color": [sys.stdout.isatty(), sys.stderr.isatty()]}
     # augmem.daemon.protocol's wire format: one JSON object per line each way
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
             s.settimeout(2.0)
             s.connect(path)
             s.settimeout(300.0)  # the client's call_timeout (augmem.daemon.client)
             s.sendall(json.dumps(request).encode() + b"\n")
+        except OSError:
+            return None  # no daemon there, or it went: the full command line says what happened
+        try:
             with s.makefile("rb") as f:
                 reply = json.loads(f.readline() or b"null")
-    except (OSError, ValueError):
-        return None  # no daemon there, or it went: the full command line says what happened
+        except TimeoutError:
+            return _failed(
+                "the daemon did not answer 'recall' in time", "see `augmem daemon status` and the daemon log"
+            )
+        except (OSError, ValueError) as exc:
+            return _failed(f"lost the connection to the daemon: {exc}", "restart it with `augmem daemon start`")
     result = reply.get("result") if isinstance(reply, dict) and reply.get("ok") else None
     if not isinstance(result, dict):
-        return None
-    sys.stderr.write(result.get("err", ""))
-    sys.stdout.write(result.get("out", ""))
+        return None  # declined (None), or refused (an older daemon without the op): the full command line
+    try:
+        sys.stderr.write(result.get("err", ""))
+        sys.stdout.write(result.get("out", ""))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `augmem recall … | head`: quiet, as click is
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return int(result.get("code", 0))
+
+
+def _failed(message: str, hint: str) -> int:
+    """The full command line's way of saying a daemon error (augmem.cli.Group.invoke): exit 2."""
+    sys.stderr.write(f"error: {message}\n  hint: {hint}\n")
+    return 2
 
 
 def main() -> None:
@@ -73,7 +98,6 @@ def main() -> None:
         return
     code = through_daemon(argv)
     if code is not None:
-        sys.stdout.flush()
         sys.exit(code)
     from augmem.cli import main as full
 

@@ -2,9 +2,9 @@
 daemon), and print. This is the one place where AugmemError becomes an exit code.
 
 Only click is imported at startup; `augmem --help` never imports torch. Commands are
-imported when named (`LAZY`): `augmem recall …` answered by the daemon imports the memory
-commands and the light client, not the models, daemon, TUI or plugin commands (each costs
-import time in a process that should take under 150 ms; bench/cli.py).
+imported when named (`LAZY`). `augmem recall …` with a daemon running does not come here at all:
+augmem.entry sends it to the daemon whole (augmem.cli.remote answers it there) and falls back to
+this command line for anything the daemon does not answer.
 """
 
 from __future__ import annotations

@@ -590,7 +590,12 @@ class ResidentTier:
             # full text runs beside the query's embedding and the scan (LanceDB, torch and BLAS
             # release the GIL)
             fts = self._pool.submit(self._fts, snap, text_query, filters_where(filters, exclude), max(2 * limit, 20))
-        q = unit(np.asarray(query_vec() if callable(query_vec) else query_vec, np.float32).ravel())
+        try:
+            q = unit(np.asarray(query_vec() if callable(query_vec) else query_vec, np.float32).ravel())
+        except BaseException:
+            if fts is not None:
+                fts.cancel()  # the query could not be embedded: its full text is of no use
+            raise
         n = max(candidates, limit)
         fetch = min(n, max(FETCH_PER_HIT * limit, FETCH_MIN)) + (16 if exclude else 0)
         pos = self._candidates(snap, q, f, fetch, shortlist=SCAN_SHORTLIST * n, cover=n)
@@ -691,16 +696,20 @@ class ResidentTier:
 
     def _fts(self, snap: _Snap, text: str, where: str | None, n: int) -> np.ndarray | None:
         """Positions of the rows full-text search ranks best (BM25 order), or None without a text
-        index. LanceDB returns row ids only: fetching its hits' columns in the same query (the
-        text, the path, the vectors) took 28 of its 42 ms at 1M rows (bench/recall.py's store),
-        and the vectors come with the candidates' take anyway. A row address names the same row in
-        every version that still has it, so hits of rows newer than the snapshot are dropped."""
+        index, searched at the snapshot's version: after a compaction the snapshot answers while
+        the tier reloads, and the latest version's rows have other addresses. LanceDB returns
+        row ids only (`_rowid`, the row address in a table without stable row ids): fetching its
+        hits' columns in the same query (the text, the path, the vectors) took 28 of its 42 ms at
+        1M rows (bench/recall.py's store), and the vectors come with the candidates' take anyway."""
         from augmem.store.search import _fts
 
-        t = self._table()
-        if t is None:
+        indexed = self.store.index_columns(snap.pinned)
+        if "text" not in indexed:  # a version with no text index yet: build it on the table for later
+            t = self._table()
+            if t is not None:
+                _fts(t, self.store.index_columns(t), text, where, [], 1)
             return None
-        tab = _fts(t, self.store.index_columns(t), text, where, [], n, row_ids=True)
+        tab = _fts(snap.pinned, indexed, text, where, [], n, row_ids=True)
         if tab is None:
             return None
         return snap.positions(np.asarray(tab.column("_rowid").to_numpy(), np.uint64))
@@ -807,7 +816,13 @@ def _squeezed(snap: _Snap) -> _Snap:
     """The snapshot without its dead rows (new buffers)."""
     keep = np.flatnonzero(snap.alive)
     return replace(
-        snap, n=len(keep), buf=snap.buf.map(lambda a: a[keep]), alive=np.ones(len(keep), bool), dead=0, _facets=None
+        snap,
+        n=len(keep),
+        buf=snap.buf.map(lambda a: a[keep]),
+        alive=np.ones(len(keep), bool),
+        dead=0,
+        _facets=None,
+        _by_addr=None,
     )
 
 

@@ -118,8 +118,21 @@ def test_the_socket_path_is_the_one_the_daemon_listens_on(monkeypatch, tmp_path)
     monkeypatch.setenv("AUGMEM_HOME", str(tmp_path / "a" / ".." / "home"))
     assert socket_path() == str(get_paths().run_dir / "augmem.sock")
     monkeypatch.delenv("AUGMEM_HOME")
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert socket_path() == str(get_paths().run_dir / "augmem.sock")
+    monkeypatch.setenv("HOME", str(tmp_path / "person"))
+    for xdg in (str(tmp_path / "xdg"), "  ", None):
+        if xdg is None:
+            monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_DATA_HOME", xdg)
+        assert socket_path() == str(get_paths().run_dir / "augmem.sock")
+    # and finding it imports nothing beyond os and sys, with or without AUGMEM_HOME
+    banned = (*LIGHT, "typing", "re")
+    code = f"import sys, augmem.entry; augmem.entry.socket_path(); print([m for m in {banned!r} if m in sys.modules])"
+    env = {k: v for k, v in os.environ.items() if k != "AUGMEM_HOME"}
+    assert (
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=str(ROOT)).stdout
+        == "[]\n"
+    )
 
 
 def test_no_daemon_or_a_dead_socket_means_the_full_command_line(monkeypatch, tmp_path):

@@ -221,6 +221,24 @@ def test_row_addresses_map_to_their_positions_in_any_order(store, rng):
     assert shuffled.positions(addr[want]).tolist() == [int(np.flatnonzero(perm == w)[0]) for w in want]
 
 
+def test_full_text_answers_from_the_snapshot_after_compaction_moved_the_rows(store, rng):
+    mems = corpus(rng, 90)
+    mems[40].text = "the xylophone factory by the river"
+    for part in (mems[:30], mems[30:60], mems[60:]):  # three fragments, for compaction to merge
+        store.replace_paths(SPACE, part)
+    tier = loaded(store)
+    snap = tier.current()
+    assert snap is not None
+    want = snap.buf.mem_hash[tier._fts(snap, "xylophone", None, 5)].tolist()
+    store.optimize(SPACE)  # compaction: the same rows at new addresses in the latest version
+    assert tier._fts(snap, "xylophone", None, 5) is not None
+    assert snap.buf.mem_hash[tier._fts(snap, "xylophone", None, 5)].tolist() == want == [hash(mems[40].memory_id)]
+    # a row that is dead in the snapshot is not a full-text hit of it
+    dead = replace(snap, alive=snap.alive.copy(), _by_addr=None)
+    dead.alive[snap.positions(snap.buf.addr[tier._fts(snap, "xylophone", None, 5)])] = False
+    assert dead.positions(snap.buf.addr[: snap.n]).tolist() == np.flatnonzero(dead.alive).tolist()
+
+
 def test_the_query_vector_is_computed_once_whoever_answers(store, rng):
     mems = corpus(rng, 60)
     store.replace_paths(SPACE, mems)
