@@ -35,6 +35,7 @@ def one_blas_thread() -> None:
     scan, the re-ranks) between torch's embedding and LanceDB's full text: the spin took the core
     they needed. At 1M memories, in process, one thread took a recall's CPU from 191 to 105 ms
     and its wall time from 106 to 92 ms (the 32-d scan alone is ~5 ms slower on one thread)."""
+    import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
