@@ -146,3 +146,29 @@ def test_no_daemon_or_a_dead_socket_means_the_full_command_line(monkeypatch, tmp
     s.close()
     assert through_daemon(["recall", "x"]) is None
     assert through_daemon(["status"]) is None and through_daemon(["recall", "x", "--no-daemon"]) is None
+
+
+def test_the_daemon_renders_styles_as_the_full_command_line_does_and_drops_them_off_a_terminal(augmem_home):
+    from click.testing import CliRunner
+
+    from augmem.cli import cli
+    from augmem.cli.remote import answer
+    from augmem.core import Augmem
+    from tests.conftest import SAMPLES
+    from tests.conftest import write_config as write_home_config
+
+    write_home_config(augmem_home, model="auto")  # no AIST-87M weights here: minilm, and a notice about it
+    core = Augmem()
+    photo = next((SAMPLES / "photos").iterdir())
+    core.ingest([SAMPLES / "notes", photo])  # the photo waits for its own vector: recall says so
+    try:
+        styled = answer(core, ["recall", "lentil soup", "-n", "3"], (True, True))
+        plain = answer(core, ["recall", "lentil soup", "-n", "3"], (False, False))
+    finally:
+        core.close()
+    full = CliRunner().invoke(cli, ["recall", "lentil soup", "-n", "3", "--no-daemon"], color=True)
+    assert full.exit_code == 0, full.output
+    assert styled is not None and plain is not None
+    assert (styled["out"], styled["err"]) == (full.stdout, full.stderr)
+    assert "\x1b[" in styled["err"] and "\x1b[" not in plain["err"]  # the pending notice, yellow on a terminal
+    assert plain["err"].strip() and plain["out"] == styled["out"] and "lentil" in plain["out"].lower()
