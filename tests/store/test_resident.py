@@ -239,6 +239,25 @@ def test_full_text_answers_from_the_snapshot_after_compaction_moved_the_rows(sto
     assert dead.positions(snap.buf.addr[: snap.n]).tolist() == np.flatnonzero(dead.alive).tolist()
 
 
+def test_a_scan_split_over_two_threads_gives_the_same_hits(store, rng, monkeypatch):
+    from augmem.store import resident
+
+    mems = corpus(rng)
+    store.replace_paths(SPACE, mems)
+    tier = loaded(store)
+    queries = unit(np.stack([m.vectors[64] for m in mems[:6]]) + 0.4 * mrl(rng, 6))
+    whole = [answer(tier, q, f) for q in queries for f in (None, Filters(sources=["mic"]))]
+    snap = tier.current()
+    assert snap is not None
+    monkeypatch.setattr(resident, "SPLIT_SCAN_ROWS", 16)
+    rows, q = snap.buf.scan[: snap.n], unit(queries[0][:16])
+    assert np.allclose(tier._scan(rows, q), rows @ q, atol=1e-6) and len(tier._scan(rows, q)) == snap.n
+    split = [answer(tier, q, f) for q in queries for f in (None, Filters(sources=["mic"]))]
+    assert [[(h.id, round(h.score, 5)) for h in hits] for hits in split] == [
+        [(h.id, round(h.score, 5)) for h in hits] for hits in whole
+    ]
+
+
 def test_the_query_vector_is_computed_once_whoever_answers(store, rng):
     mems = corpus(rng, 60)
     store.replace_paths(SPACE, mems)
