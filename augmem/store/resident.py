@@ -750,7 +750,10 @@ class ResidentTier:
         pos = top if idx is None else idx[top]
         if mid is not None and scale is not None and len(pos) > n:
             qm = unit(q[: self.mid_tier])
-            pos = pos[_top((mid[pos].astype(np.float32) @ qm) * scale[pos], n)]
+            rescored = (np.take(mid, pos, axis=0).astype(np.float32) @ qm) * np.take(
+                scale, pos
+            )  # np.take: 1.1 vs 2.9 ms
+            pos = pos[_top(rescored, n)]
         return np.asarray(pos, np.int64)
 
     def _scan(self, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
