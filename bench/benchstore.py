@@ -192,11 +192,14 @@ def with_details(folder: Path, meta: dict, log) -> None:
     ids, vectors and ground truth stay)."""
     import pyarrow as pa
 
+    from augmem.records import DERIVED_FACETS
     from augmem.store import MemoryStore, table_name
+    from augmem.store.sql import in_list
 
     store = MemoryStore(str(folder / "store"))
     t = store.open_table(table_name(meta["space"]))
-    rows = t.search().where("facet IN ('transcript', 'ocr')").select(["id", "facet", "text"]).limit(None).to_arrow()
+    derived = in_list("facet", sorted(DERIVED_FACETS))
+    rows = t.search().where(derived).select(["id", "facet", "text"]).limit(None).to_arrow()
     details = [detail_for(f, tx) for f, tx in zip(rows.column("facet").to_pylist(), rows.column("text").to_pylist())]
     update = pa.table({"id": rows.column("id"), "detail": pa.array(details, pa.string())})
     log(f"  giving {rows.num_rows:,} derived rows their detail")

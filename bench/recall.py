@@ -261,6 +261,9 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     os.environ.setdefault("AUGMEM_LOAD_PLUGINS", "")
+    from augmem.daemon.runtime import one_blas_thread
+
+    one_blas_thread()  # the in-process rows run with the daemon's thread setup
     print(f"load average at start: {load_average()} ({os.cpu_count()} cores)")
     rows, facts = [], {}
     for n in sizes:

@@ -172,8 +172,8 @@ class Daemon:
         """Take the lock (DaemonError naming the running daemon's pid), then `setup_logging()`
         (so a refused second daemon never touches the first one's log), start, and serve."""
         protect_process()
-        one_blas_thread()
         self.lock.acquire()
+        one_blas_thread()
         try:
             if setup_logging is not None:
                 setup_logging()

@@ -72,6 +72,17 @@ fit the page cache: 100 is where the curve flattens."""
 FETCH_MIN = 100
 SPLIT_SCAN_ROWS = 200_000
 """A scan of at least this many rows runs in two halves on two threads (ResidentTier._scan)."""
+
+
+def _cores() -> int:
+    """CPUs this process may run on (its affinity; a container's CPU quota is not visible here)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS has no sched_getaffinity
+        return os.cpu_count() or 1
+
+
+CORES = _cores()
 GATHER_BELOW = 0.05
 """A filter keeping less than this share of rows is scanned by gathering those rows; a broader
 one scans every row and masks. A gather copies the rows it reads and reads them out of order:
@@ -253,6 +264,11 @@ class ResidentTier:
         """A snapshot whose content is current though its version is not (after compaction)."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="augmem-fts")
         self._scan_pool = ThreadPoolExecutor(1, thread_name_prefix="augmem-scan")
+
+    def close(self) -> None:
+        """Let the tier's threads go (it was replaced or its table dropped)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._scan_pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def key(self) -> tuple[str, int, int, int | None]:
@@ -596,7 +612,12 @@ class ResidentTier:
         if text_query and text_query.strip():
             # full text runs beside the query's embedding and the scan (LanceDB, torch and BLAS
             # release the GIL)
-            fts = self._pool.submit(self._fts, snap, text_query, filters_where(filters, exclude), max(2 * limit, 20))
+            try:
+                fts = self._pool.submit(
+                    self._fts, snap, text_query, filters_where(filters, exclude), max(2 * limit, 20)
+                )
+            except RuntimeError:  # the tier was closed (replaced) while this recall ran: no full text this once
+                fts = None
         try:
             q = unit(np.asarray(query_vec() if callable(query_vec) else query_vec, np.float32).ravel())
         except BaseException:
@@ -760,13 +781,16 @@ class ResidentTier:
         """rows @ q; past SPLIT_SCAN_ROWS rows, in two halves on two threads (numpy releases the
         GIL in the product). The daemon runs BLAS on one thread (augmem.daemon.runtime), so the
         split is explicit; by the time the scan runs, full text (started with the query's
-        embedding) is usually done and the other core is free."""
+        embedding) is often done and the other core free."""
         n = len(rows)
-        if n < SPLIT_SCAN_ROWS or (os.cpu_count() or 1) < 2:
+        if n < SPLIT_SCAN_ROWS or CORES < 2:
             return np.asarray(rows @ q)
         out = np.empty(n, np.float32)
         half = n // 2
-        other = self._scan_pool.submit(np.matmul, rows[half:], q, out=out[half:])
+        try:
+            other = self._scan_pool.submit(np.matmul, rows[half:], q, out=out[half:])
+        except RuntimeError:  # the tier was closed (replaced) while this recall ran
+            return np.asarray(rows @ q)
         np.matmul(rows[:half], q, out=out[:half])
         other.result()
         return out
@@ -884,12 +908,13 @@ class Residents:
                 return have
         rows = int(t.count_rows())
         if rows * row_bytes(scan, mid) > memory_budget():
-            with self._lock:
-                self._tiers.pop(name, None)
+            self.dropped(name)
             return None  # beyond what this machine's memory should hold: the table (and its ANN index) answers
         with self._lock:
             tier = ResidentTier(self.store, space, stored=stored, scan_dims=scan, mid_tier=mid, full=full)
-            self._tiers = {name: tier}  # one space at a time
+            old, self._tiers = self._tiers, {name: tier}  # one space at a time
+        for replaced in old.values():
+            replaced.close()
         tier.start()
         return tier
 
@@ -928,7 +953,9 @@ class Residents:
     def dropped(self, name: str) -> None:
         """Table `name` was dropped: its tier goes (a table re-created under that name starts anew)."""
         with self._lock:
-            self._tiers.pop(name, None)
+            tier = self._tiers.pop(name, None)
+        if tier is not None:
+            tier.close()
 
     def get(self, space: str) -> ResidentTier | None:
         return self._tiers.get(table_name(space))

@@ -246,16 +246,28 @@ def test_a_scan_split_over_two_threads_gives_the_same_hits(store, rng, monkeypat
     store.replace_paths(SPACE, mems)
     tier = loaded(store)
     queries = unit(np.stack([m.vectors[64] for m in mems[:6]]) + 0.4 * mrl(rng, 6))
-    whole = [answer(tier, q, f) for q in queries for f in (None, Filters(sources=["mic"]))]
+    filters = (None, Filters(sources=["mic"]), Filters(modalities=["image", "text"]))
+
+    def hits():  # 20 candidates of ~270 rows: the scan runs (with more, every kept row is taken)
+        return [
+            [(h.id, round(h.score, 5)) for h in answer(tier, q, f, candidates=20)] for q in queries for f in filters
+        ]
+
+    whole = hits()
+    monkeypatch.setattr(resident, "SPLIT_SCAN_ROWS", 16)
+    monkeypatch.setattr(resident, "CORES", 2)
+    halves = []
+    submit = tier._scan_pool.submit
+    monkeypatch.setattr(tier._scan_pool, "submit", lambda *a, **k: halves.append(1) or submit(*a, **k))
+    assert hits() == whole
+    assert len(halves) >= len(queries)  # the other half of the scan ran on the pool's thread
     snap = tier.current()
     assert snap is not None
-    monkeypatch.setattr(resident, "SPLIT_SCAN_ROWS", 16)
     rows, q = snap.buf.scan[: snap.n], unit(queries[0][:16])
     assert np.allclose(tier._scan(rows, q), rows @ q, atol=1e-6) and len(tier._scan(rows, q)) == snap.n
-    split = [answer(tier, q, f) for q in queries for f in (None, Filters(sources=["mic"]))]
-    assert [[(h.id, round(h.score, 5)) for h in hits] for hits in split] == [
-        [(h.id, round(h.score, 5)) for h in hits] for hits in whole
-    ]
+    tier.close()  # a replaced tier's pools are gone: a recall still running on it still answers
+    assert np.allclose(tier._scan(rows, q), rows @ q, atol=1e-6)
+    assert answer(tier, queries[0], text_query="harbor", candidates=20)
 
 
 def test_the_query_vector_is_computed_once_whoever_answers(store, rng):
