@@ -212,6 +212,8 @@ class _Snap:
     """A handle on the table checked out at `version` (row addresses are only valid there)."""
     _facets: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _by_addr: tuple[np.ndarray, np.ndarray | None] | None = field(default=None, repr=False)
+    indexed: dict[str, str] | None = field(default=None, repr=False)
+    """The pinned version's index columns (listed on first use)."""
 
     def positions(self, addrs: np.ndarray) -> np.ndarray:
         """Positions of the live rows at these row addresses, in their order; addresses this
@@ -732,15 +734,16 @@ class ResidentTier:
         row ids only (`_rowid`, the row address in a table without stable row ids): fetching its
         hits' columns in the same query (the text, the path, the vectors) took 28 of its 42 ms at
         1M rows (bench/recall.py's store), and the vectors come with the candidates' take anyway."""
-        from augmem.store.search import _fts
+        from augmem.store.search import _fts, ensure_text_index
 
-        indexed = self.store.index_columns(snap.pinned)
-        if "text" not in indexed:  # a version with no text index yet: build it on the table for later
+        if snap.indexed is None:  # a pinned version's indices never change: listed once per snapshot
+            snap.indexed = self.store.index_columns(snap.pinned)
+        if "text" not in snap.indexed:  # a version with no text index yet: build it on the table for later
             t = self._table()
             if t is not None:
-                _fts(t, self.store.index_columns(t), text, where, [], 1)
+                ensure_text_index(t, self.store.index_columns(t))
             return None
-        tab = _fts(snap.pinned, indexed, text, where, [], n, row_ids=True)
+        tab = _fts(snap.pinned, snap.indexed, text, where, [], n, row_ids=True)
         if tab is None:
             return None
         return snap.positions(np.asarray(tab.column("_rowid").to_numpy(), np.uint64))

@@ -121,19 +121,32 @@ def rank_scored(
     return order[:limit], score, best
 
 
+def ensure_text_index(t: Table, indexed: dict[str, str]) -> bool:
+    """Whether `t` has a full-text index, building it when rows have text and there is none yet.
+    `indexed`: the table's index columns (MemoryStore.index_columns)."""
+    from lancedb.index import FTS
+
+    if "text" in indexed:
+        return True
+    try:
+        if t.count_rows("text <> ''") == 0:
+            return False
+        t.create_index("text", config=FTS(), replace=False)
+        return True
+    except Exception:  # a read-only store or a racing index build: no full text this time
+        return False
+
+
 def _fts(
     t: Table, indexed: dict[str, str], text: str, where: str | None, cols: list[str], n: int, *, row_ids: bool = False
 ) -> ArrowTable | None:
     """Full-text hits (ranked by BM25) or None when there is no usable text index; `row_ids` adds
     each hit's `_rowid` (its row address)."""
-    from lancedb.index import FTS
     from lancedb.query import MatchQuery
 
+    if not ensure_text_index(t, indexed):
+        return None
     try:
-        if "text" not in indexed:
-            if t.count_rows("text <> ''") == 0:
-                return None
-            t.create_index("text", config=FTS(), replace=False)
         q = t.search(MatchQuery(text, "text"), query_type="fts").limit(n).select([*cols, "_score"])
         if row_ids:
             q = q.with_row_id(True)

@@ -23,13 +23,20 @@ if TYPE_CHECKING:
     from augmem.store.lance import MemoryStore
 
 ANN_TYPES = ("IVF_HNSW_SQ", "IVF_PQ")
-_BTREE = {SOURCES: ("path",), DERIVED: ("content_sha256",)}
-"""BTree indices per table (space tables: id, path, memory_id, captured_at)."""
-_SPACE_BTREE = ("id", "path", "memory_id", "captured_at")
-_SPACE_BITMAP = ("modality", "source")
-"""Recall's filter columns are indexed so that full-text search, which filters before it ranks,
-reads an index instead of every row: at 100k rows a BM25 query under `-m audio` took 15.7 ms
-without and 5.3 ms with (bench/recall.py's store). A bitmap suits a column of a few values."""
+_SCALAR = {SOURCES: (("path", "btree"),), DERIVED: (("content_sha256", "btree"),)}
+"""Scalar indices per table: (column, "btree" or "bitmap")."""
+_SPACE_SCALAR = (
+    ("id", "btree"),
+    ("path", "btree"),
+    ("memory_id", "btree"),
+    ("captured_at", "btree"),
+    ("modality", "bitmap"),
+    ("source", "bitmap"),
+)
+"""A space table's. Recall's filter columns are indexed so that full-text search, which filters
+before it ranks, reads an index instead of every row: at 100k rows a BM25 query under `-m audio`
+took 15.7 ms without and 5.3 ms with (bench/recall.py's store). A bitmap suits a column of a few
+values."""
 _MIN_ANN_ROWS = 256  # fewer rows cannot train IVF centroids / PQ codebooks
 
 
@@ -90,14 +97,10 @@ def optimize(
                 if "text" not in have:
                     t.create_index("text", config=FTS())
                     actions.append("fts")
-            for c in _BTREE.get(name, _SPACE_BTREE):
+            for c, kind in _SCALAR.get(name, _SPACE_SCALAR):
                 if n and c not in have:
-                    t.create_index(c, config=BTree())
-                    actions.append(f"btree:{c}")
-            for c in _SPACE_BITMAP if name.startswith("mem_") else ():
-                if n and c not in have:
-                    t.create_index(c, config=Bitmap())
-                    actions.append(f"bitmap:{c}")
+                    t.create_index(c, config=Bitmap() if kind == "bitmap" else BTree())
+                    actions.append(f"{kind}:{c}")
             # compaction + folding unindexed rows into every index + pruning old versions, in one call
             t.optimize(cleanup_older_than=store.cleanup_older_than)
             actions.append("compact")
