@@ -673,7 +673,12 @@ class Augmem:
         t0 = time.monotonic()
         value = migration_counts(self.store, key[0], set(self.spec.modalities))
         self._books_seconds = time.monotonic() - t0
-        self._books = (key, value)
+        with self._lock:
+            # counts run on several threads (recall, status, the daemon's migration job): one of an
+            # older version that finishes last must not replace a newer one (progress went backwards)
+            have = self._books
+            if have is None or have[0][0] != key[0] or have[0][1] <= key[1]:
+                self._books = (key, value)
         return value
 
     def migrate_batch(self, batch_size: int = 32) -> int:
