@@ -131,6 +131,19 @@ class DaemonProcess:
         except OSError:
             return ""
 
+    def wait_for(self, predicate, timeout: float, interval: float = 0.25, what: str = "condition"):
+        """`wait_for`, its failure carrying the end of the daemon's log (the data folder, where
+        it is, is removed with the test)."""
+        try:
+            return wait_for(predicate, timeout, interval, what)
+        except TimeoutError as e:
+            try:
+                log = (self.run_dir / "daemon.log").read_text(errors="replace")
+            except OSError:
+                log = "(no daemon.log)"
+            out = self.output()[-3000:]
+            raise TimeoutError(f"{e}\n--- daemon output ---\n{out}\n--- daemon.log ---\n{log[-6000:]}") from None
+
     def terminate(self, timeout: float = 120.0) -> int:
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout)
