@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.daemon.proc import ROOT, DaemonProcess, env_for, whisper_base, write_config
+from tests.daemon.proc import ROOT, DaemonProcess, env_for, wait_for, whisper_base, write_config
 
 
 def loose_files(root: Path) -> list[str]:
@@ -194,7 +194,7 @@ def test_a_daemon_with_mic_capture_leaves_nothing_another_user_can_read(machine)
             rows = store.get_sources([str(p) for p in found]) if found else {}
             return bool(rows) and str(person / "diary.md") in store.get_sources() and rows
 
-        d.wait_for(clip_stored, 180, what="a microphone clip and the note in the store")
+        wait_for(clip_stored, 180, what="a microphone clip and the note in the store")
         with d.client() as c:
             c.status()
         assert d.terminate() == 0

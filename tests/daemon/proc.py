@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 _WHISPER_BASE: Path | None = None
+_RUNNING: set[DaemonProcess] = set()
+"""Daemons this test process started and has not cleaned up: a `wait_for` that times out shows
+their logs, since a test's data folder (where they are) is removed with it."""
 
 
 def whisper_base() -> Path:
@@ -82,6 +85,7 @@ class DaemonProcess:
         return load_settings(Paths(config_dir=self.home, data_dir=self.home / "data", cache_dir=self.home / "cache"))
 
     def start(self, wait: float = 120.0) -> DaemonProcess:
+        _RUNNING.add(self)
         with open(self.out, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "augmem", "daemon", "run"],
@@ -131,18 +135,13 @@ class DaemonProcess:
         except OSError:
             return ""
 
-    def wait_for(self, predicate, timeout: float, interval: float = 0.25, what: str = "condition"):
-        """`wait_for`, its failure carrying the end of the daemon's log (the data folder, where
-        it is, is removed with the test)."""
+    def logs(self) -> str:
+        """The end of what the daemon printed and of its log (both go with the data folder)."""
         try:
-            return wait_for(predicate, timeout, interval, what)
-        except TimeoutError as e:
-            try:
-                log = (self.run_dir / "daemon.log").read_text(errors="replace")
-            except OSError:
-                log = "(no daemon.log)"
-            out = self.output()[-3000:]
-            raise TimeoutError(f"{e}\n--- daemon output ---\n{out}\n--- daemon.log ---\n{log[-6000:]}") from None
+            log = (self.run_dir / "daemon.log").read_text(errors="replace")[-6000:]
+        except OSError:
+            log = "(no daemon.log)"
+        return f"--- daemon {self.home} output ---\n{self.output()[-3000:]}\n--- its daemon.log ---\n{log}"
 
     def terminate(self, timeout: float = 120.0) -> int:
         self.proc.send_signal(signal.SIGTERM)
@@ -159,6 +158,7 @@ class DaemonProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(30)
+        _RUNNING.discard(self)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -170,4 +170,5 @@ def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "con
         if last:
             return last
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+    logs = "".join(f"\n{d.logs()}" for d in list(_RUNNING) if d.home.exists())
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r}){logs}")
