@@ -30,6 +30,15 @@ DERIVE_CHECK_SECONDS = 5.0
 CONFIG_POLL_SECONDS = 2.0
 MIC_RETRY_SECONDS = 60.0
 RETENTION_HOURS = 6.0
+FAILED_RETRY_SECONDS = 30.0
+"""A job that failed runs again this soon, then twice as late after each further failure, up to
+its own interval: the reconcile at start is the only way files that were there before the daemon
+get in (no watcher event names them), and its interval is half an hour."""
+
+
+def retry_delay(failures_in_a_row: int, interval_s: float) -> float:
+    """Seconds until a job that failed `failures_in_a_row` times (>= 1) runs again."""
+    return min(FAILED_RETRY_SECONDS * 2 ** min(failures_in_a_row - 1, 16), interval_s)
 
 
 class JobHost(Protocol):
@@ -60,6 +69,7 @@ class JobRecord:
         self.last_seconds: float | None = None
         self.last_error: str | None = None
         self.last_result: object = None
+        self.failures_in_a_row = 0
 
     def info(self, next_run: float | None) -> JobInfo:
         return JobInfo(
@@ -168,9 +178,10 @@ class Jobs:
         self.records[name] = JobRecord()
         next_run = trigger.pop("next_run_time", None)
         kwargs = {"next_run_time": next_run} if next_run is not None else {}
-        self.scheduler.add_job(self._guarded(name, fn), "interval", id=name, name=name, **trigger, **kwargs)
+        interval_s = timedelta(**trigger).total_seconds()
+        self.scheduler.add_job(self._guarded(name, fn, interval_s), "interval", id=name, name=name, **trigger, **kwargs)
 
-    def _guarded(self, name: str, fn: Callable[[], object]) -> Callable[[], None]:
+    def _guarded(self, name: str, fn: Callable[[], object], interval_s: float) -> Callable[[], None]:
         rec = self.records[name]
 
         def run() -> None:
@@ -182,12 +193,26 @@ class Jobs:
             try:
                 rec.last_result = fn()
                 rec.last_error = None
+                rec.failures_in_a_row = 0
             except Cancelled:
                 rec.last_error = "cancelled (shutdown)"
-            except Exception as exc:  # logged; the next run goes on
+            except Exception as exc:  # logged; the next run goes on, soon
                 rec.failures += 1
+                rec.failures_in_a_row += 1
                 rec.last_error = f"{type(exc).__name__}: {exc}"
-                log.error("job %s failed: %s", name, rec.last_error, exc_info=not _is_augmem_error(exc))
+                delay = retry_delay(rec.failures_in_a_row, interval_s)
+                log.error(
+                    "job %s failed: %s (trying again in %s)",
+                    name,
+                    rec.last_error,
+                    duration(delay),
+                    exc_info=not _is_augmem_error(exc),
+                )
+                if delay < interval_s and not self.d.stopping:
+                    try:
+                        self.scheduler.modify_job(name, next_run_time=datetime.now() + timedelta(seconds=delay))
+                    except Exception as why:  # the scheduler is shutting down: the daemon is too
+                        log.info("job %s not rescheduled: %s", name, why)
             finally:
                 rec.last_seconds = round(time.monotonic() - t0, 3)
 

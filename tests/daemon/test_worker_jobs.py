@@ -120,3 +120,47 @@ def test_migration_progress_rate_and_eta():
     assert j.eta_s == pytest.approx(10.0, rel=0.05) and duration(j.eta_s) == "10s"
     m.update(110, 110)
     assert m.info().eta_s == 0.0 and duration(m.info().eta_s) == "0s"
+
+
+def test_a_failed_job_runs_again_soon_then_at_its_interval(monkeypatch):
+    """The reconcile at start is the only way in for files that were there before the daemon;
+    a failure there must not leave them out for the half hour of its interval."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from augmem.daemon import jobs as jobs_mod
+
+    monkeypatch.setattr(jobs_mod, "FAILED_RETRY_SECONDS", 0.1)
+    jobs = Jobs(SimpleNamespace(stopping=False))
+    jobs.scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True})
+    calls = []
+
+    def fails_twice():
+        calls.append(time.monotonic())
+        if len(calls) <= 2:
+            raise RuntimeError(f"run {len(calls)} fails")
+        return "fine"
+
+    from datetime import datetime
+
+    jobs._add("hourly", fails_twice, hours=1, next_run_time=datetime.now())
+    jobs.scheduler.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a further run would come now if the retries had not given way to the interval
+        rec = jobs.records["hourly"]
+        assert len(calls) == 3 and rec.failures == 2 and rec.failures_in_a_row == 0, calls
+        assert rec.last_result == "fine" and rec.last_error is None
+        next_run = jobs.info()["hourly"].next_run
+        assert next_run is not None and next_run > time.time() + 50 * 60  # back on the hour
+    finally:
+        jobs.scheduler.shutdown(wait=True)
+
+
+def test_retry_delay_doubles_up_to_the_interval():
+    from augmem.daemon.jobs import FAILED_RETRY_SECONDS, retry_delay
+
+    assert [retry_delay(n, 3600) for n in (1, 2, 3)] == [FAILED_RETRY_SECONDS * k for k in (1, 2, 4)]
+    assert retry_delay(10, 3600) == retry_delay(1000, 3600) == 3600
+    assert retry_delay(1, 5) == 5  # a job that runs every few seconds anyway keeps its interval
