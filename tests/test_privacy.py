@@ -191,10 +191,11 @@ def test_a_daemon_with_mic_capture_leaves_nothing_another_user_can_read(machine)
 
         def clip_stored():
             found = sorted(clips.rglob("*.flac"))
-            rows = store.get_sources([str(p) for p in found]) if found else {}
-            return bool(rows) and str(person / "diary.md") in store.get_sources() and rows
+            return store.get_sources([str(p) for p in found]) if found else {}
 
-        wait_for(clip_stored, 180, what="a microphone clip and the note in the store")
+        # one at a time, so that a timeout says which of them never came
+        wait_for(lambda: str(person / "diary.md") in store.get_sources(), 120, what="the note in the store")
+        wait_for(clip_stored, 180, what="a microphone clip in the store")
         with d.client() as c:
             c.status()
         assert d.terminate() == 0

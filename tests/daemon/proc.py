@@ -69,6 +69,8 @@ class DaemonProcess:
         self.env = env_for(self.home, **env)
         self.proc: subprocess.Popen | None = None
         self.out = self.home / "daemon-test.out"
+        self.served = False
+        """Its socket answered: from then on it exiting by itself is a failure `wait_for` reports."""
 
     @property
     def run_dir(self) -> Path:
@@ -107,6 +109,7 @@ class DaemonProcess:
             c = connect(self.settings(), timeout=1.0)
             if c is not None:
                 c.close()
+                self.served = True
                 return
             time.sleep(0.1)
         raise TimeoutError(f"daemon socket did not answer: {self.output()[-3000:]}")
@@ -169,6 +172,9 @@ def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "con
         last = predicate()
         if last:
             return last
+        for d in list(_RUNNING):  # a daemon that died will not bring it: say so now, not at the deadline
+            if d.served and d.proc is not None and d.proc.poll() is not None:
+                raise RuntimeError(f"the daemon exited ({d.proc.returncode}) while waiting for {what}\n{d.logs()}")
         time.sleep(interval)
     logs = "".join(f"\n{d.logs()}" for d in list(_RUNNING) if d.home.exists())
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r}){logs}")

@@ -159,8 +159,8 @@ def test_a_failed_job_runs_again_soon_then_at_its_interval(monkeypatch):
 
 
 def test_retry_delay_doubles_up_to_the_interval():
-    from augmem.daemon.jobs import FAILED_RETRY_SECONDS, retry_delay
+    from augmem.daemon.jobs import retry_delay
 
-    assert [retry_delay(n, 3600) for n in (1, 2, 3)] == [FAILED_RETRY_SECONDS * k for k in (1, 2, 4)]
+    assert [retry_delay(n, 3600) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]  # as the README says
     assert retry_delay(10, 3600) == retry_delay(1000, 3600) == 3600
     assert retry_delay(1, 5) == 5  # a job that runs every few seconds anyway keeps its interval
