@@ -200,7 +200,8 @@ class Jobs:
                 rec.failures += 1
                 rec.failures_in_a_row += 1
                 rec.last_error = f"{type(exc).__name__}: {exc}"
-                delay = retry_delay(rec.failures_in_a_row, interval_s)
+                every = self._interval(name, interval_s)
+                delay = retry_delay(rec.failures_in_a_row, every)
                 log.error(
                     "job %s failed: %s (trying again in %s)",
                     name,
@@ -208,7 +209,7 @@ class Jobs:
                     duration(delay),
                     exc_info=not _is_augmem_error(exc),
                 )
-                if delay < interval_s and not self.d.stopping:
+                if delay < every and not self.d.stopping:
                     try:
                         self.scheduler.modify_job(name, next_run_time=datetime.now() + timedelta(seconds=delay))
                     except Exception as why:  # the scheduler is shutting down: the daemon is too
@@ -218,6 +219,12 @@ class Jobs:
 
         run.__name__ = f"augmem_{name}"
         return run
+
+    def _interval(self, name: str, default: float) -> float:
+        """The job's interval now, in seconds (`reschedule` changes it after a config edit)."""
+        job = self.scheduler.get_job(name) if self.scheduler else None
+        interval = getattr(getattr(job, "trigger", None), "interval", None)
+        return interval.total_seconds() if interval is not None else default
 
     # -- the jobs ------------------------------------------------------------------------
     def reconcile(self) -> dict:
