@@ -9,6 +9,7 @@ doubled up, and a failing run is logged and the next one goes on."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -178,10 +179,9 @@ class Jobs:
         self.records[name] = JobRecord()
         next_run = trigger.pop("next_run_time", None)
         kwargs = {"next_run_time": next_run} if next_run is not None else {}
-        interval_s = timedelta(**trigger).total_seconds()
-        self.scheduler.add_job(self._guarded(name, fn, interval_s), "interval", id=name, name=name, **trigger, **kwargs)
+        self.scheduler.add_job(self._guarded(name, fn), "interval", id=name, name=name, **trigger, **kwargs)
 
-    def _guarded(self, name: str, fn: Callable[[], object], interval_s: float) -> Callable[[], None]:
+    def _guarded(self, name: str, fn: Callable[[], object]) -> Callable[[], None]:
         rec = self.records[name]
 
         def run() -> None:
@@ -200,7 +200,7 @@ class Jobs:
                 rec.failures += 1
                 rec.failures_in_a_row += 1
                 rec.last_error = f"{type(exc).__name__}: {exc}"
-                every = self._interval(name, interval_s)
+                every = self._interval(name)
                 delay = retry_delay(rec.failures_in_a_row, every)
                 log.error(
                     "job %s failed: %s (trying again in %s)",
@@ -220,11 +220,10 @@ class Jobs:
         run.__name__ = f"augmem_{name}"
         return run
 
-    def _interval(self, name: str, default: float) -> float:
+    def _interval(self, name: str) -> float:
         """The job's interval now, in seconds (`reschedule` changes it after a config edit)."""
         job = self.scheduler.get_job(name) if self.scheduler else None
-        interval = getattr(getattr(job, "trigger", None), "interval", None)
-        return interval.total_seconds() if interval is not None else default
+        return job.trigger.interval.total_seconds() if job is not None else math.inf
 
     # -- the jobs ------------------------------------------------------------------------
     def reconcile(self) -> dict:

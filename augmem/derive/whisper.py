@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from augmem.cpus import usable_cpus
 from augmem.derive.base import (
     Segment,
     Transcriber,
@@ -277,11 +278,7 @@ BEAM_SIZE = 5  # greedy decoding misheard "milk and eggs on" as "milk and beg fo
 
 
 def default_threads() -> int:
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))  # CTranslate2 gains little past 4 threads for base-sized models
+    return max(1, min(4, usable_cpus()))  # CTranslate2 gains little past 4 threads for base-sized models
 
 
 class FasterWhisperTranscriber(Transcriber):

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from augmem.cpus import usable_cpus
 from augmem.records import DERIVED_FACETS, Filters, Hit, ResidentInfo
 from augmem.store.schema import ArrowTable, Table, hit_from_rows, matrix, unit
 from augmem.store.sql import chunks, filters_where, guard, in_list, table_name
@@ -74,15 +75,7 @@ SPLIT_SCAN_ROWS = 200_000
 """A scan of at least this many rows runs in two halves on two threads (ResidentTier._scan)."""
 
 
-def _cores() -> int:
-    """CPUs this process may run on (its affinity; a container's CPU quota is not visible here)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # macOS has no sched_getaffinity
-        return os.cpu_count() or 1
-
-
-CORES = _cores()
+CORES = usable_cpus()
 GATHER_BELOW = 0.05
 """A filter keeping less than this share of rows is scanned by gathering those rows; a broader
 one scans every row and masks. A gather copies the rows it reads and reads them out of order:
