@@ -206,7 +206,23 @@ def test_forget_by_query_asks_first(use_minilm, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_runs_on_the_bundled_samples(augmem_home):
-    out = augmem("demo", "--query", "what do I pack for the beach", "-n", "1")
-    assert "beach-trip-packing-list.md" in out.stdout
+def test_demo_runs_on_the_bundled_samples(augmem_home, tmp_path):
+    from dataclasses import replace
+
+    from augmem.config import load_settings
+    from augmem.core import Augmem
+
+    # the demo's store already holds the samples of another checkout, since moved or deleted
+    old = tmp_path / "old-checkout" / "notes"
+    shutil.copytree(SAMPLES / "notes", old)
+    settings = load_settings()
+    core = Augmem(replace(settings, store_uri=str(settings.paths.data_dir / "demo-store")))
+    try:
+        core.ingest([old], derive=False)
+        assert str(old / "beach-trip-packing-list.md") in core.store.get_sources()
+    finally:
+        core.close()
+    shutil.rmtree(old.parent)
+    out = augmem("demo", "--query", "what do I pack for the beach", "-n", "3")
     assert "rejected 0" in out.stdout
+    assert out.stdout.count("beach-trip-packing-list.md") == 1, out.stdout  # this checkout's only

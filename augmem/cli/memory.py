@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -444,6 +445,12 @@ def demo(queries, limit):
         click.secho(aug.notice(), fg="yellow")
     update, close = _progress_bar("ingest")
     try:
+        # the demo's store holds this copy of augmem's samples only: ones ingested from another
+        # checkout (moved, deleted or a second clone) answered every query once more each
+        inside = str(folder.absolute()) + os.sep
+        stale = [p for p in aug.store.get_sources() if not p.startswith(inside)]
+        if stale:
+            aug.store.delete(paths=stale)
         kinds = [folder / k for k in ("notes", "photos", "audio") if (folder / k).is_dir()]
         report = aug.ingest(kinds or [folder], progress=update)
     finally:
